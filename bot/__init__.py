@@ -1,0 +1,1 @@
+"""Onboarding Rescue's Slack app, store, scheduler and CLI."""

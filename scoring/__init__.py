@@ -1,0 +1,1 @@
+"""The scoring rules of Onboarding Rescue: pure functions of plain values, no I/O."""
