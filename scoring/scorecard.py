@@ -1,0 +1,216 @@
+"""The scorecard: score with its breakdown, coverage, status with its floors, stale and overdue.
+
+Arithmetic is exact: weights are integer-scaled by the taxonomy and the score is kept in tenths,
+rounded half-up, so the status is decided on exactly the one-decimal number users see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scoring.accounts import AccountFacts
+from scoring.phases import Phase, phase_for
+from scoring.readings import History, Reading
+from scoring.rules import Rules, Status
+from scoring.signals import Signal
+from scoring.trend import Trend, trend_for
+
+
+class Flag:
+    """Codes for why a scorecard deserves attention."""
+
+    UNSCORED = "unscored"
+    HANDOFF_INCOMPLETE = "handoff_incomplete"
+    LOW_COVERAGE = "low_coverage"
+    SIGNAL_AT_ZERO = "signal_at_zero"
+    STALE = "stale"
+    OVERDUE = "overdue"
+    FALLING = "falling"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalLine:
+    """One signal's line in the breakdown."""
+
+    signal: Signal
+    value: int | None
+    weight: float
+    contribution: float
+    stale: bool
+    days_since_reading: int | None
+    overdue: bool
+    days_late: int
+    due_on: date | None
+    note: str | None
+    author: str | None
+    recorded_at: datetime | None
+
+    @property
+    def key(self) -> str:
+        return self.signal.key
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    """An account evaluated as of a day, using only readings recorded on or before it.
+
+    `band_status` is what the score alone says; `status` is that after the floors.
+    """
+
+    account: AccountFacts
+    as_of: date
+    score_tenths: int | None
+    status: Status
+    band_status: Status | None
+    coverage: float
+    signals: tuple[SignalLine, ...]
+    trend: Trend
+    flags: tuple[str, ...]
+    phase: Phase
+    days_since_signature: int | None
+
+    @property
+    def score(self) -> float | None:
+        return None if self.score_tenths is None else self.score_tenths / 10
+
+    @property
+    def handoff_complete(self) -> bool:
+        return self.account.handoff.complete
+
+    @property
+    def zero_signals(self) -> tuple[SignalLine, ...]:
+        return tuple(line for line in self.signals if line.value == 0)
+
+    @property
+    def stale_signals(self) -> tuple[SignalLine, ...]:
+        return tuple(line for line in self.signals if line.stale)
+
+    @property
+    def overdue_signals(self) -> tuple[SignalLine, ...]:
+        return tuple(line for line in self.signals if line.overdue)
+
+    @property
+    def falling(self) -> bool:
+        return self.trend.falling
+
+    def line(self, key: str) -> SignalLine | None:
+        return next((line for line in self.signals if line.key == key), None)
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half-up to an integer, for non-negative integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def score_tenths_at(history: History, rules: Rules, day: date) -> int | None:
+    """The one-decimal score (in tenths) from the readings recorded on or before `day`."""
+    num = den = 0
+    for key, weight in rules.taxonomy.scaled_weight.items():
+        value = history.latest_value(key, day)
+        if value is not None:
+            num += weight * value
+            den += weight * 2
+    return half_up(100 * num, den) if den else None
+
+
+def evaluate(
+    account: AccountFacts,
+    history: History,
+    rules: Rules,
+    *,
+    as_of: date,
+    trend_weeks: int | None = None,
+) -> Scorecard:
+    """Score `account` as if today were `as_of`; `trend_weeks` past weeks go into the trend."""
+    taxonomy = rules.taxonomy
+    days_since = (as_of - account.signed_on).days if account.signed_on else None
+    num = den = 0
+    latest: dict[str, tuple[Reading, date]] = {}
+    for signal in taxonomy.active:
+        found = history.latest(signal.key, as_of)
+        if found is not None:
+            latest[signal.key] = found
+            weight = taxonomy.scaled_weight[signal.key]
+            num += weight * found[0].value
+            den += weight * 2
+    rated_weight = den // 2
+
+    lines: list[SignalLine] = []
+    for signal in taxonomy.active:
+        weight = taxonomy.scaled_weight[signal.key]
+        reading, day = latest.get(signal.key, (None, None))
+        value = reading.value if reading is not None else None
+        window = signal.window_for(account.segment)
+        due_on = (
+            account.signed_on + timedelta(days=window)
+            if window is not None and account.signed_on
+            else None
+        )
+        days_late = days_since - window if window is not None and days_since is not None else 0
+        overdue = days_late > 0 and value != 2
+        age = (as_of - day).days if day is not None else None
+        contribution = half_up(1000 * weight * value, den) / 100 if value is not None else 0.0
+        lines.append(
+            SignalLine(
+                signal=signal,
+                value=value,
+                weight=float(signal.weight),
+                contribution=contribution,
+                stale=age is not None and age > rules.stale_after_days,
+                days_since_reading=age,
+                overdue=overdue,
+                days_late=days_late if overdue else 0,
+                due_on=due_on,
+                note=reading.note if reading else None,
+                author=reading.author if reading else None,
+                recorded_at=reading.recorded_at if reading else None,
+            )
+        )
+
+    tenths = half_up(100 * num, den) if den else None
+    total = taxonomy.total_scaled_weight
+    coverage = rated_weight / total if total else 0.0
+    band_status = rules.bands.status_for(tenths) if tenths is not None else None
+    flags: list[str] = []
+    if tenths is None:
+        flags.append(Flag.UNSCORED)
+    if not account.handoff.complete:
+        flags.append(Flag.HANDOFF_INCOMPLETE)
+    if 2 * rated_weight < total or total == 0:
+        flags.append(Flag.LOW_COVERAGE)
+    if any(line.value == 0 for line in lines):
+        flags.append(Flag.SIGNAL_AT_ZERO)
+    status = band_status or Status.WATCH
+    capped = {Flag.HANDOFF_INCOMPLETE, Flag.LOW_COVERAGE, Flag.SIGNAL_AT_ZERO} & set(flags)
+    if status is Status.HEALTHY and capped:
+        status = Status.WATCH
+    if any(line.stale for line in lines):
+        flags.append(Flag.STALE)
+    if any(line.overdue for line in lines):
+        flags.append(Flag.OVERDUE)
+
+    weeks = rules.trend_weeks if trend_weeks is None else trend_weeks
+    known_days = [d for d in (account.signed_on, history.first_day) if d is not None]
+    trend = trend_for(
+        lambda day: score_tenths_at(history, rules, day),
+        now_tenths=tenths,
+        as_of=as_of,
+        weeks=weeks,
+        since=min(known_days) if known_days else None,
+    )
+    if trend.falling:
+        flags.append(Flag.FALLING)
+    return Scorecard(
+        account=account,
+        as_of=as_of,
+        score_tenths=tenths,
+        status=status,
+        band_status=band_status,
+        coverage=coverage,
+        signals=tuple(lines),
+        trend=trend,
+        flags=tuple(flags),
+        phase=phase_for(days_since),
+        days_since_signature=days_since,
+    )
