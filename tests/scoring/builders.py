@@ -15,7 +15,7 @@ COMPLETE = Handoff("Cut invoice time", "Live in 60 days", "ERP export", "CFO")
 KEYS = ("kickoff", "admin_trained", "data_import", "first_value", "ticket_trend", "exec_update")
 
 
-def signal(key: str, *, weight: float | str = 1, window: int | None | dict = None,
+def signal(key: str, *, weight: float | str = 1, window: int | dict | None = None,
            retired: bool = False) -> Signal:  # fmt: skip
     windows = window if isinstance(window, dict) else dict.fromkeys(Segment, window)
     return Signal(key, key.replace("_", " ").title(), Category.MILESTONE,

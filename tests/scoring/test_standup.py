@@ -12,9 +12,9 @@ TODAY = date(2026, 11, 24)
 AS_OF = "2026-11-24"
 
 
-def state(readings, *, followup=Followup(), rescue=None, **account) -> AccountState:
+def state(readings, *, followup=None, rescue=None, **account) -> AccountState:
     account.setdefault("signed_on", date(2026, 10, 20))
-    return AccountState(card(readings, as_of=AS_OF, **account), followup, rescue)
+    return AccountState(card(readings, as_of=AS_OF, **account), followup or Followup(), rescue)
 
 
 def healthy(**account) -> AccountState:

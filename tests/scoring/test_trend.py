@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scoring.scorecard import Flag
 from scoring.trend import Direction, trend_for
 from scoring.weeks import previous_week_end, week_end, week_label
-from tests.scoring.builders import KEYS, all_at, card, reading
+from tests.scoring.builders import all_at, card, reading
 
 # 2026-11-24 is a Tuesday in ISO week 48; week ends: 11-22 (W47), 11-15, 11-08, 11-01
 AS_OF = "2026-11-24"
