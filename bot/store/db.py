@@ -1,0 +1,128 @@
+"""Engines, sessions and schema migrations for the store.
+
+``make_engine`` turns a database URL into a configured engine (SQLite or PostgreSQL),
+``session_scope`` is the one transaction boundary, and ``upgrade`` applies the Alembic migrations
+in ``migrations/`` without needing an ``alembic.ini`` on disk. Choosing the default URL is the
+config module's job, not this one's.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Any constant will do: it only has to be the same for every process that migrates.
+_MIGRATION_LOCK_ID = 7_142_025
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite, or PostgreSQL through psycopg 3.
+
+    ``postgres://`` and ``postgresql://`` are rewritten to ``postgresql+psycopg://``. SQLite gets
+    foreign keys, a busy timeout, WAL for file databases, and real BEGIN / SAVEPOINT handling.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    # An in-memory database lives in one connection, so every session must share it.
+    options: dict[str, Any] = (
+        {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}} if in_memory else {}
+    )
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop pysqlite from managing transactions itself: SQLAlchemy emits BEGIN (below), which
+        # makes SAVEPOINT and transactional DDL work as documented.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception.
+
+    Loaded objects stay readable after the commit (``expire_on_commit=False``).
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision``; already-applied ones are skipped."""
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    try:
+        config = _alembic_config()
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one after the other, not at once.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        if engine is not engine_or_url:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None before any migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision the code ships."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS}")
+    return head

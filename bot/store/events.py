@@ -1,0 +1,40 @@
+"""Events: the append-only audit timeline (no update or delete on purpose)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.store.tables import Event
+
+
+def record_event(
+    session: Session,
+    *,
+    account_id: int | None,
+    kind: str,
+    actor: str,
+    at: datetime,
+    payload: dict[str, Any],
+) -> Event:
+    """Append one event; ``account_id`` is None for events about no single account."""
+    event = Event(account_id=account_id, kind=kind, actor=actor, at=at, payload=payload)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def timeline(session: Session, *, account_id: int) -> list[Event]:
+    """An account's events, oldest first, ordered by (at, id)."""
+    statement = (
+        select(Event).where(Event.account_id == account_id).order_by(col(Event.at), col(Event.id))
+    )
+    return list(session.exec(statement))
+
+
+def latest_event(session: Session, *, kind: str) -> Event | None:
+    """The most recent event of a kind, across all accounts."""
+    statement = (
+        select(Event).where(Event.kind == kind).order_by(col(Event.at).desc(), col(Event.id).desc())
+    )
+    return session.exec(statement).first()

@@ -1,0 +1,159 @@
+"""The store's tables: one SQLModel class per table, as the migrations create them.
+
+Constraint and index names follow ``NAMING_CONVENTION`` so that PostgreSQL and SQLite agree and
+later migrations can refer to them by name.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# A customer in onboarding, with its hand-off checklist, outcome and standup follow-up.
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    segment: str = Field(max_length=16)  # smb | mid | enterprise
+    csm: str | None = None  # Slack user id
+    signed_on: date | None = None
+    arr: int = 0
+    users: int = 0
+    channel: str | None = None  # Slack channel id
+    # The hand-off checklist: None or empty means the question is unanswered.
+    business_problem: str | None = Field(default=None, sa_type=Text)
+    promised_timeline: str | None = Field(default=None, sa_type=Text)
+    dependencies: str | None = Field(default=None, sa_type=Text)
+    decision_maker: str | None = Field(default=None, sa_type=Text)
+    outcome: str | None = None  # completed | churned | expanded
+    outcome_on: date | None = None
+    followup_owner: str | None = None  # Slack user id
+    followup_next: str | None = Field(default=None, sa_type=Text)
+    followup_due: date | None = None
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(
+        default_factory=_now, sa_type=UTCDateTime, sa_column_kwargs={"onupdate": _now}
+    )
+
+
+# One rating of one signal for one account: append-only history, never updated or deleted.
+class Reading(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("value BETWEEN 0 AND 2", name="value_range"),
+        Index("ix_reading_account_id_recorded_at", "account_id", "recorded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    signal: str = Field(max_length=64)
+    value: int  # 0 at risk, 1 watch, 2 healthy
+    note: str | None = Field(default=None, sa_type=Text)
+    author: str | None = None  # Slack user id
+    source: str = Field(max_length=16)  # slash_command | button | import | webhook | demo
+    recorded_at: datetime = Field(sa_type=UTCDateTime)  # when the rating is true from
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+# A cache of an account's score at the end of an ISO week; the readings stay the truth.
+class WeeklySnapshot(SQLModel, table=True):
+    __tablename__ = "weekly_snapshot"
+    __table_args__ = (UniqueConstraint("account_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    week: str = Field(max_length=8)  # ISO week, "2026-W47"
+    week_end: date
+    score: float | None = None
+    status: str = Field(max_length=16)
+    coverage: float
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A rescue of a drifting account; at most one per account is not resolved (see open_account_id).
+class Rescue(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'resolved' AND open_account_id IS NULL)"
+            " OR (state <> 'resolved' AND open_account_id = account_id)",
+            name="open_account_id_follows_state",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    state: str = Field(max_length=16)  # open | acknowledged | recovering | resolved | escalated
+    trigger: str = Field(max_length=32)
+    reason: str = Field(sa_type=Text)
+    owner: str | None = None  # Slack user id
+    opened_by: str
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    sla_due_at: datetime = Field(sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checkpoint_on: date
+    next_step: str | None = Field(default=None, sa_type=Text)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution: str | None = None  # recovered | not_recovered
+    status_at_open: str = Field(max_length=16)
+    score_at_open: float | None = None
+    channel: str | None = None  # where the rescue thread lives
+    message_ts: str | None = None
+    # account_id while not resolved, NULL once resolved: UNIQUE makes one open rescue per account.
+    open_account_id: int | None = Field(default=None, unique=True)
+
+
+# A recovery plan submitted for leadership's decision on an escalated rescue.
+class Escalation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    rescue_id: int = Field(foreign_key="rescue.id")
+    account_id: int = Field(foreign_key="account.id", index=True)
+    requested_by: str
+    root_cause: str = Field(sa_type=Text)
+    impact: str = Field(sa_type=Text)
+    intervention: str = Field(sa_type=Text)
+    success_criteria: str = Field(sa_type=Text)
+    decision_deadline: date
+    state: str = Field(max_length=24)  # pending | approved | changes_requested | rejected
+    approvals_required: int = 1
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel: str | None = None  # where the plan was posted for decision
+    message_ts: str | None = None
+
+
+# One approver's decision on a recovery plan; each approver decides a plan at most once.
+class Approval(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("escalation_id", "approver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id")
+    approver: str  # Slack user id
+    decision: str = Field(max_length=24)  # approve | request_changes | reject
+    reason: str | None = Field(default=None, sa_type=Text)
+    decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# The append-only audit timeline: every change, with actor, time and payload.
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    kind: str = Field(max_length=64)
+    actor: str
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
