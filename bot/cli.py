@@ -1,0 +1,378 @@
+"""The `rescuebot` command line: the composition root for scripts, the demo and the database.
+
+Settings, config, engine and clock are built here and handed to the services; nothing is
+created at import time. Every refusal is one clear message on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from bot.config import Config, ConfigError, Settings, load_config
+from scoring.errors import DomainError, UnknownName
+
+app = typer.Typer(
+    name="rescuebot",
+    help="Onboarding Rescue: score customer onboarding, run the standup, rescue drifting accounts.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+signals_app = typer.Typer(help="Manage signal readings.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(signals_app, name="signals")
+app.add_typer(db_app, name="db")
+
+PROGRESS_FROM_ROWS = 500
+DEMO_DATABASE_URL = "sqlite:///rescuebot-demo.db"
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Evaluate as if today were this date (YYYY-MM-DD)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+SkipBad = Annotated[
+    bool, typer.Option("--skip-bad", help="Import the good rows, report the bad ones, exit 0.")
+]
+
+
+@dataclass
+class Runtime:
+    """What a command needs, built once from the environment and the options."""
+
+    settings: Settings
+    config_path: Path | None
+    now: datetime
+
+    def config(self) -> Config:
+        return load_config(self.config_path or self.settings.rescuebot_config)
+
+    def today(self, config: Config) -> date:
+        return self.now.astimezone(config.rules.team_timezone).date()
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]Error:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn every known refusal into one clear message and a non-zero exit."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.services.errors import ImportRefused
+
+    try:
+        yield
+    except ConfigError as exc:
+        fail("the configuration is not valid:\n  " + "\n  ".join(exc.problems))
+    except ImportRefused as exc:
+        fail(f"{exc}:\n  " + "\n  ".join(exc.problems))
+    except UnknownName as exc:
+        hint = f" Did you mean: {', '.join(exc.candidates)}?" if exc.candidates else ""
+        fail(f"{exc}.{hint}")
+    except DomainError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"the database cannot be used ({exc.orig}). Check DATABASE_URL.")
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="The YAML config file (default: ./rescuebot.yml)."),
+    ] = None,
+) -> None:
+    """Onboarding Rescue: transparent onboarding health scores, standups and rescues."""
+    with refusals():
+        ctx.obj = Runtime(settings=Settings(), config_path=config, now=datetime.now(UTC))
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def _as_of(text: str | None, runtime: Runtime, config: Config) -> date:
+    if text is None:
+        return runtime.today(config)
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"--as-of `{text}` is not a date; write it as YYYY-MM-DD", code=2)
+
+
+def _engine(url: str) -> Any:
+    """An engine on a migrated database: a fresh one is created, an outdated one refused."""
+    from bot.store.db import current_revision, head_revision, make_engine, upgrade
+
+    engine = make_engine(url)
+    revision = current_revision(engine)
+    if revision is None:
+        upgrade(engine)
+    elif revision != head_revision():
+        fail(f"the database is at revision {revision}, not {head_revision()}: "
+             "run `rescuebot db upgrade` first")  # fmt: skip
+    return engine
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations (DATABASE_URL, default sqlite:///rescuebot.db)."""
+    from bot.store.db import current_revision, make_engine, upgrade
+
+    runtime = _runtime(ctx)
+    with refusals():
+        engine = make_engine(runtime.settings.database_url)
+        upgrade(engine)
+        typer.echo(f"Database at revision {current_revision(engine)}.")
+
+
+def _import(
+    ctx: typer.Context,
+    path: Path,
+    what: str,
+    run: Callable[..., Any],
+    *,
+    skip_bad: bool,
+    as_json: bool,
+) -> None:
+    from bot.store.db import session_scope
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        engine = _engine(runtime.settings.database_url)
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task(f"Importing {path.name}", total=None, visible=False)
+
+            def advance(n: int) -> None:
+                progress.update(task, advance=n, visible=True)
+
+            with session_scope(engine) as session:
+                report = run(session, config, path, runtime.now, skip_bad, advance)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    console = Console()
+    console.print(
+        f"{what}: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, from {report.rows} row(s) of {path.name}."
+    )
+    for problem in report.skipped:
+        console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
+
+
+@accounts_app.command("import")
+def accounts_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or JSON: key, name, segment, csm, signed_on, "
+            "arr, users, channel, hand-off answers."
+        ),
+    ],
+    skip_bad: SkipBad = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import accounts; rows match existing accounts by key, so re-importing changes nothing."""
+    from bot.services.imports import import_accounts
+
+    _import(
+        ctx, file, "Accounts",
+        lambda s, _c, p, now, skip, adv: import_accounts(
+            s, p, actor="import", now=now, skip_bad=skip, progress=adv
+        ),
+        skip_bad=skip_bad, as_json=as_json,
+    )  # fmt: skip
+
+
+@signals_app.command("import")
+def signals_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV or JSON: account, signal, value, recorded_at, note, author.")
+    ],
+    skip_bad: SkipBad = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import signal readings (history); readings already recorded are not added twice."""
+    from bot.services.imports import import_readings
+
+    _import(
+        ctx, file, "Readings",
+        lambda s, c, p, now, skip, adv: import_readings(
+            s, c.rules, p, actor="import", now=now, skip_bad=skip, progress=adv
+        ),
+        skip_bad=skip_bad, as_json=as_json,
+    )  # fmt: skip
+
+
+@app.command()
+def scorecard(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account key or an unambiguous name prefix.")],
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """One account's scorecard: score, breakdown, stale and overdue signals, trend."""
+    from bot.reports import scorecard_json
+    from bot.services import portfolio
+    from bot.store.db import session_scope
+    from bot.terminal import print_scorecard
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        with session_scope(_engine(runtime.settings.database_url)) as session:
+            row = portfolio.find_account(session, account)
+            card = portfolio.scorecard(session, row, config.rules, as_of=day)
+    if as_json:
+        _print_json(scorecard_json(card))
+    else:
+        print_scorecard(Console(), card)
+
+
+@app.command()
+def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> None:
+    """Who needs help this week: ranked, each with an owner, a next step and a date."""
+    from bot.reports import standup_json
+    from bot.services.portfolio import load_portfolio
+    from bot.store.db import session_scope
+    from bot.terminal import print_standup
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        with session_scope(_engine(runtime.settings.database_url)) as session:
+            items = load_portfolio(session, config.rules, as_of=day).standup()
+    if as_json:
+        _print_json(standup_json(items, as_of=day))
+    else:
+        print_standup(Console(), items, title=f"Standup · who needs help this week ({day})")
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render the digest here instead of posting it.")
+    ] = False,
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """The Monday digest: the portfolio, who needs help, delays, broken promises, expansion."""
+    from bot.reports import digest_json
+    from bot.services.portfolio import load_portfolio
+    from bot.store.db import session_scope
+    from bot.terminal import print_digest
+
+    if not dry_run:
+        fail("posting a digest to Slack needs the Slack app's scheduler; "
+             "use `rescuebot digest --dry-run` to render it here", code=2)  # fmt: skip
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        with session_scope(_engine(runtime.settings.database_url)) as session:
+            result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
+            built = result.digest()
+    if as_json:
+        _print_json(digest_json(built))
+    else:
+        print_digest(Console(), built)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str, typer.Option("--database-url", help="Where the demo portfolio lives.")
+    ] = DEMO_DATABASE_URL,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the demo data.")] = False,
+    as_of: AsOf = None,
+) -> None:
+    """Seed a realistic sample portfolio, then print the standup and the Monday digest.
+
+    The demo database is reused when it was seeded for the same day, rebuilt otherwise.
+    """
+    from bot.services.demo import seed_demo, seeded_on
+    from bot.services.portfolio import load_portfolio
+    from bot.store import accounts as account_rows
+    from bot.store.db import session_scope, sqlite_path
+    from bot.terminal import print_digest, print_standup
+
+    runtime = _runtime(ctx)
+    console = Console()
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        path = sqlite_path(database_url)
+        if path is not None and path.exists():
+            seeded_for = _demo_day(database_url)
+            if seeded_for is not None and (fresh or seeded_for != day):
+                path.unlink()  # only ever a file the demo itself seeded
+        engine = _engine(database_url)
+        with session_scope(engine) as session:
+            reused = seeded_on(session) == day
+            if not reused and account_rows.list_accounts(session):
+                fail(f"{database_url} already holds accounts that are not the demo's; "
+                     "give the demo its own --database-url")  # fmt: skip
+            if not reused:
+                seed_demo(session, config.rules, today=day)
+        with session_scope(engine) as session:
+            result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
+            items, built = result.standup(), result.digest()
+    console.print(
+        f"[bold]Onboarding Rescue demo[/bold] · {built.total} accounts onboarding · "
+        f"{'reused' if reused else 'seeded'} {database_url}\n"
+    )
+    print_standup(console, items, title=f"Standup · who needs help this week ({day})")
+    console.print()
+    print_digest(console, built)
+    example = items[0].account if items else "acme"
+    console.print(
+        f"\nExplore one account: [cyan]DATABASE_URL={database_url} "
+        f"rescuebot scorecard {example}[/cyan]"
+    )
+
+
+def _demo_day(url: str) -> date | None:
+    from bot.services.demo import seeded_on
+    from bot.store.db import make_engine, session_scope
+
+    try:
+        with session_scope(make_engine(url)) as session:
+            return seeded_on(session)
+    except Exception:  # an unreadable or foreign file is rebuilt like an outdated one
+        return None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

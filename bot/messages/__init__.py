@@ -1,0 +1,1 @@
+"""Messages: domain values rendered as Slack text and Block Kit, from jinja2 templates."""

@@ -1,0 +1,309 @@
+"""Importing accounts and signal history from files: all or nothing, idempotent, row-numbered.
+
+A file with any bad row imports nothing unless `skip_bad` is set; then the good rows go in and
+the bad ones are reported. Importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.services.errors import ImportRefused
+from bot.services.tabular import EXTRA, WRONG_TYPE, Row, read_rows
+from bot.store import accounts as account_rows
+from bot.store import events
+from bot.store import readings as reading_rows
+from bot.store.tables import Account
+from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key, resolve_account
+from scoring.errors import DomainError
+from scoring.rules import Rules
+from scoring.signals import VALUE_USAGE, parse_value
+
+ACCOUNT_COLUMNS = (
+    "key", "name", "segment", "csm", "signed_on", "arr", "users", "channel",
+    *HANDOFF_QUESTIONS, "outcome", "outcome_on",
+)  # fmt: skip
+READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
+DUPLICATE_WINDOW = timedelta(minutes=10)
+MAX_TEXT = 3000
+SEGMENTS = {"smb": "smb", "mid": "mid", "mid-market": "mid", "midmarket": "mid",
+            "enterprise": "enterprise", "ent": "enterprise"}  # fmt: skip
+OUTCOMES = ("completed", "churned", "expanded")
+_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+_CHANNEL = re.compile(r"^<?#?([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. `skipped` holds `row N: …` lines for rows left out."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+        }
+
+
+class _RowError(DomainError):
+    pass
+
+
+def _get(row: Row, name: str) -> str:
+    value = row.fields.get(name, "")
+    if value.startswith(WRONG_TYPE):
+        raise _RowError(f"`{name}` must be text or a number, not a {value[1:]}")
+    return value
+
+
+def _text(row: Row, name: str) -> str | None:
+    value = _get(row, name)
+    if len(value) > MAX_TEXT:
+        raise _RowError(f"`{name}` is {len(value):,} characters; keep it under {MAX_TEXT:,}")
+    return value or None
+
+
+def _date(row: Row, name: str) -> date | None:
+    value = _get(row, name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _RowError(f"`{name}` is `{value}`; write a date as YYYY-MM-DD") from None
+
+
+def _count(row: Row, name: str) -> int:
+    value = _get(row, name).replace(",", "").replace("_", "").replace(" ", "")
+    if not value:
+        return 0
+    try:
+        number = float(value)
+    except ValueError:
+        raise _RowError(f"`{name}` is `{_get(row, name)}`; expected a whole number") from None
+    if number < 0 or number != int(number) or number > 10**15:
+        raise _RowError(f"`{name}` is `{_get(row, name)}`; expected a whole number ≥ 0")
+    return int(number)
+
+
+def _slack_id(row: Row, name: str, pattern: re.Pattern[str], example: str) -> str | None:
+    value = _get(row, name)
+    if not value:
+        return None
+    if match := pattern.match(value):
+        return match[1]
+    raise _RowError(f"`{name}` is `{value}`; expected a Slack ID like {example}")
+
+
+def _account_fields(row: Row) -> dict[str, Any]:
+    if EXTRA in row.fields:
+        raise _RowError(row.fields[EXTRA])
+    name = _text(row, "name")
+    if not name:
+        raise _RowError("`name` is empty; every account needs a name")
+    if len(name) > 200:
+        raise _RowError(f"`name` is {len(name)} characters; keep it under 200")
+    key = _get(row, "key").lower() or None
+    if key is not None and (not _KEY.match(key) or len(key) > 64):
+        raise _RowError(f"`key` is `{key}`; use lower-case letters, digits and single dashes")
+    if key is None and not derive_key(name):
+        raise _RowError(f"`name` `{name}` has no letters or digits to make a key from; give `key`")
+    segment = _get(row, "segment").lower() or "smb"
+    if segment not in SEGMENTS:
+        raise _RowError(f"`segment` is `{segment}`; use smb, mid or enterprise")
+    outcome = _get(row, "outcome").lower() or None
+    if outcome is not None and outcome not in OUTCOMES:
+        raise _RowError(f"`outcome` is `{outcome}`; use {', '.join(OUTCOMES)} or leave it empty")
+    fields = {
+        "key": key,
+        "name": name,
+        "segment": SEGMENTS[segment],
+        "csm": _slack_id(row, "csm", _USER, "U0123ABCD"),
+        "signed_on": _date(row, "signed_on"),
+        "arr": _count(row, "arr"),
+        "users": _count(row, "users"),
+        "channel": _slack_id(row, "channel", _CHANNEL, "C0123ABCD"),
+        "outcome": outcome,
+        "outcome_on": _date(row, "outcome_on"),
+    }
+    for question in HANDOFF_QUESTIONS:
+        fields[question] = _text(row, question)
+    return fields
+
+
+def import_accounts(
+    session: Session,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create or update accounts from a CSV or JSON file, matched by key (or derived key)."""
+    rows = read_rows(path, columns=ACCOUNT_COLUMNS, required=("name",))
+    report = ImportReport(rows=len(rows))
+    existing = {a.key: a for a in account_rows.list_accounts(session)}
+    seen: dict[str, int] = {}
+    good: list[dict[str, Any]] = []
+    for row in rows:
+        try:
+            fields = _account_fields(row)
+            key = fields["key"] or _match_by_name(fields["name"], existing, seen)
+            if key in seen:
+                raise _RowError(f"account `{key}` is already in row {seen[key]}")
+            seen[key] = row.number
+            fields["key"] = key
+            good.append(fields)
+        except _RowError as exc:
+            report.skipped.append(f"row {row.number}: {exc}")
+    if report.skipped and not skip_bad:
+        raise ImportRefused(report.skipped)
+    for fields in good:
+        current = existing.get(fields["key"])
+        if current is None:
+            account = account_rows.add_account(session, **fields, created_at=now)
+            events.record_event(
+                session, account_id=account.id, kind="account_added", actor=actor, at=now,
+                payload={"source": "import", "file": path.name, "name": fields["name"]},
+            )  # fmt: skip
+            report.created += 1
+        else:
+            changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
+            if changed:
+                account_rows.update_account(session, account=current, changes=changed, at=now)
+                events.record_event(
+                    session, account_id=current.id, kind="account_updated", actor=actor, at=now,
+                    payload={"source": "import", "file": path.name,
+                             "changed": {k: _jsonable(v) for k, v in changed.items()}},
+                )  # fmt: skip
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if progress:
+            progress(1)
+    return report
+
+
+def _match_by_name(name: str, existing: dict[str, Account], seen: dict[str, int]) -> str:
+    """The derived key; the existing account of that key when it has the same name."""
+    base = derive_key(name)[:60].strip("-")
+    taken = set(existing) | set(seen)
+    for candidate in [base, *(f"{base}-{n}" for n in range(2, 1000))]:
+        account = existing.get(candidate)
+        if account is not None and account.name.casefold() == name.casefold():
+            return candidate
+        if candidate not in taken:
+            break
+    return free_key(base, taken)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def parse_recorded_at(text: str) -> datetime:
+    """An ISO date (00:00 UTC that day) or date-time (UTC when it has no zone)."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _RowError(
+            f"`recorded_at` is `{text}`; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def import_readings(
+    session: Session,
+    rules: Rules,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Append signal readings from a file. A reading already there (same account, signal, value
+    and author within 10 minutes) counts as unchanged, not as a second reading."""
+    rows = read_rows(
+        path, columns=READING_COLUMNS, required=("account", "signal", "value", "recorded_at")
+    )
+    report = ImportReport(rows=len(rows))
+    accounts = account_rows.list_accounts(session)
+    names = [(a.key, a.name) for a in accounts]
+    by_key = {a.key: a for a in accounts}
+    resolved: dict[str, str] = {}
+    parsed: list[tuple[int, Account, str, int, datetime, str | None, str]] = []
+    for row in rows:
+        try:
+            if EXTRA in row.fields:
+                raise _RowError(row.fields[EXTRA])
+            text = _get(row, "account")
+            if text not in resolved:
+                resolved[text] = resolve_account(text, names)
+            signal = rules.taxonomy.resolve(_get(row, "signal"))
+            try:
+                value = parse_value(_get(row, "value"))
+            except DomainError:
+                raise _RowError(f"`value` is `{_get(row, 'value')}`; use {VALUE_USAGE}") from None
+            recorded_at = parse_recorded_at(_get(row, "recorded_at"))
+            if recorded_at > now:
+                raise _RowError(f"`recorded_at` {recorded_at.isoformat()} is in the future")
+            author = _text(row, "author") or actor
+            parsed.append(
+                (row.number, by_key[resolved[text]], signal.key, int(value), recorded_at,
+                 _text(row, "note"), author)
+            )  # fmt: skip
+        except DomainError as exc:
+            report.skipped.append(f"row {row.number}: {exc}")
+    if report.skipped and not skip_bad:
+        raise ImportRefused(report.skipped)
+
+    involved = {account.id for _, account, *_ in parsed}
+    known: dict[tuple[int, str, int, str | None], list[datetime]] = {}
+    for account_id, readings in reading_rows.readings_by_account(
+        session, account_ids=list(involved)
+    ).items():
+        for r in readings:
+            known.setdefault((account_id, r.signal, r.value, r.author), []).append(r.recorded_at)
+    added: dict[int, int] = {}
+    for _, account, signal_key, value, recorded_at, note, author in parsed:
+        times = known.setdefault((account.id, signal_key, value, author), [])
+        if any(abs(recorded_at - t) <= DUPLICATE_WINDOW for t in times):
+            report.unchanged += 1
+        else:
+            reading_rows.add_reading(
+                session, account_id=account.id, signal=signal_key, value=value, note=note,
+                author=author, source="import", recorded_at=recorded_at,
+            )  # fmt: skip
+            times.append(recorded_at)
+            added[account.id] = added.get(account.id, 0) + 1
+            report.created += 1
+        if progress:
+            progress(1)
+    for account_id, count in added.items():
+        events.record_event(
+            session, account_id=account_id, kind="readings_imported", actor=actor, at=now,
+            payload={"file": path.name, "readings": count},
+        )  # fmt: skip
+    return report

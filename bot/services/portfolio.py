@@ -1,0 +1,131 @@
+"""The read side: accounts and their history loaded from the store as scoring values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.store import accounts as account_rows
+from bot.store import readings as reading_rows
+from bot.store import rescues as rescue_rows
+from bot.store.tables import Account, Rescue
+from scoring.accounts import AccountFacts, Handoff, resolve_account
+from scoring.digest import Digest, build_digest
+from scoring.readings import History, Reading
+from scoring.rules import Rules, Status
+from scoring.scorecard import Scorecard, evaluate
+from scoring.signals import Segment
+from scoring.standup import AccountState, Followup, OpenRescue, StandupItem, standup
+from scoring.weeks import previous_week_end
+
+
+def facts(row: Account) -> AccountFacts:
+    return AccountFacts(
+        key=row.key,
+        name=row.name,
+        segment=Segment(row.segment),
+        signed_on=row.signed_on,
+        handoff=Handoff(
+            business_problem=row.business_problem,
+            promised_timeline=row.promised_timeline,
+            dependencies=row.dependencies,
+            decision_maker=row.decision_maker,
+        ),
+        arr=row.arr or 0,
+        users=row.users or 0,
+        csm=row.csm,
+    )
+
+
+def history_of(readings: Iterable[Reading], rules: Rules) -> History:
+    return History(readings, rules.team_timezone)
+
+
+def open_rescue_of(row: Rescue | None, rules: Rules) -> OpenRescue | None:
+    if row is None:
+        return None
+    return OpenRescue(
+        owner=row.owner,
+        next_step=row.next_step,
+        checkpoint_on=row.checkpoint_on,
+        sla_due_on=(
+            row.sla_due_at.astimezone(rules.team_timezone).date()
+            if row.acknowledged_at is None
+            else None
+        ),
+    )
+
+
+def find_account(session: Session, text: str) -> Account:
+    """The account named by its key or an unambiguous, case-insensitive prefix of key or name."""
+    rows = account_rows.list_accounts(session)
+    key = resolve_account(text, [(a.key, a.name) for a in rows])
+    return next(a for a in rows if a.key == key)
+
+
+def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) -> Scorecard:
+    readings = reading_rows.history_by_account(session, account_ids=[account.id])
+    history = history_of(readings.get(account.id, []), rules)
+    return evaluate(facts(account), history, rules, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Every onboarding account's state as of a day, ready for the standup and the digest."""
+
+    as_of: date
+    states: list[AccountState]
+    accounts: dict[str, Account]
+    previous_status: dict[str, Status]
+
+    def standup(self) -> list[StandupItem]:
+        return standup(self.states, as_of=self.as_of)
+
+    def digest(self) -> Digest:
+        return build_digest(
+            self.states,
+            as_of=self.as_of,
+            previous_status=self.previous_status,
+            promised_timelines={k: a.promised_timeline for k, a in self.accounts.items()},
+        )
+
+
+def load_portfolio(
+    session: Session,
+    rules: Rules,
+    *,
+    as_of: date,
+    with_previous_week: bool = False,
+) -> Portfolio:
+    """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`."""
+    accounts = [
+        a
+        for a in account_rows.list_accounts(session)
+        if a.outcome is None or (a.outcome_on is not None and a.outcome_on > as_of)
+    ]
+    readings = reading_rows.history_by_account(session)
+    rescues = rescue_rows.open_rescues(session)
+    last_week = previous_week_end(as_of)
+    states: list[AccountState] = []
+    previous: dict[str, Status] = {}
+    for account in accounts:
+        history = history_of(readings.get(account.id, []), rules)
+        account_facts = facts(account)
+        card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=0)
+        if with_previous_week:
+            previous[account.key] = evaluate(
+                account_facts, history, rules, as_of=last_week, trend_weeks=0
+            ).status
+        states.append(
+            AccountState(
+                card=card,
+                followup=Followup(
+                    account.followup_owner, account.followup_next, account.followup_due
+                ),
+                rescue=open_rescue_of(rescues.get(account.id), rules),
+            )
+        )
+    return Portfolio(as_of, states, {a.key: a for a in accounts}, previous)

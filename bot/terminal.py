@@ -1,0 +1,108 @@
+"""Terminal output with rich: the scorecard, the standup and the digest as Slack would show it."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.messages.text import render, short_date
+from scoring.digest import Digest
+from scoring.rules import Status
+from scoring.scorecard import Scorecard
+from scoring.standup import StandupItem
+
+STATUS_STYLE = {Status.HEALTHY: "green", Status.WATCH: "yellow", Status.AT_RISK: "bold red"}
+VALUE_TEXT = {None: ("unrated", "dim"), 0: ("0 At risk", "red"), 1: ("1 Watch", "yellow"),
+              2: ("2 Healthy", "green")}  # fmt: skip
+REASONS_SHOWN = 3
+_EMOJI = {":large_green_circle:": "🟢", ":large_yellow_circle:": "🟡", ":red_circle:": "🔴",
+          ":tada:": "🎉"}  # fmt: skip
+
+
+def _status(status: Status) -> Text:
+    return Text(status.label, style=STATUS_STYLE[status])
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def print_scorecard(console: Console, card: Scorecard) -> None:
+    account = card.account
+    trend = card.trend
+    spark = " ".join(_score(w.score) for w in trend.weekly[-8:])
+    head = Text.assemble(
+        (f"{account.name}", "bold"), f"  ({account.key}, {account.segment.value})\n",
+        "Score ", (_score(card.score), "bold"), " / 10  ", _status(card.status),
+        f"   coverage {card.coverage:.0%}   {card.phase.label}\n",
+        f"Trend {trend.direction.arrow if trend.direction else '·'} ",
+        f"Δ {'—' if trend.delta is None else f'{trend.delta:+.1f}'} vs last week",
+        f"   falling {trend.falling_weeks} wk   weekly: {spark}",
+    )  # fmt: skip
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("signal", "value", "weight", "points", "state", "note"):
+        table.add_column(column)
+    for line in card.signals:
+        text, style = VALUE_TEXT[line.value]
+        state = []
+        if line.stale:
+            state.append(f"stale {line.days_since_reading}d")
+        if line.overdue:
+            state.append(f"overdue {line.days_late}d")
+        table.add_row(
+            line.signal.label, Text(text, style=style), f"{line.weight:g}",
+            f"{line.contribution:.2f}", ", ".join(state), escape(line.note or ""),
+        )  # fmt: skip
+    missing = account.handoff.missing
+    footer = (
+        "Hand-off checklist complete"
+        if not missing
+        else ("Hand-off incomplete: missing " + ", ".join(missing).replace("_", " "))
+    )
+    flags = f"\nFlags: {', '.join(card.flags)}" if card.flags else ""
+    console.print(Panel.fit(head, title=f"Scorecard as of {card.as_of.isoformat()}"))
+    console.print(table)
+    console.print(footer + flags)
+
+
+def print_standup(console: Console, items: list[StandupItem], *, title: str) -> None:
+    """Two or three short lines an account, so the list reads on an 80-column terminal."""
+    console.print(Text(title, style="bold underline"))
+    if not items:
+        console.print("Nobody needs help this week. 🎉")
+    for n, item in enumerate(items, start=1):
+        card = item.card
+        arrow = card.trend.direction.arrow if card.trend.direction else ""
+        owner = f"@{item.owner}" if item.owner else "nobody"
+        reasons = list(item.reasons[:REASONS_SHOWN])
+        if len(item.reasons) > REASONS_SHOWN:
+            reasons.append(f"+{len(item.reasons) - REASONS_SHOWN} more")
+        console.print(Text.assemble(
+            f"{n:>2}. ", (card.account.name, "bold"), "  ", _status(card.status),
+            f" {_score(card.score)} {arrow}  ", (owner, "cyan"),
+            ("" if item.owned else " (CSM, unclaimed)", "dim"),
+            f"  due {short_date(item.due)}",
+        ))  # fmt: skip
+        console.print(Text(f"    next: {item.next_step}"))
+        console.print(Text(f"    why:  {'; '.join(reasons)}", style="dim"))
+
+
+def slack_to_rich(mrkdwn: str) -> str:
+    """Slack mrkdwn to rich markup, for showing a message in the terminal as Slack reads it."""
+    text = mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = escape(text)
+    for code, emoji in _EMOJI.items():
+        text = text.replace(code, emoji)
+    text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?!\w)", r"[bold]\1[/bold]", text)
+    return re.sub(r"(?<![\w_])_([^_\n]+)_(?!\w)", r"[dim]\1[/dim]", text)
+
+
+def print_digest(console: Console, digest: Digest, *, limit: int = 10) -> None:
+    body = render("digest.mrkdwn.j2", digest=digest, limit=limit)
+    console.print(Panel(slack_to_rich(body), title="Monday digest, as posted in Slack"))
