@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.services import fields
 from bot.services.errors import ImportRefused
 from bot.services.tabular import EXTRA, WRONG_TYPE, Row, read_rows
 from bot.store import accounts as account_rows
@@ -32,13 +33,7 @@ ACCOUNT_COLUMNS = (
 )  # fmt: skip
 READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
 DUPLICATE_WINDOW = timedelta(minutes=10)
-MAX_TEXT = 3000
-SEGMENTS = {"smb": "smb", "mid": "mid", "mid-market": "mid", "midmarket": "mid",
-            "enterprise": "enterprise", "ent": "enterprise"}  # fmt: skip
-OUTCOMES = ("completed", "churned", "expanded")
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
-_CHANNEL = re.compile(r"^<?#?([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 
 Progress = Callable[[int], None]
 
@@ -75,78 +70,40 @@ def _get(row: Row, name: str) -> str:
 
 
 def _text(row: Row, name: str) -> str | None:
-    value = _get(row, name)
-    if len(value) > MAX_TEXT:
-        raise _RowError(f"`{name}` is {len(value):,} characters; keep it under {MAX_TEXT:,}")
-    return value or None
+    return fields.text(_get(row, name), name)
 
 
 def _date(row: Row, name: str) -> date | None:
-    value = _get(row, name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _RowError(f"`{name}` is `{value}`; write a date as YYYY-MM-DD") from None
-
-
-def _count(row: Row, name: str) -> int:
-    value = _get(row, name).replace(",", "").replace("_", "").replace(" ", "")
-    if not value:
-        return 0
-    try:
-        number = float(value)
-    except ValueError:
-        raise _RowError(f"`{name}` is `{_get(row, name)}`; expected a whole number") from None
-    if number < 0 or number != int(number) or number > 10**15:
-        raise _RowError(f"`{name}` is `{_get(row, name)}`; expected a whole number ≥ 0")
-    return int(number)
-
-
-def _slack_id(row: Row, name: str, pattern: re.Pattern[str], example: str) -> str | None:
-    value = _get(row, name)
-    if not value:
-        return None
-    if match := pattern.match(value):
-        return match[1]
-    raise _RowError(f"`{name}` is `{value}`; expected a Slack ID like {example}")
+    return fields.day(_get(row, name), name)
 
 
 def _account_fields(row: Row) -> dict[str, Any]:
     if EXTRA in row.fields:
         raise _RowError(row.fields[EXTRA])
-    name = _text(row, "name")
+    name = fields.text(_get(row, "name"), "name", limit=fields.MAX_NAME)
     if not name:
         raise _RowError("`name` is empty; every account needs a name")
-    if len(name) > 200:
-        raise _RowError(f"`name` is {len(name)} characters; keep it under 200")
     key = _get(row, "key").lower() or None
     if key is not None and (not _KEY.match(key) or len(key) > 64):
         raise _RowError(f"`key` is `{key}`; use lower-case letters, digits and single dashes")
     if key is None and not derive_key(name):
         raise _RowError(f"`name` `{name}` has no letters or digits to make a key from; give `key`")
-    segment = _get(row, "segment").lower() or "smb"
-    if segment not in SEGMENTS:
-        raise _RowError(f"`segment` is `{segment}`; use smb, mid or enterprise")
-    outcome = _get(row, "outcome").lower() or None
-    if outcome is not None and outcome not in OUTCOMES:
-        raise _RowError(f"`outcome` is `{outcome}`; use {', '.join(OUTCOMES)} or leave it empty")
-    fields = {
+    outcome = _get(row, "outcome")
+    values: dict[str, Any] = {
         "key": key,
         "name": name,
-        "segment": SEGMENTS[segment],
-        "csm": _slack_id(row, "csm", _USER, "U0123ABCD"),
+        "segment": fields.segment(_get(row, "segment") or "smb"),
+        "csm": fields.user(_get(row, "csm"), "csm"),
         "signed_on": _date(row, "signed_on"),
-        "arr": _count(row, "arr"),
-        "users": _count(row, "users"),
-        "channel": _slack_id(row, "channel", _CHANNEL, "C0123ABCD"),
-        "outcome": outcome,
+        "arr": fields.count(_get(row, "arr"), "arr"),
+        "users": fields.count(_get(row, "users"), "users"),
+        "channel": fields.channel(_get(row, "channel"), "channel"),
+        "outcome": fields.outcome(outcome) if outcome else None,
         "outcome_on": _date(row, "outcome_on"),
     }
     for question in HANDOFF_QUESTIONS:
-        fields[question] = _text(row, question)
-    return fields
+        values[question] = _text(row, question)
+    return values
 
 
 def import_accounts(
@@ -166,28 +123,28 @@ def import_accounts(
     good: list[dict[str, Any]] = []
     for row in rows:
         try:
-            fields = _account_fields(row)
-            key = fields["key"] or _match_by_name(fields["name"], existing, seen)
+            values = _account_fields(row)
+            key = values["key"] or _match_by_name(values["name"], existing, seen)
             if key in seen:
                 raise _RowError(f"account `{key}` is already in row {seen[key]}")
             seen[key] = row.number
-            fields["key"] = key
-            good.append(fields)
-        except _RowError as exc:
+            values["key"] = key
+            good.append(values)
+        except DomainError as exc:
             report.skipped.append(f"row {row.number}: {exc}")
     if report.skipped and not skip_bad:
         raise ImportRefused(report.skipped)
-    for fields in good:
-        current = existing.get(fields["key"])
+    for values in good:
+        current = existing.get(values["key"])
         if current is None:
-            account = account_rows.add_account(session, **fields, created_at=now)
+            account = account_rows.add_account(session, **values, created_at=now)
             events.record_event(
                 session, account_id=account.id, kind="account_added", actor=actor, at=now,
-                payload={"source": "import", "file": path.name, "name": fields["name"]},
+                payload={"source": "import", "file": path.name, "name": values["name"]},
             )  # fmt: skip
             report.created += 1
         else:
-            changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
+            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
             if changed:
                 account_rows.update_account(session, account=current, changes=changed, at=now)
                 events.record_event(
