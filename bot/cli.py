@@ -370,6 +370,55 @@ def _demo_day(url: str) -> date | None:
         return None
 
 
+def _slack_backend(runtime: Runtime) -> tuple[Any, Any]:
+    """The backend and the Bolt app for `serve` and `socket`."""
+    from bot.app import MissingSecret, create_app
+    from bot.backend import Backend
+    from bot.logs import configure
+
+    configure(runtime.settings.log_level)
+    config = runtime.config()
+    engine = _engine(runtime.settings.database_url)
+    backend = Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
+    try:
+        return backend, create_app(runtime.settings, backend)
+    except MissingSecret as exc:
+        fail(str(exc))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 3000,
+) -> None:
+    """Run the Slack app over HTTP: Slack's requests at /slack/events, health at /healthz."""
+    import uvicorn
+
+    from bot.http import create_web_app
+
+    runtime = _runtime(ctx)
+    with refusals():
+        backend, bolt = _slack_backend(runtime)
+        web = create_web_app(bolt, backend.engine)
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def socket(ctx: typer.Context) -> None:
+    """Run the Slack app over Socket Mode (no public URL needed; needs SLACK_APP_TOKEN)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    runtime = _runtime(ctx)
+    token = runtime.settings.slack_app_token
+    if token is None or not token.get_secret_value().startswith("xapp-"):
+        fail("SLACK_APP_TOKEN is not set: create an app-level token (xapp-…) with the "
+             "connections:write scope under Basic Information")  # fmt: skip
+    with refusals():
+        _, bolt = _slack_backend(runtime)
+    SocketModeHandler(bolt, token.get_secret_value(), web_client=bolt.client).start()
+
+
 def main() -> None:
     app()
 

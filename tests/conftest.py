@@ -8,6 +8,7 @@ without it; each such test gets its own schema, dropped afterwards.
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,12 @@ from bot.store.db import make_engine, upgrade
 from bot.store.tables import Account
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a fresh, empty database: a file under tmp_path, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+@contextmanager
+def fresh_database(kind: str, directory: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database: a file in `directory`, or a new PostgreSQL schema
+    (dropped on exit). PostgreSQL needs TEST_DATABASE_URL; without it the test is skipped."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'test.db'}"
         return
     base_url = os.environ.get("TEST_DATABASE_URL")
     if not base_url:
@@ -39,6 +41,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test, on SQLite and (when configured) PostgreSQL."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,6 +66,23 @@ def find_account(session: Session, text: str) -> Account:
     return next(a for a in rows if a.key == key)
 
 
+def involves(user: str) -> Callable[[Account, Rescue | None], bool]:
+    """Accounts where `user` is the CSM, the follow-up owner or the open rescue's owner."""
+
+    def check(account: Account, rescue: Rescue | None) -> bool:
+        return user in (account.csm, account.followup_owner, rescue.owner if rescue else None)
+
+    return check
+
+
+def in_segment(segment: str) -> Callable[[Account, Rescue | None], bool]:
+    return lambda account, _: account.segment == segment
+
+
+def with_keys(keys: set[str]) -> Callable[[Account, Rescue | None], bool]:
+    return lambda account, _: account.key in keys
+
+
 def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) -> Scorecard:
     readings = reading_rows.history_by_account(session, account_ids=[account.id])
     history = history_of(readings.get(account.id, []), rules)
@@ -99,15 +116,21 @@ def load_portfolio(
     *,
     as_of: date,
     with_previous_week: bool = False,
+    only: Callable[[Account, Rescue | None], bool] | None = None,
 ) -> Portfolio:
-    """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`."""
+    """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`;
+    `only` narrows them, given each account and its open rescue."""
+    rescues = rescue_rows.open_rescues(session)
     accounts = [
         a
         for a in account_rows.list_accounts(session)
-        if a.outcome is None or (a.outcome_on is not None and a.outcome_on > as_of)
+        if (a.outcome is None or (a.outcome_on is not None and a.outcome_on > as_of))
+        and (only is None or only(a, rescues.get(a.id)))
     ]
-    readings = reading_rows.history_by_account(session)
-    rescues = rescue_rows.open_rescues(session)
+    everyone = only is None or len(accounts) > 500
+    readings = reading_rows.history_by_account(
+        session, account_ids=None if everyone else [a.id for a in accounts]
+    )
     last_week = previous_week_end(as_of)
     states: list[AccountState] = []
     previous: dict[str, Status] = {}

@@ -1,17 +1,25 @@
-"""Recording a signal reading: one per real change, on the timeline, with what it did."""
+"""Recording signal readings: one per real change, on the timeline, saying what each did.
+
+Several ratings given at once are validated together and recorded together, or not at all.
+A rating repeated by the same person with the same value within 10 minutes (a Slack retry,
+a double click) is recognised as already recorded, under the account's lock, so concurrent
+duplicates cannot both land. A repeat that brings a new note is new information: it is kept.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.services.errors import InvalidValue
 from bot.services.portfolio import facts, history_of
+from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store.tables import Account
+from scoring.errors import InvalidValue
 from scoring.readings import Reading
 from scoring.rules import Rules
 from scoring.scorecard import Scorecard, evaluate
@@ -22,79 +30,91 @@ MAX_NOTE_CHARS = 3000
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What recording a reading did: `duplicate` when it was already there (a retry, a re-click)."""
+class SignalChange:
+    """One rating: the value before and after, and whether it was already recorded."""
 
-    account: Account
     signal: Signal
+    before: int | None
     value: Value
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording did to the account: the changes, and its scorecard before and after."""
+
+    account: Account
+    changes: tuple[SignalChange, ...]
     before: Scorecard
     after: Scorecard
 
+    @property
+    def recorded(self) -> tuple[SignalChange, ...]:
+        return tuple(c for c in self.changes if not c.duplicate)
 
-def record_reading(
+
+def clean_note(note: str | None) -> str | None:
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidValue(
+            f"the note is {len(text):,} characters; keep it under {MAX_NOTE_CHARS:,}"
+        )
+    return text or None
+
+
+def record_readings(
     session: Session,
     rules: Rules,
     *,
     account: Account,
-    signal: Signal,
-    value: Value,
+    ratings: Sequence[tuple[Signal, Value]],
     author: str,
     note: str | None,
     source: str,
     now: datetime,
 ) -> Recorded:
-    """Append a reading unless the same author gave the same value to the same signal within
-    the last 10 minutes; the caller owns the transaction."""
-    note = (note or "").strip() or None
-    if note is not None and len(note) > MAX_NOTE_CHARS:
-        raise InvalidValue(
-            f"the note is {len(note):,} characters; keep it under {MAX_NOTE_CHARS:,}"
-        )
+    """Append the ratings (each signal at most once); the caller owns the transaction."""
+    if not ratings:
+        raise InvalidValue("give at least one signal and value, e.g. `import=2`")
+    keys = [signal.key for signal, _ in ratings]
+    if repeated := sorted({k for k in keys if keys.count(k) > 1}):
+        raise InvalidValue(f"`{repeated[0]}` is rated twice in one command; rate it once")
+    note = clean_note(note)
+    account_rows.lock(session, account_id=account.id)
     rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
-    history = history_of(rows, rules)
     today = now.astimezone(rules.team_timezone).date()
-    before = evaluate(facts(account), history, rules, as_of=today)
-    duplicate = reading_rows.find_recent_duplicate(
-        session,
-        account_id=account.id,
-        signal=signal.key,
-        value=int(value),
-        author=author,
-        recorded_at=now,
-        window=DUPLICATE_WINDOW,
+    before = evaluate(facts(account), history_of(rows, rules), rules, as_of=today)
+    changes: list[SignalChange] = []
+    added: list[Reading] = []
+    for signal, value in ratings:
+        previous = before.line(signal.key)
+        was = previous.value if previous else None
+        same = reading_rows.find_recent_duplicate(
+            session, account_id=account.id, signal=signal.key, value=int(value), author=author,
+            recorded_at=now, window=DUPLICATE_WINDOW,
+        )  # fmt: skip
+        duplicate = same is not None and (note is None or same.note == note)
+        changes.append(SignalChange(signal, was, value, duplicate))
+        if duplicate:
+            continue
+        reading_rows.add_reading(
+            session, account_id=account.id, signal=signal.key, value=int(value), note=note,
+            author=author, source=source, recorded_at=now,
+        )  # fmt: skip
+        added.append(Reading(signal.key, int(value), now, author, note, source))
+    after = (
+        evaluate(facts(account), history_of([*rows, *added], rules), rules, as_of=today)
+        if added
+        else before
     )
-    if duplicate is not None:
-        return Recorded(account, signal, value, True, before, before)
-    row = reading_rows.add_reading(
-        session,
-        account_id=account.id,
-        signal=signal.key,
-        value=int(value),
-        note=note,
-        author=author,
-        source=source,
-        recorded_at=now,
-    )
-    added = Reading(row.signal, row.value, row.recorded_at, row.author, row.note, row.source)
-    after = evaluate(facts(account), history_of([*rows, added], rules), rules, as_of=today)
-    events.record_event(
-        session,
-        account_id=account.id,
-        kind="reading_recorded",
-        actor=author,
-        at=now,
-        payload={
-            "signal": signal.key,
-            "from": previous.value if (previous := before.line(signal.key)) else None,
-            "to": int(value),
-            "note": note,
-            "source": source,
-            "score_before": before.score,
-            "score_after": after.score,
-            "status_before": before.status.value,
-            "status_after": after.status.value,
-        },
-    )
-    return Recorded(account, signal, value, False, before, after)
+    for change in changes:
+        if change.duplicate:
+            continue
+        events.record_event(
+            session, account_id=account.id, kind="reading_recorded", actor=author, at=now,
+            payload={"signal": change.signal.key, "from": change.before, "to": int(change.value),
+                     "note": note, "source": source, "score_before": before.score,
+                     "score_after": after.score, "status_before": before.status.value,
+                     "status_after": after.status.value},
+        )  # fmt: skip
+    return Recorded(account, tuple(changes), before, after)

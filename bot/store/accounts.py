@@ -107,3 +107,11 @@ def keys_with_prefix(session: Session, *, prefix: str) -> set[str]:
     """The keys starting with ``prefix`` (case-sensitive): for picking a free ``-2``, ``-3``…"""
     start = func.substr(Account.key, 1, len(prefix))
     return set(session.exec(select(Account.key).where(start == prefix)))
+
+
+def lock(session: Session, *, account_id: int | None) -> None:
+    """Hold the account's row until the transaction ends, so concurrent changes to one account
+    (double clicks, two replicas) take turns. SQLite transactions already take the write lock
+    at BEGIN IMMEDIATE, so this matters on PostgreSQL."""
+    statement = select(Account.id).where(Account.id == account_id).with_for_update()
+    session.exec(statement).first()

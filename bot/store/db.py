@@ -70,7 +70,9 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at once: a transaction that reads, then writes, can
+        # never find its snapshot outdated by another writer (which SQLite would refuse).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

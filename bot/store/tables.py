@@ -157,3 +157,12 @@ class Event(SQLModel, table=True):
     actor: str
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# A Slack request already applied (its trigger_id or event_id), written in the same transaction
+# as the change it caused, so a retry or a replay of the same request applies nothing twice.
+class HandledRequest(SQLModel, table=True):
+    __tablename__ = "handled_request"
+
+    key: str = Field(primary_key=True, max_length=128)
+    handled_at: datetime = Field(sa_type=UTCDateTime)

@@ -69,7 +69,10 @@ def test_each_bad_field_gets_an_explanation(rescuebot):
         ("k1,A,smb,not-a-user,,,,,,,,", "`csm` is `not-a-user`; expected a Slack user like @alex"),
         ("k2,B,smb,,01/02/2026,,,,,,,", "`signed_on` is `01/02/2026`; write a date as YYYY-MM-DD"),
         ("k3,C,smb,,,12.5,,,,,,", "`arr` is `12.5`; expected a whole number"),
-        ("k4,D,smb,,,,,#general,,,,", "`channel` is `#general`; expected a Slack channel like #cs-team"),
+        (
+            "k4,D,smb,,,,,#general,,,,",
+            "`channel` is `#general`; expected a Slack channel like #cs-team",
+        ),
         ("k5,E,smb,,,,,,,,,,extra", "1 more cell(s) than the header"),
         ("k6,F,smb,,,,,," + "x" * 3001 + ",,,", "`business_problem` is 3,001 characters"),
         ("k7,G,smb,,,,,,,,,", None),

@@ -1,0 +1,45 @@
+"""What the Slack app's listeners need: the config in force, the database and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.store.db import session_scope
+from bot.store.requests import claim_request
+
+
+class AlreadyHandled(Exception):
+    """This Slack request (a retry or replay) was applied before; nothing more to do."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    config: Config
+    engine: Engine
+    clock: Callable[[], datetime]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def change(self, request_key: str | None) -> Iterator[Session]:
+        """A write transaction that applies a given Slack request at most once."""
+        with session_scope(self.engine) as session:
+            if request_key and not claim_request(session, key=request_key, at=self.now()):
+                raise AlreadyHandled(request_key)
+            yield session
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.config.rules.team_timezone).date()

@@ -1,0 +1,50 @@
+"""Action, block and callback ids: one definition shared by the builders and the listeners."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    SIGNAL_SELECT = "scorecard.signal_select"
+    ADD_NOTE = "scorecard.add_note"
+    CLAIM = "standup.claim"
+    NOTE_SIGNAL = "note.signal"
+    NOTE_VALUE = "note.value"
+    NOTE_TEXT = "note.text"
+    HANDOFF_ANSWER = "handoff.answer"
+
+
+class CallbackId(StrEnum):
+    NOTE = "modal.note"
+    HANDOFF = "modal.handoff"
+
+
+class BlockId(StrEnum):
+    NOTE_SIGNAL = "note.signal"
+    NOTE_VALUE = "note.value"
+    NOTE_TEXT = "note.text"
+
+
+SEPARATOR = "|"
+
+
+def signal_block_id(account: str, signal: str) -> str:
+    """The block of one signal's select on an account's scorecard."""
+    return f"signal{SEPARATOR}{account}{SEPARATOR}{signal}"
+
+
+def parse_signal_block_id(block_id: str) -> tuple[str, str]:
+    kind, account, signal = block_id.split(SEPARATOR)
+    if kind != "signal":
+        raise ValueError(f"not a signal block: {block_id}")
+    return account, signal
+
+
+def standup_block_id(account: str) -> str:
+    """The block of one account's line in a standup message."""
+    return f"standup{SEPARATOR}{account}"
+
+
+def handoff_block_id(question: str) -> str:
+    return f"handoff{SEPARATOR}{question}"

@@ -1,0 +1,83 @@
+"""Button and select listeners: the scorecard's selects and note button, the standup's Claim."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.backend import Backend
+from bot.ids import ActionId, parse_signal_block_id, standup_block_id
+from bot.listeners.commands import request_key
+from bot.listeners.refresh import refresh_homes
+from bot.messages import blocks as ui
+from bot.services import accounts, portfolio
+from bot.services.readings import record_readings
+from scoring.signals import parse_value
+
+
+def register(app: App, backend: Backend) -> None:
+    @app.action(ActionId.SIGNAL_SELECT)
+    def signal_selected(ack: Ack, body: dict, action: dict, respond: Respond,
+                        client: WebClient) -> None:  # fmt: skip
+        ack()
+        key, signal_key = parse_signal_block_id(action["block_id"])
+        value = parse_value(action["selected_option"]["value"])
+        user = body["user"]["id"]
+        with backend.change(request_key(body)) as session:
+            account = portfolio.find_account(session, key)
+            signal = backend.config.rules.taxonomy.resolve(signal_key)
+            record_readings(
+                session, backend.config.rules, account=account, ratings=[(signal, value)],
+                author=user, note=None, source="button", now=backend.now(),
+            )  # fmt: skip
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        respond(
+            text=f"{account.name}: {ui.score_line(card)}",
+            blocks=ui.as_dicts(ui.scorecard_blocks(card)),
+            replace_original=True,
+        )
+        refresh_homes(backend, client, users={user, account.csm})
+
+    @app.action(ActionId.ADD_NOTE)
+    def add_note(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        with backend.session() as session:
+            account = portfolio.find_account(session, action["value"])
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        metadata = {"account": account.key, "response_url": body.get("response_url", "")}
+        view = ui.note_modal(card, backend.config.rules.taxonomy.active, metadata=metadata)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ActionId.CLAIM)
+    def claim(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        today = backend.today()
+        with backend.change(request_key(body)) as session:
+            account = portfolio.find_account(session, action["value"])
+            accounts.claim(session, account=account, user=user, now=backend.now())
+            items = portfolio.load_portfolio(
+                session, backend.config.rules, as_of=today, only=portfolio.with_keys({account.key})
+            ).standup()
+        message = body.get("message") or {}
+        if items and message.get("blocks"):
+            blocks = replace_item(message["blocks"], account.key, ui.as_dicts(
+                ui.standup_item_blocks(items[0])))  # fmt: skip
+            client.chat_update(
+                channel=body["container"]["channel_id"], ts=message["ts"], blocks=blocks,
+                text=message.get("text") or "Standup",
+            )  # fmt: skip
+        refresh_homes(backend, client, users={user, account.csm})
+
+
+def replace_item(blocks: list[dict], account: str, item: list[dict]) -> list[dict]:
+    """The message's blocks with one account's line (section + context) re-rendered."""
+    block_id = standup_block_id(account)
+    for i, block in enumerate(blocks):
+        if block.get("block_id") == block_id:
+            return [*blocks[:i], *item, *blocks[i + 2 :]]
+    return blocks

@@ -1,0 +1,275 @@
+"""Slash command listeners: ack at once, parse, call a service, answer.
+
+Answers are ephemeral (to the person who typed the command) unless the command shares or posts
+on purpose; errors raised here become an ephemeral message with the usage line (see app.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import slash
+from bot.backend import Backend
+from bot.listeners.refresh import refresh_homes
+from bot.messages import blocks as ui
+from bot.messages.text import escape_mrkdwn, mention
+from bot.messages.usage import help_text
+from bot.services import accounts, fields, portfolio
+from bot.services.readings import Recorded, record_readings
+from bot.store.tables import Account
+from scoring.errors import InvalidValue
+from scoring.signals import Value, parse_value
+
+OPTION_KEYS = {
+    "add": accounts.ADD_OPTIONS,
+    "set": frozenset(accounts.EDITABLE),
+    "outcome": frozenset({"date"}),
+    "list": frozenset({"segment"}),
+}
+ONBOARD = ("add", "handoff", "set", "outcome", "list", "help")
+NOT_YET = (
+    "`{command}` is registered but not enabled yet: rescue threads and escalations arrive in "
+    'the next release. Meanwhile, `/onboard set <account> owner:@user next:"…" due:DATE` '
+    "records the follow-up."
+)
+
+
+def request_key(body: dict[str, Any]) -> str | None:
+    """The id Slack keeps across retries of one request."""
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if trigger else None
+
+
+def _no_more_words(parsed: slash.CommandText) -> None:
+    if parsed.words:
+        raise InvalidValue(f"unexpected `{' '.join(parsed.words)}`")
+
+
+def _account(backend: Backend, parsed: slash.CommandText) -> Account:
+    word = parsed.take_word()
+    if word is None:
+        raise InvalidValue("an account is missing")
+    with backend.session() as session:
+        return portfolio.find_account(session, word)
+
+
+def register(app: App, backend: Backend) -> None:
+    @app.command("/onboard")
+    def onboard(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        run_onboard(backend, body, respond, client)
+
+    @app.command("/scorecard")
+    def scorecard(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        parsed = slash.parse(body.get("text", ""))
+        account = _account(backend, parsed)
+        share = parsed.words[:1] == ["share"]
+        if share:
+            parsed.take_word()
+        _no_more_words(parsed)
+        with backend.session() as session:
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        respond(
+            text=f"{account.name}: {ui.score_line(card)}",
+            blocks=ui.as_dicts(ui.scorecard_blocks(card)),
+            response_type="in_channel" if share else "ephemeral",
+        )
+
+    @app.command("/signal")
+    def signal(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        parsed = slash.parse(body.get("text", ""))
+        account = _account(backend, parsed)
+        ratings, note = _ratings(backend, parsed)
+        with backend.change(request_key(body)) as session:
+            session.add(account)
+            recorded = record_readings(
+                session, backend.config.rules, account=account, ratings=ratings,
+                author=body["user_id"], note=note, source="slash_command", now=backend.now(),
+            )  # fmt: skip
+        respond(text=recorded_text(recorded), response_type="ephemeral")
+        refresh_homes(backend, client, users={body["user_id"], account.csm})
+
+    @app.command("/standup")
+    def standup(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        run_standup(backend, body, respond, client)
+
+    @app.command("/rescue")
+    @app.command("/escalate")
+    def not_yet(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        respond(text=NOT_YET.format(command=body["command"]), response_type="ephemeral")
+
+
+def _ratings(
+    backend: Backend, parsed: slash.CommandText
+) -> tuple[list[tuple[Any, Value]], str | None]:
+    """`sig value [note]` or `sig=value sig=value … [note]`."""
+    taxonomy = backend.config.rules.taxonomy
+    if not parsed.words:
+        raise InvalidValue("a signal and a value are missing")
+    if "=" in parsed.words[0]:
+        ratings = []
+        while parsed.words and "=" in parsed.words[0]:
+            name, _, value = parsed.take_word().partition("=")  # type: ignore[union-attr]
+            ratings.append((taxonomy.resolve(name), parse_value(value)))
+        return ratings, parsed.rest() or None
+    name = parsed.take_word()
+    value = parsed.take_word()
+    if value is None:
+        raise InvalidValue(f"a value for `{name}` is missing")
+    return [(taxonomy.resolve(name or ""), parse_value(value))], parsed.rest() or None
+
+
+def recorded_text(recorded: Recorded) -> str:
+    name = escape_mrkdwn(recorded.account.name)
+    moves = []
+    for change in recorded.changes:
+        was = "unrated" if change.before is None else ui.value_word(Value(change.before))
+        line = f"{change.signal.label}: {was} → *{ui.value_word(change.value)}*"
+        moves.append(line + (" (already recorded a moment ago)" if change.duplicate else ""))
+    if not recorded.recorded:
+        return f"Nothing new for *{name}*: " + "; ".join(moves) + "."
+    return (f"Recorded for *{name}*: " + "; ".join(moves) + ". "
+            + ui.change_summary(recorded.before, recorded.after))  # fmt: skip
+
+
+def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
+    text = body.get("text", "").strip()
+    sub, _, rest = text.partition(" ")
+    sub = sub.lower() or "help"
+    if sub not in ONBOARD:
+        raise InvalidValue(f"`{sub}` is not an /onboard command; use {', '.join(ONBOARD)}")
+    parsed = slash.parse(rest, option_keys=OPTION_KEYS.get(sub, frozenset()))
+    user = body["user_id"]
+    if sub == "help":
+        respond(text=help_text(), response_type="ephemeral")
+    elif sub == "add":
+        with backend.change(request_key(body)) as session:
+            account = accounts.add_account(
+                session, name=parsed.rest(), options=parsed.options, actor=user, now=backend.now()
+            )
+        respond(
+            text=f"Added *{escape_mrkdwn(account.name)}* as `{account.key}` "
+            f"({account.segment}, CSM {mention(account.csm)}). Rate it: "
+            f"`/signal {account.key} kickoff 2`, or open `/scorecard {account.key}`.",
+            response_type="ephemeral",
+        )
+        refresh_homes(backend, client, users={user, account.csm})
+    elif sub == "handoff":
+        account = _account(backend, parsed)
+        _no_more_words(parsed)
+        with backend.session() as session:
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        answers = {q: getattr(account, q) for q in ("business_problem", "promised_timeline",
+                                                    "dependencies", "decision_maker")}  # fmt: skip
+        metadata = json.dumps({"account": account.key, "channel": body.get("channel_id")})
+        client.views_open(
+            trigger_id=body["trigger_id"], view=ui.handoff_modal(card, answers, metadata=metadata)
+        )
+    elif sub == "set":
+        account = _account(backend, parsed)
+        _no_more_words(parsed)
+        with backend.change(request_key(body)) as session:
+            session.add(account)
+            changed = accounts.edit_account(
+                session, account=account, options=parsed.options, actor=user, now=backend.now()
+            )
+        summary = ", ".join(f"{k} → {v[1]}" for k, v in changed.items()) or "nothing changed"
+        respond(text=f"*{escape_mrkdwn(account.name)}*: {escape_mrkdwn(summary)}.",
+                response_type="ephemeral")  # fmt: skip
+        refresh_homes(backend, client, users={user, account.csm, account.followup_owner})
+    elif sub == "outcome":
+        account = _account(backend, parsed)
+        outcome = parsed.take_word()
+        if outcome is None:
+            raise InvalidValue("the outcome is missing: completed, churned or expanded")
+        _no_more_words(parsed)
+        on = fields.day(parsed.options.get("date", ""), "date")
+        with backend.change(request_key(body)) as session:
+            session.add(account)
+            accounts.record_outcome(
+                session, account=account, outcome=outcome, on=on, actor=user,
+                now=backend.now(), today=backend.today(),
+            )  # fmt: skip
+        respond(text=f"*{escape_mrkdwn(account.name)}* ended onboarding: {account.outcome} on "
+                f"{account.outcome_on}.", response_type="ephemeral")  # fmt: skip
+    else:
+        run_list(backend, parsed, user, respond)
+
+
+def _scope(parsed: slash.CommandText, user: str) -> tuple[Any, str]:
+    """`mine`, `@user` or `segment:X` as a portfolio filter and its description."""
+    word = parsed.take_word()
+    _no_more_words(parsed)
+    segment = parsed.options.get("segment")
+    if segment is not None:
+        if word is not None:
+            raise InvalidValue(f"unexpected `{word}`")
+        chosen = fields.segment(segment)
+        return portfolio.in_segment(chosen), f"in {chosen} "
+    if word is None:
+        return None, ""
+    if word.lower() == "mine":
+        return portfolio.involves(user), f"for {mention(user)} "
+    if (someone := slash.user_id(word)) is not None:
+        return portfolio.involves(someone), f"for {mention(someone)} "
+    raise InvalidValue(f"`{word}` is not `mine`, a @mention or `segment:…`")
+
+
+def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Respond) -> None:
+    only, scope = _scope(parsed, user)
+    with backend.session() as session:
+        loaded = portfolio.load_portfolio(
+            session, backend.config.rules, as_of=backend.today(), only=only
+        )
+    cards = sorted(
+        (s.card for s in loaded.states),
+        key=lambda c: (-c.status.severity, c.score if c.score is not None else -1),
+    )
+    title = (
+        f"{len(cards)} account{'s' if len(cards) != 1 else ''} {scope}· {ui.status_counts(cards)}"
+    )
+    respond(text=title, blocks=ui.as_dicts(ui.account_list_blocks(cards, title=title)),
+            response_type="ephemeral")  # fmt: skip
+
+
+def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
+    parsed = slash.parse(body.get("text", ""), option_keys=frozenset({"segment"}))
+    only, scope = _scope(parsed, body["user_id"])
+    today = backend.today()
+    with backend.session() as session:
+        items = portfolio.load_portfolio(
+            session, backend.config.rules, as_of=today, only=only
+        ).standup()
+    pages = ui.standup_pages(items, as_of=today, scope=scope)
+    channel = body["channel_id"]
+    try:
+        first = client.chat_postMessage(
+            channel=channel, text=f"Standup: {len(items)} accounts need help this week",
+            blocks=ui.as_dicts(pages[0]),
+        )  # fmt: skip
+        for page in pages[1:]:
+            client.chat_postMessage(
+                channel=channel, thread_ts=first["ts"], blocks=ui.as_dicts(page),
+                text="Standup, continued",
+            )  # fmt: skip
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in ("not_in_channel", "channel_not_found", "is_archived"):
+            raise InvalidValue(
+                "I can't post in this channel. Invite me with `/invite @Onboarding Rescue`, or "
+                "run `/standup` in a channel I'm in."
+            ) from exc
+        raise

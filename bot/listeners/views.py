@@ -1,0 +1,117 @@
+"""Modal submissions: the note modal and the hand-off checklist.
+
+Validation happens before the ack, so problems come back inline in the modal
+(`response_action: errors`); the work happens after it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.backend import Backend
+from bot.ids import ActionId, BlockId, CallbackId, handoff_block_id
+from bot.listeners.commands import request_key
+from bot.listeners.refresh import refresh_homes
+from bot.messages import blocks as ui
+from bot.messages.text import escape_mrkdwn
+from bot.services import accounts, portfolio
+from bot.services.readings import MAX_NOTE_CHARS, record_readings
+from scoring.accounts import HANDOFF_QUESTIONS
+from scoring.signals import Value
+
+log = logging.getLogger("rescuebot.views")
+
+
+def _value(view: dict, block: str, action: str) -> dict:
+    return view["state"]["values"].get(block, {}).get(action, {})
+
+
+def register(app: App, backend: Backend) -> None:
+    @app.view(CallbackId.NOTE)
+    def note_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        signal_key = (_value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL)
+                      .get("selected_option") or {}).get("value")  # fmt: skip
+        chosen = (_value(view, BlockId.NOTE_VALUE, ActionId.NOTE_VALUE)
+                  .get("selected_option") or {}).get("value")  # fmt: skip
+        note = (_value(view, BlockId.NOTE_TEXT, ActionId.NOTE_TEXT).get("value") or "").strip()
+        errors: dict[str, str] = {}
+        if not note:
+            errors[BlockId.NOTE_TEXT] = "Write the note: it cannot be empty."
+        elif len(note) > MAX_NOTE_CHARS:
+            errors[BlockId.NOTE_TEXT] = f"Keep the note under {MAX_NOTE_CHARS:,} characters."
+        if not signal_key:
+            errors[BlockId.NOTE_SIGNAL] = "Choose the signal the note is about."
+        with backend.session() as session:
+            account = portfolio.find_account(session, metadata.get("account", ""))
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        line = card.line(signal_key) if signal_key else None
+        if signal_key and line is None:
+            errors[BlockId.NOTE_SIGNAL] = "That signal is no longer scored; choose another."
+        value = Value(int(chosen)) if chosen else (Value(line.value) if line and line.value is not
+                                                   None else None)  # fmt: skip
+        if value is None and line is not None:
+            errors[BlockId.NOTE_VALUE] = f"{line.signal.label} has no value yet: choose one."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        user = body["user"]["id"]
+        assert line is not None and value is not None
+        with backend.change(request_key(body)) as session:
+            session.add(account)
+            record_readings(
+                session, backend.config.rules, account=account, ratings=[(line.signal, value)],
+                author=user, note=note, source="button", now=backend.now(),
+            )  # fmt: skip
+            card = portfolio.scorecard(
+                session, account, backend.config.rules, as_of=backend.today()
+            )
+        if metadata.get("response_url"):
+            WebhookClient(metadata["response_url"]).send(
+                text=f"{account.name}: {ui.score_line(card)}",
+                blocks=ui.as_dicts(ui.scorecard_blocks(card)),
+                replace_original=True,
+            )
+        refresh_homes(backend, client, users={user, account.csm})
+
+    @app.view(CallbackId.HANDOFF)
+    def handoff_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        answers = {
+            q: _value(view, handoff_block_id(q), ActionId.HANDOFF_ANSWER).get("value") or ""
+            for q in HANDOFF_QUESTIONS
+        }
+        too_long = {handoff_block_id(q): "Keep it under 3,000 characters."
+                    for q, a in answers.items() if len(a.strip()) > 3000}  # fmt: skip
+        if too_long:
+            ack(response_action="errors", errors=too_long)
+            return
+        ack()
+        user = body["user"]["id"]
+        with backend.change(request_key(body)) as session:
+            account = portfolio.find_account(session, metadata.get("account", ""))
+            missing = accounts.save_handoff(
+                session, account=account, answers=answers, actor=user, now=backend.now()
+            )
+        text = (
+            f"Hand-off checklist for *{escape_mrkdwn(account.name)}* is complete."
+            if not missing
+            else f"Saved. Still missing for *{escape_mrkdwn(account.name)}*: "
+            + "; ".join(HANDOFF_QUESTIONS[q] for q in missing)
+            + " (the account stays at best Watch until then)."
+        )
+        if metadata.get("channel"):
+            try:
+                client.chat_postEphemeral(channel=metadata["channel"], user=user, text=text)
+            except SlackApiError as exc:
+                log.warning("hand-off confirmation not sent: %s", exc.response.get("error"))
+        refresh_homes(backend, client, users={user, account.csm})

@@ -1,0 +1,184 @@
+"""Account use cases behind `/onboard`: add, edit, record the outcome, the hand-off, claims."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.services import fields
+from bot.store import accounts as account_rows
+from bot.store import events
+from bot.store import rescues as rescue_rows
+from bot.store.tables import Account
+from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key
+from scoring.errors import InvalidValue
+
+NONE_WORDS = frozenset({"none", "-", "nobody", "clear"})
+
+
+@dataclass(frozen=True)
+class Editable:
+    """An option of `/onboard set`: the column it sets and how its text is read."""
+
+    column: str
+    parse: Callable[[str, str], Any]
+    clearable: bool = True
+
+
+def _name(value: str, name: str) -> str:
+    parsed = fields.text(value, name, limit=fields.MAX_NAME)
+    if not parsed:
+        raise InvalidValue("`name` cannot be empty")
+    return parsed
+
+
+def _segment(value: str, name: str) -> str:
+    return fields.segment(value, name)
+
+
+EDITABLE: dict[str, Editable] = {
+    "name": Editable("name", _name, clearable=False),
+    "segment": Editable("segment", _segment, clearable=False),
+    "csm": Editable("csm", fields.user),
+    "signed": Editable("signed_on", fields.day),
+    "arr": Editable("arr", fields.count, clearable=False),
+    "users": Editable("users", fields.count, clearable=False),
+    "channel": Editable("channel", fields.channel),
+    "owner": Editable("followup_owner", fields.user),
+    "next": Editable("followup_next", fields.text),
+    "due": Editable("followup_due", fields.day),
+    "problem": Editable("business_problem", fields.text),
+    "timeline": Editable("promised_timeline", fields.text),
+    "dependencies": Editable("dependencies", fields.text),
+    "decision": Editable("decision_maker", fields.text),
+}
+ADD_OPTIONS = frozenset({"segment", "csm", "signed", "arr", "users", "channel"})
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def parse_options(options: Mapping[str, str], *, allowed: frozenset[str]) -> dict[str, Any]:
+    """`key:value` options as column values; an unknown key or a bad value is refused."""
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise InvalidValue(
+            f"`{unknown[0]}:` is not something you can set; use "
+            + ", ".join(f"`{k}:`" for k in sorted(allowed))
+        )
+    values: dict[str, Any] = {}
+    for key, raw in options.items():
+        editable = EDITABLE[key]
+        if raw.strip().lower() in NONE_WORDS and editable.clearable:
+            values[editable.column] = None
+        else:
+            values[editable.column] = editable.parse(raw, key)
+    return values
+
+
+def add_account(
+    session: Session, *, name: str, options: Mapping[str, str], actor: str, now: datetime
+) -> Account:
+    """A new account; its key is derived from the name (`-2`, `-3`… on a collision)."""
+    clean = fields.text(name, "name", limit=fields.MAX_NAME)
+    if not clean:
+        raise InvalidValue("the account needs a name")
+    base = derive_key(clean)[:60].strip("-")
+    if not base:
+        raise InvalidValue(f"`{clean}` has no letters or digits to make a key from")
+    values = parse_options(options, allowed=ADD_OPTIONS)
+    values.setdefault("segment", "smb")
+    values.setdefault("csm", actor)
+    key = free_key(base, account_rows.keys_with_prefix(session, prefix=base))
+    account = account_rows.add_account(session, key=key, name=clean, created_at=now, **values)
+    events.record_event(
+        session, account_id=account.id, kind="account_added", actor=actor, at=now,
+        payload={"source": "slash_command", "name": clean,
+                 **{k: _jsonable(v) for k, v in values.items()}},
+    )  # fmt: skip
+    return account
+
+
+def edit_account(
+    session: Session, *, account: Account, options: Mapping[str, str], actor: str, now: datetime
+) -> dict[str, tuple[Any, Any]]:
+    """Apply `/onboard set` options; returns each changed column with (before, after)."""
+    if not options:
+        raise InvalidValue('say what to set, e.g. `owner:@alex next:"Call the CFO" due:2026-12-01`')
+    values = parse_options(options, allowed=frozenset(EDITABLE))
+    changed = {k: (getattr(account, k), v) for k, v in values.items() if getattr(account, k) != v}
+    if changed:
+        account_rows.lock(session, account_id=account.id)
+        account_rows.update_account(
+            session, account=account, changes={k: new for k, (_, new) in changed.items()}, at=now
+        )
+        events.record_event(
+            session, account_id=account.id, kind="account_updated", actor=actor, at=now,
+            payload={"changed": {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changed.items()}},
+        )  # fmt: skip
+    return changed
+
+
+def record_outcome(
+    session: Session, *, account: Account, outcome: str, on: date | None, actor: str, now: datetime,
+    today: date,
+) -> Account:  # fmt: skip
+    """How onboarding ended; the date defaults to today and cannot be in the future."""
+    ended = fields.outcome(outcome)
+    day = on or today
+    if day > today:
+        raise InvalidValue(f"`date:` {day.isoformat()} is in the future; an outcome has happened")
+    if account.signed_on and day < account.signed_on:
+        raise InvalidValue(
+            f"`date:` {day.isoformat()} is before the signature ({account.signed_on.isoformat()})"
+        )
+    before = (account.outcome, _jsonable(account.outcome_on))
+    account_rows.update_account(
+        session, account=account, changes={"outcome": ended, "outcome_on": day}, at=now
+    )
+    events.record_event(
+        session, account_id=account.id, kind="outcome_recorded", actor=actor, at=now,
+        payload={"outcome": ended, "on": day.isoformat(), "before": list(before)},
+    )  # fmt: skip
+    return account
+
+
+def save_handoff(
+    session: Session, *, account: Account, answers: Mapping[str, str], actor: str, now: datetime
+) -> list[str]:
+    """Store the hand-off checklist answers; returns the questions still unanswered."""
+    values = {q: fields.text(answers.get(q, ""), q) for q in HANDOFF_QUESTIONS}
+    changed = {k: v for k, v in values.items() if getattr(account, k) != v}
+    if changed:
+        account_rows.update_account(session, account=account, changes=changed, at=now)
+        events.record_event(
+            session, account_id=account.id, kind="handoff_updated", actor=actor, at=now,
+            payload={"answered": sorted(k for k, v in changed.items() if v),
+                     "cleared": sorted(k for k, v in changed.items() if not v)},
+        )  # fmt: skip
+    return [q for q, v in values.items() if not v]
+
+
+def claim(session: Session, *, account: Account, user: str, now: datetime) -> bool:
+    """Make `user` the follow-up's owner and the open rescue's; False if they already were."""
+    account_rows.lock(session, account_id=account.id)
+    session.refresh(account)
+    rescue = rescue_rows.open_rescue(session, account_id=account.id)
+    if account.followup_owner == user and (rescue is None or rescue.owner == user):
+        return False
+    previous = account.followup_owner
+    account_rows.update_account(session, account=account, changes={"followup_owner": user}, at=now)
+    if rescue is not None and rescue.owner != user:
+        rescue.owner = user
+        session.add(rescue)
+        session.flush()
+    events.record_event(
+        session, account_id=account.id, kind="claimed", actor=user, at=now,
+        payload={"previous_owner": previous, "rescue_id": rescue.id if rescue else None},
+    )  # fmt: skip
+    return True

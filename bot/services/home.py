@@ -1,0 +1,59 @@
+"""The App Home's content for one person: their accounts, rescues and decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.services.portfolio import involves, load_portfolio
+from bot.store import rescues as rescue_rows
+from bot.store.tables import Account, Approval, Escalation
+from scoring.scorecard import Scorecard
+from scoring.standup import StandupItem
+
+
+@dataclass(frozen=True)
+class Home:
+    user: str
+    needs_help: list[StandupItem]
+    cards: list[Scorecard]
+    rescues: list[tuple[str, str, date, str | None]]
+    plans: list[tuple[str, str, date]]
+
+
+def home_for(session: Session, config: Config, *, user: str, today: date) -> Home:
+    portfolio = load_portfolio(session, config.rules, as_of=today, only=involves(user))
+    accounts = {a.id: a for a in portfolio.accounts.values()}
+    rescues = [
+        (accounts[r.account_id].key, accounts[r.account_id].name, r.checkpoint_on, r.next_step)
+        for r in rescue_rows.open_rescues(session).values()
+        if r.owner == user and r.account_id in accounts
+    ]
+    return Home(
+        user=user,
+        needs_help=portfolio.standup(),
+        cards=[state.card for state in portfolio.states],
+        rescues=sorted(rescues, key=lambda r: r[2]),
+        plans=_plans_awaiting(session, config, user=user),
+    )
+
+
+def _plans_awaiting(session: Session, config: Config, *, user: str) -> list[tuple[str, str, date]]:
+    """Pending recovery plans this approver has not decided and did not request."""
+    if user not in config.escalation.approvers:
+        return []
+    decided = select(Approval.escalation_id).where(Approval.approver == user)
+    statement = (
+        select(Account.key, Account.name, Escalation.decision_deadline)
+        .join(Account, col(Account.id) == col(Escalation.account_id))
+        .where(
+            Escalation.state == "pending",
+            Escalation.requested_by != user,
+            col(Escalation.id).not_in(decided),
+        )
+        .order_by(col(Escalation.decision_deadline))
+    )
+    return [(key, name, deadline) for key, name, deadline in session.exec(statement)]
