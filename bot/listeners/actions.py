@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.backend import Backend
 from bot.ids import ActionId, parse_signal_block_id, standup_block_id
 from bot.listeners.commands import request_key
+from bot.listeners.errors import answers_errors
 from bot.listeners.refresh import refresh_homes
 from bot.messages import blocks as ui
 from bot.services import accounts, portfolio
@@ -17,6 +18,7 @@ from scoring.signals import parse_value
 
 def register(app: App, backend: Backend) -> None:
     @app.action(ActionId.SIGNAL_SELECT)
+    @answers_errors
     def signal_selected(ack: Ack, body: dict, action: dict, respond: Respond,
                         client: WebClient) -> None:  # fmt: skip
         ack()
@@ -41,6 +43,7 @@ def register(app: App, backend: Backend) -> None:
         refresh_homes(backend, client, users={user, account.csm})
 
     @app.action(ActionId.ADD_NOTE)
+    @answers_errors
     def add_note(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         with backend.session() as session:
@@ -53,6 +56,7 @@ def register(app: App, backend: Backend) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.CLAIM)
+    @answers_errors
     def claim(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         user = body["user"]["id"]

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import slash
 from bot.backend import Backend
+from bot.listeners.errors import answers_errors
 from bot.listeners.refresh import refresh_homes
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention
@@ -60,11 +61,13 @@ def _account(backend: Backend, parsed: slash.CommandText) -> Account:
 
 def register(app: App, backend: Backend) -> None:
     @app.command("/onboard")
+    @answers_errors
     def onboard(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
         run_onboard(backend, body, respond, client)
 
     @app.command("/scorecard")
+    @answers_errors
     def scorecard(ack: Ack, body: dict, respond: Respond) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
@@ -84,6 +87,7 @@ def register(app: App, backend: Backend) -> None:
         )
 
     @app.command("/signal")
+    @answers_errors
     def signal(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
@@ -99,12 +103,14 @@ def register(app: App, backend: Backend) -> None:
         refresh_homes(backend, client, users={body["user_id"], account.csm})
 
     @app.command("/standup")
+    @answers_errors
     def standup(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
         run_standup(backend, body, respond, client)
 
     @app.command("/rescue")
     @app.command("/escalate")
+    @answers_errors
     def not_yet(ack: Ack, body: dict, respond: Respond) -> None:
         ack()
         respond(text=NOT_YET.format(command=body["command"]), response_type="ephemeral")

@@ -6,11 +6,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.backend import Backend
+from bot.listeners.errors import answers_errors
 from bot.listeners.refresh import publish_home
 
 
 def register(app: App, backend: Backend) -> None:
     @app.event("app_home_opened")
+    @answers_errors
     def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             publish_home(backend, client, event["user"])

@@ -17,6 +17,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.backend import Backend
 from bot.ids import ActionId, BlockId, CallbackId, handoff_block_id
 from bot.listeners.commands import request_key
+from bot.listeners.errors import answers_errors
 from bot.listeners.refresh import refresh_homes
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
@@ -34,6 +35,7 @@ def _value(view: dict, block: str, action: str) -> dict:
 
 def register(app: App, backend: Backend) -> None:
     @app.view(CallbackId.NOTE)
+    @answers_errors
     def note_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         signal_key = (_value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL)
@@ -84,6 +86,7 @@ def register(app: App, backend: Backend) -> None:
         refresh_homes(backend, client, users={user, account.csm})
 
     @app.view(CallbackId.HANDOFF)
+    @answers_errors
     def handoff_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         answers = {
