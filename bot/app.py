@@ -42,17 +42,27 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
-def create_app(settings: Settings, backend: Backend, *, client: WebClient | None = None) -> App:
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+def create_app(
+    settings: Settings,
+    backend: Backend,
+    *,
+    client: WebClient | None = None,
+    socket_mode: bool = False,
+) -> App:
+    """The Bolt app. Over HTTP every request's signature is verified; Socket Mode requests
+    arrive over the app's own authenticated connection, so they need no signing secret."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if not token:
         raise MissingSecret("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)")
-    if (
-        settings.slack_signing_secret is None
-        or not settings.slack_signing_secret.get_secret_value()
-    ):
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    if not secret and not socket_mode:
         raise MissingSecret("SLACK_SIGNING_SECRET is not set: copy it from Basic Information")
     app = App(
-        token=settings.slack_bot_token.get_secret_value(),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token=token,
+        signing_secret=secret or None,
+        request_verification_enabled=not socket_mode,
         client=client or web_client(settings),
         raise_error_for_unhandled_request=False,
     )

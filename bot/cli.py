@@ -370,7 +370,7 @@ def _demo_day(url: str) -> date | None:
         return None
 
 
-def _slack_backend(runtime: Runtime) -> tuple[Any, Any]:
+def _slack_backend(runtime: Runtime, *, socket_mode: bool = False) -> tuple[Any, Any]:
     """The backend and the Bolt app for `serve` and `socket`."""
     from bot.app import MissingSecret, create_app
     from bot.backend import Backend
@@ -381,7 +381,7 @@ def _slack_backend(runtime: Runtime) -> tuple[Any, Any]:
     engine = _engine(runtime.settings.database_url)
     backend = Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
     try:
-        return backend, create_app(runtime.settings, backend)
+        return backend, create_app(runtime.settings, backend, socket_mode=socket_mode)
     except MissingSecret as exc:
         fail(str(exc))
 
@@ -415,7 +415,7 @@ def socket(ctx: typer.Context) -> None:
         fail("SLACK_APP_TOKEN is not set: create an app-level token (xapp-…) with the "
              "connections:write scope under Basic Information")  # fmt: skip
     with refusals():
-        _, bolt = _slack_backend(runtime)
+        _, bolt = _slack_backend(runtime, socket_mode=True)
     SocketModeHandler(bolt, token.get_secret_value(), web_client=bolt.client).start()
 
 
