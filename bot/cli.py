@@ -165,8 +165,12 @@ def _import(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"Importing {path.name}", total=None, visible=False)
 
+            done = 0
+
             def advance(n: int) -> None:
-                progress.update(task, advance=n, visible=True)
+                nonlocal done
+                done += n
+                progress.update(task, advance=n, visible=done >= PROGRESS_FROM_ROWS)
 
             with session_scope(engine) as session:
                 report = run(session, config, path, runtime.now, skip_bad, advance)

@@ -33,6 +33,7 @@ ACCOUNT_COLUMNS = (
 )  # fmt: skip
 READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
 DUPLICATE_WINDOW = timedelta(minutes=10)
+BATCH_ROWS = 5_000
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Progress = Callable[[int], None]
@@ -244,20 +245,25 @@ def import_readings(
         for r in readings:
             known.setdefault((account_id, r.signal, r.value, r.author), []).append(r.recorded_at)
     added: dict[int, int] = {}
+    batch: list[dict[str, Any]] = []
     for _, account, signal_key, value, recorded_at, note, author in parsed:
         times = known.setdefault((account.id, signal_key, value, author), [])
         if any(abs(recorded_at - t) <= DUPLICATE_WINDOW for t in times):
             report.unchanged += 1
         else:
-            reading_rows.add_reading(
-                session, account_id=account.id, signal=signal_key, value=value, note=note,
-                author=author, source="import", recorded_at=recorded_at,
-            )  # fmt: skip
+            batch.append({
+                "account_id": account.id, "signal": signal_key, "value": value, "note": note,
+                "author": author, "source": "import", "recorded_at": recorded_at, "created_at": now,
+            })  # fmt: skip
             times.append(recorded_at)
             added[account.id] = added.get(account.id, 0) + 1
             report.created += 1
+        if len(batch) >= BATCH_ROWS:
+            reading_rows.add_readings(session, rows=batch)
+            batch = []
         if progress:
             progress(1)
+    reading_rows.add_readings(session, rows=batch)
     for account_id, count in added.items():
         events.record_event(
             session, account_id=account_id, kind="readings_imported", actor=actor, at=now,

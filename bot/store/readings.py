@@ -2,7 +2,9 @@
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from bot.store.tables import Reading
@@ -102,3 +104,9 @@ def history_by_account(
     for account_id, *fields in session.execute(statement):
         grouped.setdefault(account_id, []).append(ScoredReading(*fields))
     return grouped
+
+
+def add_readings(session: Session, *, rows: list[dict[str, Any]]) -> None:
+    """Append many readings in one statement (executemany); rows hold Reading's columns."""
+    if rows:
+        session.execute(insert(Reading), rows)
