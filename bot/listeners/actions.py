@@ -11,6 +11,7 @@ from bot.listeners.commands import request_key
 from bot.listeners.errors import answers_errors
 from bot.listeners.refresh import refresh_homes
 from bot.messages import blocks as ui
+from bot.messages.text import mention
 from bot.services import accounts, portfolio
 from bot.services.readings import record_readings
 from scoring.signals import parse_value
@@ -28,7 +29,7 @@ def register(app: App, backend: Backend) -> None:
         with backend.change(request_key(body)) as session:
             account = portfolio.find_account(session, key)
             signal = backend.config.rules.taxonomy.resolve(signal_key)
-            record_readings(
+            recorded = record_readings(
                 session, backend.config.rules, account=account, ratings=[(signal, value)],
                 author=user, note=None, source="button", now=backend.now(),
             )  # fmt: skip
@@ -37,7 +38,11 @@ def register(app: App, backend: Backend) -> None:
             )
         respond(
             text=f"{account.name}: {ui.score_line(card)}",
-            blocks=ui.as_dicts(ui.scorecard_blocks(card)),
+            blocks=ui.as_dicts(
+                ui.scorecard_blocks(
+                    card, change=f"{ui.recorded_text(recorded)} By {mention(user)}."
+                )
+            ),
             replace_original=True,
         )
         refresh_homes(backend, client, users={user, account.csm})

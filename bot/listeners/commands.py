@@ -21,7 +21,7 @@ from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention
 from bot.messages.usage import help_text
 from bot.services import accounts, fields, portfolio
-from bot.services.readings import Recorded, record_readings
+from bot.services.readings import record_readings
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.signals import Value, parse_value
@@ -99,7 +99,7 @@ def register(app: App, backend: Backend) -> None:
                 session, backend.config.rules, account=account, ratings=ratings,
                 author=body["user_id"], note=note, source="slash_command", now=backend.now(),
             )  # fmt: skip
-        respond(text=recorded_text(recorded), response_type="ephemeral")
+        respond(text=ui.recorded_text(recorded), response_type="ephemeral")
         refresh_homes(backend, client, users={body["user_id"], account.csm})
 
     @app.command("/standup")
@@ -134,19 +134,6 @@ def _ratings(
     if value is None:
         raise InvalidValue(f"a value for `{name}` is missing")
     return [(taxonomy.resolve(name or ""), parse_value(value))], parsed.rest() or None
-
-
-def recorded_text(recorded: Recorded) -> str:
-    name = escape_mrkdwn(recorded.account.name)
-    moves = []
-    for change in recorded.changes:
-        was = "unrated" if change.before is None else ui.value_word(Value(change.before))
-        line = f"{change.signal.label}: {was} → *{ui.value_word(change.value)}*"
-        moves.append(line + (" (already recorded a moment ago)" if change.duplicate else ""))
-    if not recorded.recorded:
-        return f"Nothing new for *{name}*: " + "; ".join(moves) + "."
-    return (f"Recorded for *{name}*: " + "; ".join(moves) + ". "
-            + ui.change_summary(recorded.before, recorded.after))  # fmt: skip
 
 
 def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:

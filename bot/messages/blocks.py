@@ -36,6 +36,7 @@ from bot.ids import (
     standup_block_id,
 )
 from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, short_date, signed
+from bot.services.readings import Recorded
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.rules import Status
 from scoring.scorecard import Scorecard, SignalLine
@@ -112,8 +113,11 @@ def _signal_text(line: SignalLine) -> str:
     return text
 
 
-def scorecard_blocks(card: Scorecard, *, interactive: bool = True) -> list[Block]:
-    """One account's scorecard: a select per signal, the breakdown and the trend."""
+def scorecard_blocks(
+    card: Scorecard, *, interactive: bool = True, change: str | None = None
+) -> list[Block]:
+    """One account's scorecard: a select per signal, the breakdown and the trend; `change`
+    says what the last edit did, where it was made."""
     account = card.account
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"{account.name} · scorecard", 150)),
@@ -129,6 +133,8 @@ def scorecard_blocks(card: Scorecard, *, interactive: bool = True) -> list[Block
         ),
         DividerBlock(),
     ]
+    if change:
+        blocks.insert(2, ContextBlock(elements=[md(f":pencil2: {change}")]))
     options = _value_options()
     for line in card.signals:
         current = next((o for o in options if o.value == str(line.value)), None)
@@ -436,3 +442,16 @@ def status_counts(cards: Sequence[Scorecard]) -> str:
 
 def value_word(value: Value) -> str:
     return f"{int(value)} {VALUE_WORDS[int(value)]}"
+
+
+def recorded_text(recorded: Recorded) -> str:
+    name = escape_mrkdwn(recorded.account.name)
+    moves = []
+    for change in recorded.changes:
+        was = "unrated" if change.before is None else value_word(Value(change.before))
+        line = f"{change.signal.label}: {was} → *{value_word(change.value)}*"
+        moves.append(line + (" (already recorded a moment ago)" if change.duplicate else ""))
+    if not recorded.recorded:
+        return f"Nothing new for *{name}*: " + "; ".join(moves) + "."
+    return (f"Recorded for *{name}*: " + "; ".join(moves) + ". "
+            + change_summary(recorded.before, recorded.after))  # fmt: skip

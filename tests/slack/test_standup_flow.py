@@ -50,6 +50,9 @@ def test_a_whole_standup(app: Served):
     updated = app.double.responses[before].body
     assert updated["replace_original"] is True
     assert section_with(updated["blocks"], block_id)["accessory"]["initial_option"]["value"] == "0"
+    explained = str(updated["blocks"])
+    assert "Data import: 1 Watch → *0 At risk*" in explained and f"By <@{CSM}>" in explained
+    assert "Score 9.2 → *8.3*, Healthy → *Watch*" in explained  # a 0 caps the status at Watch
     import_readings = [r for r in app.readings("flow-widgets") if r.signal == "data_import"]
     assert [(r.value, r.source, r.author) for r in import_readings] == [
         (1, "slash_command", CSM),
