@@ -74,7 +74,7 @@ def main() -> None:
     engine = make_engine(url)
     for what in ("standup", "digest", "standup"):
         began = time.perf_counter()
-        with session_scope(engine) as session:
+        with session_scope(engine, read_only=True) as session:
             portfolio = load_portfolio(session, rules, as_of=AS_OF,
                                        with_previous_week=what == "digest")  # fmt: skip
             loaded = time.perf_counter() - began

@@ -27,7 +27,8 @@ class Backend:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
+        """A read-only transaction: for lookups and rendering, never for changes."""
+        with session_scope(self.engine, read_only=True) as session:
             yield session
 
     @contextmanager

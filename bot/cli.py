@@ -249,7 +249,8 @@ def scorecard(
     with refusals():
         config = runtime.config()
         day = _as_of(as_of, runtime, config)
-        with session_scope(_engine(runtime.settings.database_url)) as session:
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
             row = portfolio.find_account(session, account)
             card = portfolio.scorecard(session, row, config.rules, as_of=day)
     if as_json:
@@ -270,7 +271,8 @@ def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> 
     with refusals():
         config = runtime.config()
         day = _as_of(as_of, runtime, config)
-        with session_scope(_engine(runtime.settings.database_url)) as session:
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
             items = load_portfolio(session, config.rules, as_of=day).standup()
     if as_json:
         _print_json(standup_json(items, as_of=day))
@@ -300,7 +302,8 @@ def digest(
     with refusals():
         config = runtime.config()
         day = _as_of(as_of, runtime, config)
-        with session_scope(_engine(runtime.settings.database_url)) as session:
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
             built = result.digest()
     if as_json:
@@ -346,7 +349,7 @@ def demo(
                      "give the demo its own --database-url")  # fmt: skip
             if not reused:
                 seed_demo(session, config.rules, today=day)
-        with session_scope(engine) as session:
+        with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
             items, built = result.standup(), result.digest()
     console.print(
@@ -368,7 +371,7 @@ def _demo_day(url: str) -> date | None:
     from bot.store.db import make_engine, session_scope
 
     try:
-        with session_scope(make_engine(url)) as session:
+        with session_scope(make_engine(url), read_only=True) as session:
             return seeded_on(session)
     except Exception:  # an unreadable or foreign file is rebuilt like an outdated one
         return None

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "rescuebot_read_only"
 # Any constant will do: it only has to be the same for every process that migrates.
 _MIGRATION_LOCK_ID = 7_142_025
 
@@ -70,20 +71,24 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # IMMEDIATE takes the write lock at once: a transaction that reads, then writes, can
-        # never find its snapshot outdated by another writer (which SQLite would refuse).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock at once (IMMEDIATE), so having read first
+        # it can never find its snapshot outdated by another writer (which SQLite refuses).
+        # A reading one (DEFERRED) takes no lock: in WAL mode it blocks nobody, however long.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any exception.
 
-    Loaded objects stay readable after the commit (``expire_on_commit=False``).
+    Loaded objects stay readable after the commit (``expire_on_commit=False``). `read_only`
+    sessions must not write: on SQLite they take no lock, so long reports never block writers.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

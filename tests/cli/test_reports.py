@@ -116,3 +116,16 @@ def test_config_weights_change_the_score(loaded):
 def test_db_upgrade_reports_the_revision(rescuebot):
     result = rescuebot("db", "upgrade")
     assert result.code == 0 and "revision" in result.out
+
+
+def test_serve_without_slack_secrets_says_what_to_set(rescuebot, monkeypatch):
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    result = rescuebot("serve", "--port", "3999")
+    assert result.code == 1 and "SLACK_BOT_TOKEN is not set" in result.err
+
+
+def test_socket_mode_needs_an_app_level_token(rescuebot, monkeypatch):
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    result = rescuebot("socket")
+    assert result.code == 1 and "SLACK_APP_TOKEN is not set" in result.err
