@@ -72,7 +72,7 @@ def main() -> None:
           f"{time.perf_counter() - began:.1f}s ({url.split('://')[0]})")  # fmt: skip
     rules = load_config(None).rules
     engine = make_engine(url)
-    for what in ("standup", "digest", "standup"):
+    for what in ("standup", "digest"):
         began = time.perf_counter()
         with session_scope(engine, read_only=True) as session:
             portfolio = load_portfolio(session, rules, as_of=AS_OF,

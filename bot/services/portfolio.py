@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -20,6 +20,11 @@ from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Segment
 from scoring.standup import AccountState, Followup, OpenRescue, StandupItem, standup
 from scoring.weeks import previous_week_end
+
+# Portfolio views (standup, digest, home) load this many weeks of history before last week's
+# end, plus each signal's latest earlier reading: enough for every current value, the delta and
+# a fall of up to this many weeks in a row, without reading years of history for every account.
+TREND_WINDOW_WEEKS = 8
 
 
 def facts(row: Account) -> AccountFacts:
@@ -129,7 +134,11 @@ def load_portfolio(
     ]
     everyone = only is None or len(accounts) > 500
     readings = reading_rows.history_by_account(
-        session, account_ids=None if everyone else [a.id for a in accounts]
+        session,
+        account_ids=None if everyone else [a.id for a in accounts],
+        since=datetime.combine(
+            previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
+        ),
     )
     last_week = previous_week_end(as_of)
     states: list[AccountState] = []

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from bot.store.tables import Reading
@@ -88,20 +88,46 @@ def readings_by_account(
 
 
 def history_by_account(
-    session: Session, *, account_ids: Collection[int] | None = None
+    session: Session,
+    *,
+    account_ids: Collection[int] | None = None,
+    since: datetime | None = None,
 ) -> dict[int, list[ScoredReading]]:
     """Readings as scoring values, grouped by account and ordered by (recorded_at, id).
 
-    Selects columns rather than ORM objects: this is the bulk path for whole portfolios.
+    With `since`, only what matters from then on: every reading recorded since, plus each
+    signal's latest reading before (which is its value when the window opens). Selects columns
+    rather than ORM objects: this is the bulk path for whole portfolios.
     """
-    statement = select(
+    columns = (
         Reading.account_id, Reading.signal, Reading.value, Reading.recorded_at,
-        Reading.author, Reading.note, Reading.source,
-    ).order_by(col(Reading.account_id), col(Reading.recorded_at), col(Reading.id))  # fmt: skip
+        Reading.author, Reading.note, Reading.source, Reading.id,
+    )  # fmt: skip
+    recent = select(*columns)
     if account_ids is not None:
-        statement = statement.where(col(Reading.account_id).in_(account_ids))
+        recent = recent.where(col(Reading.account_id).in_(account_ids))
+    rows = []
+    if since is not None:
+        recent = recent.where(col(Reading.recorded_at) >= since)
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(col(Reading.account_id), col(Reading.signal)),
+                order_by=(col(Reading.recorded_at).desc(), col(Reading.id).desc()),
+            )
+            .label("rank")
+        )
+        ranked = select(*columns, rank).where(col(Reading.recorded_at) < since)
+        if account_ids is not None:
+            ranked = ranked.where(col(Reading.account_id).in_(account_ids))
+        before = ranked.subquery()
+        rows += session.execute(
+            select(*(before.c[c.key] for c in columns)).where(before.c.rank == 1)
+        )
+    rows += session.execute(recent)
+    rows.sort(key=lambda row: (row[0], row[3], row[7]))
     grouped: dict[int, list[ScoredReading]] = {}
-    for account_id, *fields in session.execute(statement):
+    for account_id, *fields, _ in rows:
         grouped.setdefault(account_id, []).append(ScoredReading(*fields))
     return grouped
 
