@@ -16,7 +16,7 @@ from scoring.errors import InvalidValue
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _OPTION = re.compile(r"^([a-z_]+):(.*)$", re.DOTALL)
-MAX_TEXT = 3000
+MAX_COMMAND = 6000
 
 
 def unescape(text: str) -> str:
@@ -65,16 +65,19 @@ def tokens(text: str) -> list[str]:
         return source.split()
 
 
-def parse(text: str, *, option_keys: frozenset[str] = frozenset()) -> CommandText:
-    """Words and options; a `key:value` word is an option only when `key` is in `option_keys`,
-    so notes like `ratio:3` stay words. A repeated option is refused."""
-    if len(text) > MAX_TEXT * 2:
-        raise InvalidValue(f"the command is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+def parse(text: str, *, options: bool = False) -> CommandText:
+    """Words and, when the command takes options, every `key:value` word as an option (so a
+    mistyped key is refused rather than taken as a word); for commands without options, such
+    as a note in `/signal`, `ratio:3` stays a word. A repeated option is refused."""
+    if len(text) > MAX_COMMAND:
+        raise InvalidValue(
+            f"the command is {len(text):,} characters; keep it under {MAX_COMMAND:,}"
+        )
     parsed = CommandText()
     for token in tokens(unescape(text.strip())):
         match = _OPTION.match(token)
-        if match and match[1].lower() in option_keys and not token.startswith("<"):
-            key = match[1].lower()
+        if options and match and not token.startswith("<"):
+            key = match[1]
             if key in parsed.options:
                 raise InvalidValue(f"`{key}:` is given twice; give it once")
             parsed.options[key] = match[2].strip()

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from difflib import get_close_matches
 
 from scoring.errors import AmbiguousName, UnknownName
 from scoring.signals import Segment
@@ -90,7 +91,8 @@ def resolve_account(text: str, accounts: Sequence[tuple[str, str]]) -> str:
             f"`{text.strip()}` matches {len(matches)} accounts; say which one",
             candidates=[f"{key} ({name})" for key, name in sorted(matches)[:10]],
         )
+    nearest = get_close_matches(wanted, [key for key, _ in accounts], n=5, cutoff=0.5)
     raise UnknownName(
         f"no account matches `{text.strip()}`",
-        candidates=[key for key, _ in sorted(accounts)[:10]],
+        candidates=nearest or [key for key, _ in sorted(accounts)[:5]],
     )

@@ -93,7 +93,12 @@ class Taxonomy:
         wanted = text.strip().lower()
         if not wanted:
             raise UnknownName("a signal name is missing", candidates=self._keys())
-        if wanted in self.by_key and not self.by_key[wanted].retired:
+        if wanted in self.by_key:
+            if self.by_key[wanted].retired:
+                raise UnknownName(
+                    f"`{wanted}` is retired: it is kept in history but no longer scored",
+                    candidates=self._keys(),
+                )
             return self.by_key[wanted]
         matches = [
             s

@@ -26,12 +26,8 @@ from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.signals import Value, parse_value
 
-OPTION_KEYS = {
-    "add": accounts.ADD_OPTIONS,
-    "set": frozenset(accounts.EDITABLE),
-    "outcome": frozenset({"date"}),
-    "list": frozenset({"segment"}),
-}
+OPTIONS = {"add": accounts.ADD_OPTIONS, "set": frozenset(accounts.EDITABLE),
+           "outcome": frozenset({"date"}), "list": frozenset({"segment"})}  # fmt: skip
 ONBOARD = ("add", "handoff", "set", "outcome", "list", "help")
 NOT_YET = (
     "`{command}` is registered but not enabled yet: rescue threads and escalations arrive in "
@@ -44,6 +40,12 @@ def request_key(body: dict[str, Any]) -> str | None:
     """The id Slack keeps across retries of one request."""
     trigger = body.get("trigger_id")
     return f"trigger:{trigger}" if trigger else None
+
+
+def _allowed_options(parsed: slash.CommandText, allowed: frozenset[str], command: str) -> None:
+    if unknown := sorted(set(parsed.options) - allowed):
+        known = ", ".join(f"`{k}:`" for k in sorted(allowed)) or "none"
+        raise InvalidValue(f"`{unknown[0]}:` is not an option of `{command}`; its options: {known}")
 
 
 def _no_more_words(parsed: slash.CommandText) -> None:
@@ -81,7 +83,7 @@ def register(app: App, backend: Backend) -> None:
                 session, account, backend.config.rules, as_of=backend.today()
             )
         respond(
-            text=f"{account.name}: {ui.score_line(card)}",
+            text=f"{escape_mrkdwn(account.name)}: {ui.score_line(card)}",
             blocks=ui.as_dicts(ui.scorecard_blocks(card)),
             response_type="in_channel" if share else "ephemeral",
         )
@@ -127,7 +129,12 @@ def _ratings(
         ratings = []
         while parsed.words and "=" in parsed.words[0]:
             name, _, value = parsed.take_word().partition("=")  # type: ignore[union-attr]
-            ratings.append((taxonomy.resolve(name), parse_value(value)))
+            signal = taxonomy.resolve(name)
+            if not value.strip():
+                raise InvalidValue(
+                    f"the value for `{signal.key}` is missing, e.g. `{signal.key}=2`"
+                )
+            ratings.append((signal, parse_value(value)))
         return ratings, parsed.rest() or None
     name = parsed.take_word()
     value = parsed.take_word()
@@ -139,13 +146,15 @@ def _ratings(
 def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
     text = body.get("text", "").strip()
     sub, _, rest = text.partition(" ")
-    sub = sub.lower() or "help"
+    sub = slash.unescape(sub).lower() or "help"
     if sub not in ONBOARD:
         raise InvalidValue(f"`{sub}` is not an /onboard command; use {', '.join(ONBOARD)}")
-    parsed = slash.parse(rest, option_keys=OPTION_KEYS.get(sub, frozenset()))
+    parsed = slash.parse(rest, options=sub in OPTIONS)
+    _allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
     user = body["user_id"]
     if sub == "help":
-        respond(text=help_text(), response_type="ephemeral")
+        keys = [signal.key for signal in backend.config.rules.taxonomy.active]
+        respond(text=help_text(keys), response_type="ephemeral")
     elif sub == "add":
         with backend.change(request_key(body)) as session:
             account = accounts.add_account(
@@ -239,7 +248,8 @@ def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Re
 
 
 def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
-    parsed = slash.parse(body.get("text", ""), option_keys=frozenset({"segment"}))
+    parsed = slash.parse(body.get("text", ""), options=True)
+    _allowed_options(parsed, frozenset({"segment"}), "/standup")
     only, scope = _scope(parsed, body["user_id"])
     today = backend.today()
     with backend.session() as session:
@@ -260,9 +270,11 @@ def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClien
             )  # fmt: skip
     except SlackApiError as exc:
         error = exc.response.get("error")
-        if error in ("not_in_channel", "channel_not_found", "is_archived"):
+        if error == "is_archived":
+            raise InvalidValue("this channel is archived; run `/standup` in an active one") from exc
+        if error in ("not_in_channel", "channel_not_found"):
             raise InvalidValue(
                 "I can't post in this channel. Invite me with `/invite @Onboarding Rescue`, or "
-                "run `/standup` in a channel I'm in."
+                "run `/standup` in a channel I'm in"
             ) from exc
         raise

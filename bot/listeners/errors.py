@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.backend import AlreadyHandled
+from bot.messages.text import escape_mrkdwn
 from bot.messages.usage import usage_for
 from scoring.errors import DomainError, UnknownName
 
@@ -29,9 +30,13 @@ def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
         log.info("ignored a repeated Slack request %s", error)
         return None
     if isinstance(error, DomainError):
-        text = f":warning: {str(error)[:1500]}."
+        text = f":warning: {escape_mrkdwn(str(error)[:1500].rstrip('.'))}."
         if isinstance(error, UnknownName) and error.candidates:
-            text += " Did you mean: " + ", ".join(f"`{c}`" for c in error.candidates) + "?"
+            text += (
+                " Did you mean: "
+                + ", ".join(f"`{escape_mrkdwn(c)}`" for c in error.candidates)
+                + "?"
+            )
         usage = usage_for(body.get("command"), body.get("text"))
         return text + (f"\nUsage: `{usage}`" if usage else "")
     error_id = uuid.uuid4().hex[:8]

@@ -275,6 +275,7 @@ def standup_pages(items: Sequence[StandupItem], *, as_of: date, scope: str) -> l
 
 
 def account_list_blocks(cards: Sequence[Scorecard], *, title: str) -> list[Block]:
+    """`title` is mrkdwn the app wrote (it may mention people), not user text."""
     lines = []
     for card in cards:
         score = "—" if card.score is None else f"{card.score:.1f}"
@@ -284,7 +285,7 @@ def account_list_blocks(cards: Sequence[Scorecard], *, title: str) -> list[Block
             f"{STATUS_EMOJI[card.status]} *{name}* `{card.account.key}` {score}{arrow}"
             f" · {card.account.segment.value}"
         )
-    blocks: list[Block] = [SectionBlock(text=md(f"*{escape_mrkdwn(title)}*"))]
+    blocks: list[Block] = [SectionBlock(text=md(f"*{title}*"))]
     if not lines:
         blocks.append(SectionBlock(text=md("No accounts match.")))
     for start in range(0, len(lines), 20):

@@ -34,11 +34,12 @@ def usage_for(command: str | None, text: str | None) -> str | None:
     return USAGE.get(command)
 
 
-def help_text() -> str:
+def help_text(signals: list[str]) -> str:
     lines = ["*Onboarding Rescue* keeps onboarding from quietly failing. Commands:"]
     lines += [f"• `{usage}`" for usage in USAGE.values()]
     lines.append(
-        "Accounts: key or an unambiguous prefix of key or name. Signals: kickoff, admin_trained, "
-        "data_import, first_value, ticket_trend, exec_update (prefixes work: `import`)."
+        "Accounts: key or an unambiguous prefix of key or name. Signals: "
+        + ", ".join(signals)
+        + " (prefixes work, like `import`)."
     )
     return "\n".join(lines)
