@@ -1,0 +1,244 @@
+"""Rescue use cases: open (by hand or on a trigger), acknowledge, log actions, change the owner
+or checkpoint, resolve. Each records a timeline event with the actor and the time elapsed since
+the rescue opened; the caller owns the transaction and posts to Slack after it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.services import portfolio
+from bot.store import accounts as account_rows
+from bot.store import events
+from bot.store import rescues as rescue_rows
+from bot.store.tables import Account, Escalation, Rescue
+from scoring.errors import DomainError, InvalidValue
+from scoring.escalation import NotAllowed, is_severe
+from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms
+from scoring.scorecard import Scorecard
+
+MAX_TEXT = 3000
+RESOLUTIONS = ("recovered", "not_recovered")
+
+
+@dataclass(frozen=True)
+class RescueView:
+    """A rescue with what its message shows: the account, its scorecard, and severity."""
+
+    rescue: Rescue
+    account: Account
+    card: Scorecard
+    severe: str | None
+    plan: Escalation | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The rescue a trigger landed on: new (`created`) or the one already open."""
+
+    view: RescueView
+    created: bool
+    trigger: RescueTrigger
+
+
+def elapsed(since: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - since).total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = [f"{days}d"] if days else []
+    if hours or days:
+        parts.append(f"{hours}h")
+    parts.append(f"{minutes}m")
+    return " ".join(parts)
+
+
+def _text(value: str | None, name: str, *, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidValue(f"{name} is required")
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(f"{name} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+    return text or None
+
+
+def view_of(session: Session, config: Config, rescue: Rescue, *, today: date) -> RescueView:
+    account = session.get(Account, rescue.account_id)
+    assert account is not None
+    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    plan = session.exec(
+        select(Escalation)
+        .where(Escalation.rescue_id == rescue.id)
+        .order_by(col(Escalation.id).desc())
+    ).first()
+    severe = (
+        None
+        if rescue.state == "resolved"
+        else is_severe(
+            card.status, falling=card.falling, checkpoint_on=rescue.checkpoint_on, today=today
+        )
+    )
+    return RescueView(rescue, account, card, severe, plan)
+
+
+def may_work(rescue: Rescue, account: Account, user: str, approvers: Collection[str]) -> None:
+    """Only the owner, the account's CSM and approvers may change a rescue."""
+    if user not in {rescue.owner, account.csm, *approvers}:
+        raise NotAllowed(
+            "only the rescue's owner, the account's CSM or an approver can change this rescue"
+        )
+
+
+def _event(session: Session, rescue: Rescue, kind: str, actor: str, now: datetime,
+           **payload: Any) -> None:  # fmt: skip
+    events.record_event(
+        session, account_id=rescue.account_id, kind=kind, actor=actor, at=now,
+        payload={"rescue_id": rescue.id, "elapsed_seconds":
+                 int((now - rescue.opened_at).total_seconds()), **payload},
+    )  # fmt: skip
+
+
+def open_rescue(
+    session: Session,
+    config: Config,
+    *,
+    account: Account,
+    trigger: RescueTrigger,
+    actor: str,
+    now: datetime,
+    owner: str | None = None,
+    checkpoint_on: date | None = None,
+    note: str | None = None,
+    channel: str | None = None,
+) -> Opened:
+    """Open the account's rescue, or land the trigger on the one already open."""
+    today = now.astimezone(config.rules.team_timezone).date()
+    note = _text(note, "the note")
+    if checkpoint_on is not None and checkpoint_on < today:
+        raise InvalidValue(f"`due:` {checkpoint_on.isoformat()} is in the past; pick a later date")
+    account_rows.lock(session, account_id=account.id)
+    existing = rescue_rows.open_rescue(session, account_id=account.id)
+    if existing is not None:
+        _event(session, existing, "rescue_trigger", actor, now, trigger=trigger.kind.value,
+               reason=trigger.reason, note=note)  # fmt: skip
+        return Opened(view_of(session, config, existing, today=today), False, trigger)
+    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    terms = rescue_terms(card.status, now, config.rules.rescue, tz=config.rules.team_timezone,
+                         holidays=config.rules.holidays)  # fmt: skip
+    rescue = rescue_rows.add_rescue(
+        session, account_id=account.id, trigger=trigger.kind.value,
+        reason=trigger.reason + (f": {note}" if note else ""),
+        owner=owner or account.followup_owner or account.csm or actor, opened_by=actor,
+        opened_at=now, sla_due_at=terms.sla_due_at,
+        checkpoint_on=checkpoint_on or terms.checkpoint_on, status_at_open=card.status.value,
+        score_at_open=card.score, next_step=account.followup_next,
+    )  # fmt: skip
+    rescue.channel = account.channel or config.rescue_channel or channel
+    session.add(rescue)
+    session.flush()
+    _event(session, rescue, "rescue_opened", actor, now, trigger=trigger.kind.value,
+           reason=rescue.reason, owner=rescue.owner, sla_due_at=rescue.sla_due_at.isoformat(),
+           checkpoint_on=rescue.checkpoint_on.isoformat(), status=card.status.value,
+           score=card.score)  # fmt: skip
+    return Opened(view_of(session, config, rescue, today=today), True, trigger)
+
+
+MANUAL = RescueTrigger(TriggerKind.MANUAL, "opened by hand")
+
+
+def rescue_by_id(session: Session, rescue_id: int) -> Rescue:
+    rescue = session.get(Rescue, rescue_id)
+    if rescue is None:
+        raise DomainError("that rescue no longer exists")
+    return rescue
+
+
+def _open(rescue: Rescue) -> None:
+    if rescue.state == "resolved":
+        raise DomainError("this rescue is already resolved; open a new one with `/rescue`")
+
+
+def acknowledge(session: Session, rescue: Rescue, *, actor: str, now: datetime) -> str:
+    """Stop the response clock; returns how long the response took."""
+    _open(rescue)
+    if rescue.acknowledged_at is not None:
+        took = elapsed(rescue.opened_at, rescue.acknowledged_at)
+        raise DomainError(f"already acknowledged, {took} after opening")
+    rescue.acknowledged_at = now
+    rescue.state = "acknowledged" if rescue.state == "open" else rescue.state
+    session.add(rescue)
+    session.flush()
+    took = elapsed(rescue.opened_at, now)
+    _event(session, rescue, "rescue_acknowledged", actor, now,
+           within_sla=now <= rescue.sla_due_at, response=took)  # fmt: skip
+    return took
+
+
+def log_action(
+    session: Session, rescue: Rescue, *, actor: str, now: datetime, done: str | None,
+    customer_response: str | None, next_step: str | None,
+) -> None:  # fmt: skip
+    """What was done, what the customer said, what is next; the first action is a response."""
+    _open(rescue)
+    done = _text(done, "What was done", required=True)
+    customer = _text(customer_response, "The customer's response")
+    step = _text(next_step, "The next step")
+    if rescue.acknowledged_at is None:
+        acknowledge(session, rescue, actor=actor, now=now)
+    if step:
+        rescue.next_step = step
+    if rescue.state in ("open", "acknowledged"):
+        rescue.state = "recovering"
+    session.add(rescue)
+    session.flush()
+    _event(session, rescue, "rescue_action", actor, now, done=done, customer_response=customer,
+           next_step=step)  # fmt: skip
+
+
+def change(
+    session: Session, rescue: Rescue, *, actor: str, now: datetime, today: date,
+    owner: str | None, checkpoint_on: date | None,
+) -> dict[str, tuple[str | None, str | None]]:  # fmt: skip
+    """A new owner and/or checkpoint date; returns what changed (before, after)."""
+    _open(rescue)
+    if checkpoint_on is not None and checkpoint_on < today:
+        raise InvalidValue(f"the checkpoint {checkpoint_on.isoformat()} is in the past")
+    changed: dict[str, tuple[str | None, str | None]] = {}
+    if owner and owner != rescue.owner:
+        changed["owner"] = (rescue.owner, owner)
+        rescue.owner = owner
+    if checkpoint_on and checkpoint_on != rescue.checkpoint_on:
+        changed["checkpoint_on"] = (rescue.checkpoint_on.isoformat(), checkpoint_on.isoformat())
+        rescue.checkpoint_on = checkpoint_on
+    if not changed:
+        raise InvalidValue("nothing changed: pick a different owner or checkpoint date")
+    session.add(rescue)
+    session.flush()
+    _event(session, rescue, "rescue_changed", actor, now,
+           changed={k: list(v) for k, v in changed.items()})  # fmt: skip
+    return changed
+
+
+def resolve(
+    session: Session, config: Config, rescue: Rescue, *, actor: str, now: datetime,
+    resolution: str, note: str | None,
+) -> Scorecard:  # fmt: skip
+    """Close the rescue as recovered or not; records the account's status at closing."""
+    _open(rescue)
+    if resolution not in RESOLUTIONS:
+        raise InvalidValue("choose whether the account recovered")
+    note = _text(note, "The note")
+    today = now.astimezone(config.rules.team_timezone).date()
+    account = session.get(Account, rescue.account_id)
+    assert account is not None
+    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    rescue_rows.resolve_rescue(session, rescue=rescue, resolution=resolution, resolved_at=now)
+    _event(session, rescue, "rescue_resolved", actor, now, resolution=resolution, note=note,
+           status=card.status.value, score=card.score)  # fmt: skip
+    return card
