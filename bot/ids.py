@@ -48,3 +48,49 @@ def standup_block_id(account: str) -> str:
 
 def handoff_block_id(question: str) -> str:
     return f"handoff{SEPARATOR}{question}"
+
+
+class RescueAction(StrEnum):
+    """Buttons on a rescue's message; each button's value is the rescue id."""
+
+    ACKNOWLEDGE = "rescue.acknowledge"
+    LOG = "rescue.log"
+    CHANGE = "rescue.change"
+    RESOLVE = "rescue.resolve"
+    ESCALATE = "rescue.escalate"
+
+
+class PlanAction(StrEnum):
+    """Decision buttons on a recovery plan; each button's value is the plan id."""
+
+    APPROVE = "plan.approve"
+    REQUEST_CHANGES = "plan.request_changes"
+    REJECT = "plan.reject"
+
+
+class RescueModal(StrEnum):
+    """Callback ids of the rescue and plan modals."""
+
+    LOG = "modal.rescue_log"
+    CHANGE = "modal.rescue_change"
+    RESOLVE = "modal.rescue_resolve"
+    PLAN = "modal.plan"
+    REASON = "modal.plan_reason"
+
+
+class RescueInput(StrEnum):
+    """Block ids (also used as action ids) of the rescue and plan modals' inputs."""
+
+    DONE = "log.done"
+    CUSTOMER = "log.customer"
+    NEXT = "log.next"
+    OWNER = "change.owner"
+    CHECKPOINT = "change.checkpoint"
+    OUTCOME = "resolve.outcome"
+    NOTE = "resolve.note"
+    DEADLINE = "plan.decision_deadline"
+    REASON = "plan.reason"
+
+
+def plan_block_id(field: str) -> str:
+    return f"plan.{field}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.backend import Backend
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, commands, events, rescues, views
 
 
 def register(app: App, backend: Backend) -> None:
@@ -13,3 +13,4 @@ def register(app: App, backend: Backend) -> None:
     actions.register(app, backend)
     views.register(app, backend)
     events.register(app, backend)
+    rescues.register(app, backend)

@@ -7,12 +7,13 @@ from slack_sdk import WebClient
 
 from bot.backend import Backend
 from bot.ids import ActionId, parse_signal_block_id, standup_block_id
-from bot.listeners.commands import request_key
 from bot.listeners.errors import answers_errors
+from bot.listeners.parsing import request_key
 from bot.listeners.refresh import refresh_homes
+from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import mention
-from bot.services import accounts, portfolio
+from bot.services import accounts, portfolio, rescues
 from bot.services.readings import record_readings
 from scoring.signals import parse_value
 
@@ -20,8 +21,9 @@ from scoring.signals import parse_value
 def register(app: App, backend: Backend) -> None:
     @app.action(ActionId.SIGNAL_SELECT)
     @answers_errors
-    def signal_selected(ack: Ack, body: dict, action: dict, respond: Respond,
-                        client: WebClient) -> None:  # fmt: skip
+    def signal_selected(
+        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient
+    ) -> None:
         ack()
         key, signal_key = parse_signal_block_id(action["block_id"])
         value = parse_value(action["selected_option"]["value"])
@@ -30,9 +32,25 @@ def register(app: App, backend: Backend) -> None:
             account = portfolio.find_account(session, key)
             signal = backend.config.rules.taxonomy.resolve(signal_key)
             recorded = record_readings(
-                session, backend.config.rules, account=account, ratings=[(signal, value)],
-                author=user, note=None, source="button", now=backend.now(),
-            )  # fmt: skip
+                session,
+                backend.config.rules,
+                account=account,
+                ratings=[(signal, value)],
+                author=user,
+                note=None,
+                source="button",
+                now=backend.now(),
+            )
+            opened = rescues.open_for_change(
+                session,
+                backend.config,
+                account=account,
+                before=recorded.before,
+                after=recorded.after,
+                actor=user,
+                now=backend.now(),
+                channel=(body.get("container") or {}).get("channel_id"),
+            )
             card = portfolio.scorecard(
                 session, account, backend.config.rules, as_of=backend.today()
             )
@@ -45,6 +63,9 @@ def register(app: App, backend: Backend) -> None:
             ),
             replace_original=True,
         )
+        if opened is not None:
+            channel = (body.get("container") or {}).get("channel_id")
+            announce(backend, client, opened, fallback=channel)
         refresh_homes(backend, client, users={user, account.csm})
 
     @app.action(ActionId.ADD_NOTE)
@@ -56,7 +77,11 @@ def register(app: App, backend: Backend) -> None:
             card = portfolio.scorecard(
                 session, account, backend.config.rules, as_of=backend.today()
             )
-        metadata = {"account": account.key, "response_url": body.get("response_url", "")}
+        metadata = {
+            "account": account.key,
+            "response_url": body.get("response_url", ""),
+            "channel": (body.get("container") or {}).get("channel_id"),
+        }
         view = ui.note_modal(card, backend.config.rules.taxonomy.active, metadata=metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -74,12 +99,15 @@ def register(app: App, backend: Backend) -> None:
             ).standup()
         message = body.get("message") or {}
         if items and message.get("blocks"):
-            blocks = replace_item(message["blocks"], account.key, ui.as_dicts(
-                ui.standup_item_blocks(items[0])))  # fmt: skip
+            blocks = replace_item(
+                message["blocks"], account.key, ui.as_dicts(ui.standup_item_blocks(items[0]))
+            )
             client.chat_update(
-                channel=body["container"]["channel_id"], ts=message["ts"], blocks=blocks,
+                channel=body["container"]["channel_id"],
+                ts=message["ts"],
+                blocks=blocks,
                 text=message.get("text") or "Standup",
-            )  # fmt: skip
+            )
         refresh_homes(backend, client, users={user, account.csm})
 
 

@@ -16,49 +16,24 @@ from slack_sdk.errors import SlackApiError
 from bot import slash
 from bot.backend import Backend
 from bot.listeners.errors import answers_errors
+from bot.listeners.parsing import account_named, allowed_options, no_more_words, request_key
 from bot.listeners.refresh import refresh_homes
+from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention
 from bot.messages.usage import help_text
-from bot.services import accounts, fields, portfolio
+from bot.services import accounts, fields, portfolio, rescues
 from bot.services.readings import record_readings
-from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.signals import Value, parse_value
 
-OPTIONS = {"add": accounts.ADD_OPTIONS, "set": frozenset(accounts.EDITABLE),
-           "outcome": frozenset({"date"}), "list": frozenset({"segment"})}  # fmt: skip
+OPTIONS = {
+    "add": accounts.ADD_OPTIONS,
+    "set": frozenset(accounts.EDITABLE),
+    "outcome": frozenset({"date"}),
+    "list": frozenset({"segment"}),
+}
 ONBOARD = ("add", "handoff", "set", "outcome", "list", "help")
-NOT_YET = (
-    "`{command}` is registered but not enabled yet: rescue threads and escalations arrive in "
-    'the next release. Meanwhile, `/onboard set <account> owner:@user next:"…" due:DATE` '
-    "records the follow-up."
-)
-
-
-def request_key(body: dict[str, Any]) -> str | None:
-    """The id Slack keeps across retries of one request."""
-    trigger = body.get("trigger_id")
-    return f"trigger:{trigger}" if trigger else None
-
-
-def _allowed_options(parsed: slash.CommandText, allowed: frozenset[str], command: str) -> None:
-    if unknown := sorted(set(parsed.options) - allowed):
-        known = ", ".join(f"`{k}:`" for k in sorted(allowed)) or "none"
-        raise InvalidValue(f"`{unknown[0]}:` is not an option of `{command}`; its options: {known}")
-
-
-def _no_more_words(parsed: slash.CommandText) -> None:
-    if parsed.words:
-        raise InvalidValue(f"unexpected `{' '.join(parsed.words)}`")
-
-
-def _account(backend: Backend, parsed: slash.CommandText) -> Account:
-    word = parsed.take_word()
-    if word is None:
-        raise InvalidValue("an account is missing")
-    with backend.session() as session:
-        return portfolio.find_account(session, word)
 
 
 def register(app: App, backend: Backend) -> None:
@@ -73,11 +48,11 @@ def register(app: App, backend: Backend) -> None:
     def scorecard(ack: Ack, body: dict, respond: Respond) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
-        account = _account(backend, parsed)
+        account = account_named(backend, parsed)
         share = parsed.words[:1] == ["share"]
         if share:
             parsed.take_word()
-        _no_more_words(parsed)
+        no_more_words(parsed)
         with backend.session() as session:
             card = portfolio.scorecard(
                 session, account, backend.config.rules, as_of=backend.today()
@@ -93,15 +68,33 @@ def register(app: App, backend: Backend) -> None:
     def signal(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
-        account = _account(backend, parsed)
+        account = account_named(backend, parsed)
         ratings, note = _ratings(backend, parsed)
         with backend.change(request_key(body)) as session:
             session.add(account)
             recorded = record_readings(
-                session, backend.config.rules, account=account, ratings=ratings,
-                author=body["user_id"], note=note, source="slash_command", now=backend.now(),
-            )  # fmt: skip
+                session,
+                backend.config.rules,
+                account=account,
+                ratings=ratings,
+                author=body["user_id"],
+                note=note,
+                source="slash_command",
+                now=backend.now(),
+            )
+            opened = rescues.open_for_change(
+                session,
+                backend.config,
+                account=account,
+                before=recorded.before,
+                after=recorded.after,
+                actor=body["user_id"],
+                now=backend.now(),
+                channel=body.get("channel_id"),
+            )
         respond(text=ui.recorded_text(recorded), response_type="ephemeral")
+        if opened is not None:
+            announce(backend, client, opened, fallback=body.get("channel_id"))
         refresh_homes(backend, client, users={body["user_id"], account.csm})
 
     @app.command("/standup")
@@ -109,13 +102,6 @@ def register(app: App, backend: Backend) -> None:
     def standup(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
         run_standup(backend, body, respond, client)
-
-    @app.command("/rescue")
-    @app.command("/escalate")
-    @answers_errors
-    def not_yet(ack: Ack, body: dict, respond: Respond) -> None:
-        ack()
-        respond(text=NOT_YET.format(command=body["command"]), response_type="ephemeral")
 
 
 def _ratings(
@@ -150,7 +136,7 @@ def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClien
     if sub not in ONBOARD:
         raise InvalidValue(f"`{sub}` is not an /onboard command; use {', '.join(ONBOARD)}")
     parsed = slash.parse(rest, options=sub in OPTIONS)
-    _allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
+    allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
     user = body["user_id"]
     if sub == "help":
         keys = [signal.key for signal in backend.config.rules.taxonomy.active]
@@ -168,45 +154,57 @@ def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClien
         )
         refresh_homes(backend, client, users={user, account.csm})
     elif sub == "handoff":
-        account = _account(backend, parsed)
-        _no_more_words(parsed)
+        account = account_named(backend, parsed)
+        no_more_words(parsed)
         with backend.session() as session:
             card = portfolio.scorecard(
                 session, account, backend.config.rules, as_of=backend.today()
             )
-        answers = {q: getattr(account, q) for q in ("business_problem", "promised_timeline",
-                                                    "dependencies", "decision_maker")}  # fmt: skip
+        answers = {
+            q: getattr(account, q)
+            for q in ("business_problem", "promised_timeline", "dependencies", "decision_maker")
+        }
         metadata = json.dumps({"account": account.key, "channel": body.get("channel_id")})
         client.views_open(
             trigger_id=body["trigger_id"], view=ui.handoff_modal(card, answers, metadata=metadata)
         )
     elif sub == "set":
-        account = _account(backend, parsed)
-        _no_more_words(parsed)
+        account = account_named(backend, parsed)
+        no_more_words(parsed)
         with backend.change(request_key(body)) as session:
             session.add(account)
             changed = accounts.edit_account(
                 session, account=account, options=parsed.options, actor=user, now=backend.now()
             )
         summary = ", ".join(f"{k} → {v[1]}" for k, v in changed.items()) or "nothing changed"
-        respond(text=f"*{escape_mrkdwn(account.name)}*: {escape_mrkdwn(summary)}.",
-                response_type="ephemeral")  # fmt: skip
+        respond(
+            text=f"*{escape_mrkdwn(account.name)}*: {escape_mrkdwn(summary)}.",
+            response_type="ephemeral",
+        )
         refresh_homes(backend, client, users={user, account.csm, account.followup_owner})
     elif sub == "outcome":
-        account = _account(backend, parsed)
+        account = account_named(backend, parsed)
         outcome = parsed.take_word()
         if outcome is None:
             raise InvalidValue("the outcome is missing: completed, churned or expanded")
-        _no_more_words(parsed)
+        no_more_words(parsed)
         on = fields.day(parsed.options.get("date", ""), "date")
         with backend.change(request_key(body)) as session:
             session.add(account)
             accounts.record_outcome(
-                session, account=account, outcome=outcome, on=on, actor=user,
-                now=backend.now(), today=backend.today(),
-            )  # fmt: skip
-        respond(text=f"*{escape_mrkdwn(account.name)}* ended onboarding: {account.outcome} on "
-                f"{account.outcome_on}.", response_type="ephemeral")  # fmt: skip
+                session,
+                account=account,
+                outcome=outcome,
+                on=on,
+                actor=user,
+                now=backend.now(),
+                today=backend.today(),
+            )
+        respond(
+            text=f"*{escape_mrkdwn(account.name)}* ended onboarding: {account.outcome} on "
+            f"{account.outcome_on}.",
+            response_type="ephemeral",
+        )
     else:
         run_list(backend, parsed, user, respond)
 
@@ -214,7 +212,7 @@ def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClien
 def _scope(parsed: slash.CommandText, user: str) -> tuple[Any, str]:
     """`mine`, `@user` or `segment:X` as a portfolio filter and its description."""
     word = parsed.take_word()
-    _no_more_words(parsed)
+    no_more_words(parsed)
     segment = parsed.options.get("segment")
     if segment is not None:
         if word is not None:
@@ -243,13 +241,16 @@ def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Re
     title = (
         f"{len(cards)} account{'s' if len(cards) != 1 else ''} {scope}· {ui.status_counts(cards)}"
     )
-    respond(text=title, blocks=ui.as_dicts(ui.account_list_blocks(cards, title=title)),
-            response_type="ephemeral")  # fmt: skip
+    respond(
+        text=title,
+        blocks=ui.as_dicts(ui.account_list_blocks(cards, title=title)),
+        response_type="ephemeral",
+    )
 
 
 def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
     parsed = slash.parse(body.get("text", ""), options=True)
-    _allowed_options(parsed, frozenset({"segment"}), "/standup")
+    allowed_options(parsed, frozenset({"segment"}), "/standup")
     only, scope = _scope(parsed, body["user_id"])
     today = backend.today()
     with backend.session() as session:
@@ -260,14 +261,17 @@ def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClien
     channel = body["channel_id"]
     try:
         first = client.chat_postMessage(
-            channel=channel, text=f"Standup: {len(items)} accounts need help this week",
+            channel=channel,
+            text=f"Standup: {len(items)} accounts need help this week",
             blocks=ui.as_dicts(pages[0]),
-        )  # fmt: skip
+        )
         for page in pages[1:]:
             client.chat_postMessage(
-                channel=channel, thread_ts=first["ts"], blocks=ui.as_dicts(page),
+                channel=channel,
+                thread_ts=first["ts"],
+                blocks=ui.as_dicts(page),
                 text="Standup, continued",
-            )  # fmt: skip
+            )
     except SlackApiError as exc:
         error = exc.response.get("error")
         if error == "is_archived":

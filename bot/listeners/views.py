@@ -16,12 +16,13 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.backend import Backend
 from bot.ids import ActionId, BlockId, CallbackId, handoff_block_id
-from bot.listeners.commands import request_key
 from bot.listeners.errors import answers_errors
+from bot.listeners.parsing import request_key
 from bot.listeners.refresh import refresh_homes
+from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
-from bot.services import accounts, portfolio
+from bot.services import accounts, portfolio, rescues
 from bot.services.readings import MAX_NOTE_CHARS, record_readings
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
@@ -38,10 +39,12 @@ def register(app: App, backend: Backend) -> None:
     @answers_errors
     def note_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
-        signal_key = (_value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL)
-                      .get("selected_option") or {}).get("value")  # fmt: skip
-        chosen = (_value(view, BlockId.NOTE_VALUE, ActionId.NOTE_VALUE)
-                  .get("selected_option") or {}).get("value")  # fmt: skip
+        signal_key = (
+            _value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL).get("selected_option") or {}
+        ).get("value")
+        chosen = (
+            _value(view, BlockId.NOTE_VALUE, ActionId.NOTE_VALUE).get("selected_option") or {}
+        ).get("value")
         note = (_value(view, BlockId.NOTE_TEXT, ActionId.NOTE_TEXT).get("value") or "").strip()
         errors: dict[str, str] = {}
         if not note:
@@ -58,8 +61,11 @@ def register(app: App, backend: Backend) -> None:
         line = card.line(signal_key) if signal_key else None
         if signal_key and line is None:
             errors[BlockId.NOTE_SIGNAL] = "That signal is no longer scored; choose another."
-        value = Value(int(chosen)) if chosen else (Value(line.value) if line and line.value is not
-                                                   None else None)  # fmt: skip
+        value = (
+            Value(int(chosen))
+            if chosen
+            else (Value(line.value) if line and line.value is not None else None)
+        )
         if value is None and line is not None:
             errors[BlockId.NOTE_VALUE] = f"{line.signal.label} has no value yet: choose one."
         if errors:
@@ -70,10 +76,26 @@ def register(app: App, backend: Backend) -> None:
         assert line is not None and value is not None
         with backend.change(request_key(body)) as session:
             session.add(account)
-            record_readings(
-                session, backend.config.rules, account=account, ratings=[(line.signal, value)],
-                author=user, note=note, source="button", now=backend.now(),
-            )  # fmt: skip
+            recorded = record_readings(
+                session,
+                backend.config.rules,
+                account=account,
+                ratings=[(line.signal, value)],
+                author=user,
+                note=note,
+                source="button",
+                now=backend.now(),
+            )
+            opened = rescues.open_for_change(
+                session,
+                backend.config,
+                account=account,
+                before=recorded.before,
+                after=recorded.after,
+                actor=user,
+                now=backend.now(),
+                channel=metadata.get("channel"),
+            )
             card = portfolio.scorecard(
                 session, account, backend.config.rules, as_of=backend.today()
             )
@@ -83,6 +105,8 @@ def register(app: App, backend: Backend) -> None:
                 blocks=ui.as_dicts(ui.scorecard_blocks(card)),
                 replace_original=True,
             )
+        if opened is not None:
+            announce(backend, client, opened, fallback=metadata.get("channel"))
         refresh_homes(backend, client, users={user, account.csm})
 
     @app.view(CallbackId.HANDOFF)
@@ -93,8 +117,11 @@ def register(app: App, backend: Backend) -> None:
             q: _value(view, handoff_block_id(q), ActionId.HANDOFF_ANSWER).get("value") or ""
             for q in HANDOFF_QUESTIONS
         }
-        too_long = {handoff_block_id(q): "Keep it under 3,000 characters."
-                    for q, a in answers.items() if len(a.strip()) > 3000}  # fmt: skip
+        too_long = {
+            handoff_block_id(q): "Keep it under 3,000 characters."
+            for q, a in answers.items()
+            if len(a.strip()) > 3000
+        }
         if too_long:
             ack(response_action="errors", errors=too_long)
             return

@@ -20,7 +20,7 @@ from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Escalation, Rescue
 from scoring.errors import DomainError, InvalidValue
 from scoring.escalation import NotAllowed, is_severe
-from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms
+from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_triggers
 from scoring.scorecard import Scorecard
 
 MAX_TEXT = 3000
@@ -242,3 +242,18 @@ def resolve(
     _event(session, rescue, "rescue_resolved", actor, now, resolution=resolution, note=note,
            status=card.status.value, score=card.score)  # fmt: skip
     return card
+
+
+def open_for_change(
+    session: Session, config: Config, *, account: Account, before: Scorecard, after: Scorecard,
+    actor: str, now: datetime, channel: str | None,
+) -> Opened | None:  # fmt: skip
+    """Open (or add to) the account's rescue when a change sets off a trigger: it turned At
+    risk, started falling three weeks in a row, or a signal went to 0."""
+    triggers = rescue_triggers(after, before=before)
+    if not triggers:
+        return None
+    combined = RescueTrigger(triggers[0].kind, "; ".join(t.reason for t in triggers),
+                             triggers[0].signal)  # fmt: skip
+    return open_rescue(session, config, account=account, trigger=combined, actor=actor, now=now,
+                       channel=channel)  # fmt: skip

@@ -38,3 +38,13 @@ def latest_event(session: Session, *, kind: str) -> Event | None:
         select(Event).where(Event.kind == kind).order_by(col(Event.at).desc(), col(Event.id).desc())
     )
     return session.exec(statement).first()
+
+
+def events_of_kind(session: Session, *, account_id: int, kind: str) -> list[Event]:
+    """An account's events of one kind, oldest first."""
+    statement = (
+        select(Event)
+        .where(Event.account_id == account_id, Event.kind == kind)
+        .order_by(col(Event.at), col(Event.id))
+    )
+    return list(session.exec(statement))

@@ -5,6 +5,15 @@ from __future__ import annotations
 from tests.slack.conftest import CHANNEL, CSM, Served
 
 
+def titled(app: Served, title: str):
+    """The channel's top-level message whose header starts with `title`, if any."""
+    for message in app.double.messages(CHANNEL):
+        header = message.blocks[0] if message.blocks else {}
+        if header.get("type") == "header" and header["text"]["text"].startswith(title):
+            return message
+    return None
+
+
 def section_with(blocks: list[dict], block_id: str) -> dict:
     return next(b for b in blocks if b.get("block_id") == block_id)
 
@@ -61,13 +70,18 @@ def test_a_whole_standup(app: Served):
 
     kinds = [e.kind for e in app.events("flow-widgets")]
     assert kinds[0] == "account_added" and kinds.count("reading_recorded") == 7
+    assert kinds[-1] == "rescue_opened"
+
+    # a signal set to 0 opened a rescue at once, in the channel where it happened
+    app.double.wait_for(lambda: titled(app, "Rescue · Flow Widgets"), timeout=10)
+    assert app.events("flow-widgets")[-1].kind == "rescue_opened"
 
     app.slack.command("/standup", "", channel_id=CHANNEL)
-    app.double.wait_for(lambda: app.double.messages(CHANNEL), timeout=10)
-    [posted] = app.double.messages(CHANNEL)
+    app.double.wait_for(lambda: titled(app, "Standup"), timeout=10)
+    posted = titled(app, "Standup")
     line = section_with(posted.blocks, "standup|flow-widgets")
-    assert "Flow Widgets" in line["text"]["text"] and "(CSM, unclaimed)" in line["text"]["text"]
-    assert "Assign an owner for Data import" in line["text"]["text"]
+    assert "Flow Widgets" in line["text"]["text"]
+    assert "Data import at risk (0)" in str(posted.blocks)  # owned now: the rescue's owner
     assert line["accessory"]["action_id"] == "standup.claim"
     ids = [
         b.get("block_id") for b in posted.blocks if str(b.get("block_id")).startswith("standup|")
