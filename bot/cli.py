@@ -117,13 +117,14 @@ def _as_of(text: str | None, runtime: Runtime, config: Config) -> date:
         fail(f"--as-of `{text}` is not a date; write it as YYYY-MM-DD", code=2)
 
 
-def _engine(url: str) -> Any:
-    """An engine on a migrated database: a fresh one is created, an outdated one refused."""
+def _engine(url: str, *, migrate: bool = False) -> Any:
+    """An engine on a migrated database: a fresh one is created, an outdated one refused
+    (or, with `migrate`, as for the demo's own database, brought up to date)."""
     from bot.store.db import current_revision, head_revision, make_engine, upgrade
 
     engine = make_engine(url)
     revision = current_revision(engine)
-    if revision is None:
+    if revision is None or migrate:
         upgrade(engine)
     elif revision != head_revision():
         fail(f"the database is at revision {revision}, not {head_revision()}: "
@@ -260,6 +261,46 @@ def scorecard(
 
 
 @app.command()
+def timeline(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account key or an unambiguous name prefix.")],
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
+) -> None:
+    """The account's full history: readings, changes, rescue events, plans and decisions."""
+    from rich.table import Table
+
+    from bot.services import portfolio
+    from bot.services import timeline as history
+    from bot.store.db import session_scope
+
+    if as_json and as_csv:
+        fail("choose one of --json and --csv", code=2)
+    runtime = _runtime(ctx)
+    with refusals():
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            row = portfolio.find_account(session, account)
+            entries = history.timeline(session, row)
+    if as_json:
+        sys.stdout.write(history.as_json(row, entries) + "\n")
+    elif as_csv:
+        sys.stdout.write(history.as_csv(entries))
+    else:
+        table = Table(title=f"Timeline · {row.name}", title_justify="left")
+        for column in history.COLUMNS:
+            table.add_column(column, overflow="fold")
+        for e in entries:
+            table.add_row(
+                e.at.isoformat(timespec="minutes"),
+                e.kind,
+                e.actor,
+                json.dumps(e.payload, ensure_ascii=False),
+            )
+        Console().print(table)
+
+
+@app.command()
 def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Who needs help this week: ranked, each with an owner, a next step and a date."""
     from bot.reports import standup_json
@@ -341,7 +382,7 @@ def demo(
             seeded_for = _demo_day(database_url)
             if seeded_for is not None and (fresh or seeded_for != day):
                 path.unlink()  # only ever a file the demo itself seeded
-        engine = _engine(database_url)
+        engine = _engine(database_url, migrate=True)
         with session_scope(engine) as session:
             reused = seeded_on(session) == day
             if not reused and account_rows.list_accounts(session):

@@ -21,7 +21,7 @@ from bot.messages.usage import usage_for
 from scoring.errors import DomainError, UnknownName
 
 log = logging.getLogger("rescuebot.listeners")
-NEEDED = ("ack", "body", "respond")
+NEEDED = ("ack", "body", "respond", "client")
 
 
 def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
@@ -47,6 +47,20 @@ def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
     )
 
 
+def tell(answer: str, respond: Any, client: Any, body: dict[str, Any]) -> None:
+    """Privately: through the response URL when there is one (commands, message buttons),
+    else by direct message (modal submissions, home tab buttons)."""
+    if respond is not None and respond.response_url:
+        respond(text=answer, response_type="ephemeral", replace_original=False)
+        return
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if client is not None and user:
+        try:
+            client.chat_postMessage(channel=user, text=answer)
+        except Exception:
+            log.exception("could not tell %s: %s", user, answer)
+
+
 def answers_errors(listener: Callable[..., Any]) -> Callable[..., Any]:
     """`listener`, made to answer its own errors (see the module docstring)."""
     own = list(inspect.signature(listener).parameters)
@@ -60,8 +74,8 @@ def answers_errors(listener: Callable[..., Any]) -> Callable[..., Any]:
             ack, respond = kwargs.get("ack"), kwargs.get("respond")
             if ack is not None and ack.response is None:
                 ack()
-            if answer is not None and respond is not None:
-                respond(text=answer, response_type="ephemeral", replace_original=False)
+            if answer is not None:
+                tell(answer, respond, kwargs.get("client"), kwargs.get("body") or {})
             return None
 
     # Bolt injects the arguments a listener names: name the ones the handler needs too.

@@ -49,10 +49,11 @@ def find_recent_duplicate(
     recorded_at: datetime,
     window: timedelta = DUPLICATE_WINDOW,
 ) -> Reading | None:
-    """The latest reading this one would repeat, if any.
+    """The reading this one would repeat, if any.
 
-    A repeat has the same account, signal, value and author, recorded at most ``window`` before
-    ``recorded_at`` or at the same instant.
+    A repeat has the same account, signal, value and author, recorded within ``window`` of
+    ``recorded_at``, before or after: two clicks racing each other take their timestamps in one
+    order and the account's lock in the other, so the one recorded first may be the later.
     """
     statement = (
         select(Reading)
@@ -61,7 +62,7 @@ def find_recent_duplicate(
             Reading.signal == signal,
             Reading.value == value,
             col(Reading.author).is_not_distinct_from(author),
-            col(Reading.recorded_at).between(recorded_at - window, recorded_at),
+            col(Reading.recorded_at).between(recorded_at - window, recorded_at + window),
         )
         .order_by(col(Reading.recorded_at).desc(), col(Reading.id).desc())
         .limit(1)

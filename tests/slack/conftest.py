@@ -29,9 +29,14 @@ SECRET = "test-signing-secret"
 CHANNEL = "C0GENERAL"
 CSM = "U0USER"
 MANAGER = "U0MANAGER"
+BOSS = "U0BOSS"
+STRANGER = "U0STRANGER"
+LEADERS = "C0LEADERS"
 CONFIG = """
 escalation:
-  approvers: [U0MANAGER]
+  channel: C0LEADERS
+  approvers: [U0MANAGER, U0BOSS]
+  two_approvals_from_arr: 250000
 """
 STARTUP_SECONDS = 30
 
@@ -107,6 +112,10 @@ def served(
     config.write_text(CONFIG, encoding="utf-8")
     with fresh_database(request.param, directory) as database_url, SlackDouble() as double:
         double.add_user(MANAGER, "morgan", real_name="Morgan Manager", tz="Europe/London")
+        double.add_user(BOSS, "bea", real_name="Bea Boss", tz="Europe/London")
+        double.add_user(STRANGER, "sam", real_name="Sam Stranger", tz="UTC")
+        double.add_channel(LEADERS, "leadership", is_member=True)
+        double.add_channel("C0RESCUE", "rescue-acme", is_member=True)
         port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "SLACK_API_URL": double.api_url,
                "SLACK_BOT_TOKEN": double.token, "SLACK_SIGNING_SECRET": SECRET,

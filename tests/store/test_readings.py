@@ -77,7 +77,8 @@ def test_readings_by_account_groups_and_orders_by_time_then_id(
         (timedelta(minutes=1), 1, "U1", False),  # another value
         (timedelta(minutes=1), 2, "U2", False),  # another author
         (timedelta(minutes=1), 2, None, False),
-        (-timedelta(minutes=1), 2, "U1", False),  # only earlier readings are repeated
+        (-timedelta(minutes=1), 2, "U1", True),  # a racing click that was recorded first
+        (-timedelta(minutes=10, seconds=1), 2, "U1", False),
     ],
 )
 def test_find_recent_duplicate(
