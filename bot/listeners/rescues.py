@@ -44,6 +44,14 @@ def _state(view: dict, block: str) -> dict:
     return view["state"]["values"].get(block, {}).get(block, {})
 
 
+def _too_long(view: dict, blocks: tuple[str, ...]) -> dict[str, str]:
+    return {
+        block: f"Keep it under {rescues.MAX_TEXT:,} characters."
+        for block in blocks
+        if len((_state(view, block).get("value") or "").strip()) > rescues.MAX_TEXT
+    }
+
+
 def _metadata(view: dict) -> dict:
     return json.loads(view.get("private_metadata") or "{}")
 
@@ -184,8 +192,11 @@ def register(app: App, backend: Backend) -> None:
     @answers_errors
     def log_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         done = (_state(view, RescueInput.DONE).get("value") or "").strip()
+        errors = _too_long(view, (RescueInput.DONE, RescueInput.CUSTOMER, RescueInput.NEXT))
         if not done:
-            ack(response_action="errors", errors={RescueInput.DONE: "Say what was done."})
+            errors[RescueInput.DONE] = "Say what was done."
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
         user, rescue_id = body["user"]["id"], _metadata(view)["rescue"]
@@ -270,11 +281,11 @@ def register(app: App, backend: Backend) -> None:
     @answers_errors
     def resolve_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         outcome = (_state(view, RescueInput.OUTCOME).get("selected_option") or {}).get("value")
+        errors = _too_long(view, (RescueInput.NOTE,))
         if outcome not in rescues.RESOLUTIONS:
-            ack(
-                response_action="errors",
-                errors={RescueInput.OUTCOME: "Choose whether the account recovered."},
-            )
+            errors[RescueInput.OUTCOME] = "Choose whether the account recovered."
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
         user, rescue_id = body["user"]["id"], _metadata(view)["rescue"]
