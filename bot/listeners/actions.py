@@ -14,7 +14,6 @@ from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import mention
 from bot.services import accounts, portfolio, rescues
-from bot.services.readings import record_readings
 from scoring.signals import parse_value
 
 
@@ -31,23 +30,14 @@ def register(app: App, backend: Backend) -> None:
         with backend.change(request_key(body)) as session:
             account = portfolio.find_account(session, key)
             signal = backend.config.rules.taxonomy.resolve(signal_key)
-            recorded = record_readings(
+            recorded, opened = rescues.record_and_rescue(
                 session,
-                backend.config.rules,
+                backend.config,
                 account=account,
                 ratings=[(signal, value)],
                 author=user,
                 note=None,
                 source="button",
-                now=backend.now(),
-            )
-            opened = rescues.open_for_change(
-                session,
-                backend.config,
-                account=account,
-                before=recorded.before,
-                after=recorded.after,
-                actor=user,
                 now=backend.now(),
                 channel=(body.get("container") or {}).get("channel_id"),
             )

@@ -23,7 +23,6 @@ from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention
 from bot.messages.usage import help_text
 from bot.services import accounts, fields, portfolio, rescues
-from bot.services.readings import record_readings
 from scoring.errors import InvalidValue
 from scoring.signals import Value, parse_value
 
@@ -72,23 +71,14 @@ def register(app: App, backend: Backend) -> None:
         ratings, note = _ratings(backend, parsed)
         with backend.change(request_key(body)) as session:
             session.add(account)
-            recorded = record_readings(
+            recorded, opened = rescues.record_and_rescue(
                 session,
-                backend.config.rules,
+                backend.config,
                 account=account,
                 ratings=ratings,
                 author=body["user_id"],
                 note=note,
                 source="slash_command",
-                now=backend.now(),
-            )
-            opened = rescues.open_for_change(
-                session,
-                backend.config,
-                account=account,
-                before=recorded.before,
-                after=recorded.after,
-                actor=body["user_id"],
                 now=backend.now(),
                 channel=body.get("channel_id"),
             )

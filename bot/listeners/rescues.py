@@ -150,9 +150,9 @@ def register(app: App, backend: Backend) -> None:
         ack()
         user = body["user"]["id"]
         with backend.change(request_key(body)) as session:
-            rescue = rescues.rescue_by_id(session, int(action["value"]))
-            view = rescues.view_of(session, backend.config, rescue, today=backend.today())
-            rescues.may_work(rescue, view.account, user, approvers_of(backend, client))
+            rescue, _ = rescues.rescue_to_work(
+                session, int(action["value"]), user=user, approvers=approvers_of(backend, client)
+            )
             took = rescues.acknowledge(session, rescue, actor=user, now=backend.now())
             within = backend.now() <= rescue.sla_due_at
         reply(
@@ -203,11 +203,9 @@ def register(app: App, backend: Backend) -> None:
         customer = _state(view, RescueInput.CUSTOMER).get("value")
         step = _state(view, RescueInput.NEXT).get("value")
         with backend.change(request_key(body)) as session:
-            rescue = rescues.rescue_by_id(session, rescue_id)
-            account = rescues.view_of(
-                session, backend.config, rescue, today=backend.today()
-            ).account
-            rescues.may_work(rescue, account, user, approvers_of(backend, client))
+            rescue, _ = rescues.rescue_to_work(
+                session, rescue_id, user=user, approvers=approvers_of(backend, client)
+            )
             rescues.log_action(
                 session,
                 rescue,
@@ -242,11 +240,9 @@ def register(app: App, backend: Backend) -> None:
         ack()
         user, rescue_id = body["user"]["id"], _metadata(view)["rescue"]
         with backend.change(request_key(body)) as session:
-            rescue = rescues.rescue_by_id(session, rescue_id)
-            account = rescues.view_of(
-                session, backend.config, rescue, today=backend.today()
-            ).account
-            rescues.may_work(rescue, account, user, approvers_of(backend, client))
+            rescue, account = rescues.rescue_to_work(
+                session, rescue_id, user=user, approvers=approvers_of(backend, client)
+            )
             changed = rescues.change(
                 session,
                 rescue,
@@ -291,11 +287,9 @@ def register(app: App, backend: Backend) -> None:
         user, rescue_id = body["user"]["id"], _metadata(view)["rescue"]
         note = _state(view, RescueInput.NOTE).get("value")
         with backend.change(request_key(body)) as session:
-            rescue = rescues.rescue_by_id(session, rescue_id)
-            account = rescues.view_of(
-                session, backend.config, rescue, today=backend.today()
-            ).account
-            rescues.may_work(rescue, account, user, approvers_of(backend, client))
+            rescue, account = rescues.rescue_to_work(
+                session, rescue_id, user=user, approvers=approvers_of(backend, client)
+            )
             card = rescues.resolve(
                 session,
                 backend.config,

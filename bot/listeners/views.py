@@ -23,7 +23,7 @@ from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
 from bot.services import accounts, portfolio, rescues
-from bot.services.readings import MAX_NOTE_CHARS, record_readings
+from bot.services.readings import MAX_NOTE_CHARS
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
 
@@ -76,23 +76,14 @@ def register(app: App, backend: Backend) -> None:
         assert line is not None and value is not None
         with backend.change(request_key(body)) as session:
             session.add(account)
-            recorded = record_readings(
+            _, opened = rescues.record_and_rescue(
                 session,
-                backend.config.rules,
+                backend.config,
                 account=account,
                 ratings=[(line.signal, value)],
                 author=user,
                 note=note,
                 source="button",
-                now=backend.now(),
-            )
-            opened = rescues.open_for_change(
-                session,
-                backend.config,
-                account=account,
-                before=recorded.before,
-                after=recorded.after,
-                actor=user,
                 now=backend.now(),
                 channel=metadata.get("channel"),
             )

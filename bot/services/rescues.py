@@ -5,7 +5,7 @@ the rescue opened; the caller owns the transaction and posts to Slack after it c
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.services import portfolio
+from bot.services.readings import Recorded, record_readings
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import rescues as rescue_rows
@@ -22,6 +23,7 @@ from scoring.errors import DomainError, InvalidValue
 from scoring.escalation import NotAllowed, is_severe
 from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_triggers
 from scoring.scorecard import Scorecard
+from scoring.signals import Signal, Value
 
 MAX_TEXT = 3000
 RESOLUTIONS = ("recovered", "not_recovered")
@@ -93,6 +95,17 @@ def may_work(rescue: Rescue, account: Account, user: str, approvers: Collection[
         raise NotAllowed(
             "only the rescue's owner, the account's CSM or an approver can change this rescue"
         )
+
+
+def rescue_to_work(
+    session: Session, rescue_id: int, *, user: str, approvers: Collection[str]
+) -> tuple[Rescue, Account]:
+    """The rescue and its account, if `user` may change it (see `may_work`)."""
+    rescue = rescue_by_id(session, rescue_id)
+    account = session.get(Account, rescue.account_id)
+    assert account is not None
+    may_work(rescue, account, user, approvers)
+    return rescue, account
 
 
 def _event(session: Session, rescue: Rescue, kind: str, actor: str, now: datetime,
@@ -244,16 +257,21 @@ def resolve(
     return card
 
 
-def open_for_change(
-    session: Session, config: Config, *, account: Account, before: Scorecard, after: Scorecard,
-    actor: str, now: datetime, channel: str | None,
-) -> Opened | None:  # fmt: skip
-    """Open (or add to) the account's rescue when a change sets off a trigger: it turned At
-    risk, started falling three weeks in a row, or a signal went to 0."""
-    triggers = rescue_triggers(after, before=before)
+def record_and_rescue(
+    session: Session, config: Config, *, account: Account,
+    ratings: Sequence[tuple[Signal, Value]], author: str, note: str | None, source: str,
+    now: datetime, channel: str | None,
+) -> tuple[Recorded, Opened | None]:  # fmt: skip
+    """Record ratings and, in the same transaction, open (or add to) the account's rescue when
+    they set off a trigger: it turned At risk, started falling three weeks in a row, or a signal
+    went to 0."""
+    recorded = record_readings(session, config.rules, account=account, ratings=ratings,
+                               author=author, note=note, source=source, now=now)  # fmt: skip
+    triggers = rescue_triggers(recorded.after, before=recorded.before)
     if not triggers:
-        return None
+        return recorded, None
     combined = RescueTrigger(triggers[0].kind, "; ".join(t.reason for t in triggers),
                              triggers[0].signal)  # fmt: skip
-    return open_rescue(session, config, account=account, trigger=combined, actor=actor, now=now,
-                       channel=channel)  # fmt: skip
+    opened = open_rescue(session, config, account=account, trigger=combined, actor=author,
+                         now=now, channel=channel)  # fmt: skip
+    return recorded, opened
