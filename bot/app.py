@@ -7,6 +7,7 @@ half-written because every use case is one transaction.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from bot.listeners import register
 from bot.listeners.errors import error_answer
 
 log = logging.getLogger("rescuebot.app")
+LISTENER_THREADS = 32
 
 
 class MissingSecret(ValueError):
@@ -65,6 +67,11 @@ def create_app(
         request_verification_enabled=not socket_mode,
         client=client or web_client(settings),
         raise_error_for_unhandled_request=False,
+        # Bolt runs each listener, ack() included, on this pool: with its default 5 threads a
+        # new request's ack waits behind other requests' post-ack work.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
     )
     register(app, backend)
 

@@ -6,11 +6,13 @@ from slack_bolt import App
 
 from bot.backend import Backend
 from bot.listeners import actions, commands, events, rescues, views
+from bot.listeners.refresh import HomeRefresher
 
 
 def register(app: App, backend: Backend) -> None:
-    commands.register(app, backend)
-    actions.register(app, backend)
-    views.register(app, backend)
+    homes = HomeRefresher(backend, app.client)
+    commands.register(app, backend, homes)
+    actions.register(app, backend, homes)
+    views.register(app, backend, homes)
     events.register(app, backend)
-    rescues.register(app, backend)
+    rescues.register(app, backend, homes)

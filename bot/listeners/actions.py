@@ -9,7 +9,7 @@ from bot.backend import Backend
 from bot.ids import ActionId, parse_signal_block_id, standup_block_id
 from bot.listeners.errors import answers_errors
 from bot.listeners.parsing import request_key
-from bot.listeners.refresh import refresh_homes
+from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import mention
@@ -17,7 +17,7 @@ from bot.services import accounts, portfolio, rescues
 from scoring.signals import parse_value
 
 
-def register(app: App, backend: Backend) -> None:
+def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.action(ActionId.SIGNAL_SELECT)
     @answers_errors
     def signal_selected(
@@ -56,7 +56,7 @@ def register(app: App, backend: Backend) -> None:
         if opened is not None:
             channel = (body.get("container") or {}).get("channel_id")
             announce(backend, client, opened, fallback=channel)
-        refresh_homes(backend, client, users={user, account.csm})
+        homes.request({user, account.csm})
 
     @app.action(ActionId.ADD_NOTE)
     @answers_errors
@@ -98,7 +98,7 @@ def register(app: App, backend: Backend) -> None:
                 blocks=blocks,
                 text=message.get("text") or "Standup",
             )
-        refresh_homes(backend, client, users={user, account.csm})
+        homes.request({user, account.csm})
 
 
 def replace_item(blocks: list[dict], account: str, item: list[dict]) -> list[dict]:

@@ -17,7 +17,7 @@ from bot import slash
 from bot.backend import Backend
 from bot.listeners.errors import answers_errors
 from bot.listeners.parsing import account_named, allowed_options, no_more_words, request_key
-from bot.listeners.refresh import refresh_homes
+from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention
@@ -35,12 +35,12 @@ OPTIONS = {
 ONBOARD = ("add", "handoff", "set", "outcome", "list", "help")
 
 
-def register(app: App, backend: Backend) -> None:
+def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.command("/onboard")
     @answers_errors
     def onboard(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         ack()
-        run_onboard(backend, body, respond, client)
+        run_onboard(backend, homes, body, respond, client)
 
     @app.command("/scorecard")
     @answers_errors
@@ -85,7 +85,7 @@ def register(app: App, backend: Backend) -> None:
         respond(text=ui.recorded_text(recorded), response_type="ephemeral")
         if opened is not None:
             announce(backend, client, opened, fallback=body.get("channel_id"))
-        refresh_homes(backend, client, users={body["user_id"], account.csm})
+        homes.request({body["user_id"], account.csm})
 
     @app.command("/standup")
     @answers_errors
@@ -119,7 +119,9 @@ def _ratings(
     return [(taxonomy.resolve(name or ""), parse_value(value))], parsed.rest() or None
 
 
-def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
+def run_onboard(
+    backend: Backend, homes: HomeRefresher, body: dict, respond: Respond, client: WebClient
+) -> None:
     text = body.get("text", "").strip()
     sub, _, rest = text.partition(" ")
     sub = slash.unescape(sub).lower() or "help"
@@ -142,7 +144,7 @@ def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClien
             f"`/signal {account.key} kickoff 2`, or open `/scorecard {account.key}`.",
             response_type="ephemeral",
         )
-        refresh_homes(backend, client, users={user, account.csm})
+        homes.request({user, account.csm})
     elif sub == "handoff":
         account = account_named(backend, parsed)
         no_more_words(parsed)
@@ -171,7 +173,7 @@ def run_onboard(backend: Backend, body: dict, respond: Respond, client: WebClien
             text=f"*{escape_mrkdwn(account.name)}*: {escape_mrkdwn(summary)}.",
             response_type="ephemeral",
         )
-        refresh_homes(backend, client, users={user, account.csm, account.followup_owner})
+        homes.request({user, account.csm, account.followup_owner})
     elif sub == "outcome":
         account = account_named(backend, parsed)
         outcome = parsed.take_word()

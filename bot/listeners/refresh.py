@@ -1,18 +1,26 @@
-"""Keeping App Home tabs current after the data behind them changes."""
+"""Keeping App Home tabs current after the data behind them changes.
+
+Publishing a home tab means scoring the person's whole book, so it is not done inside each
+request: listeners mark people as needing a refresh, and one background thread publishes each
+of them at most once per interval. A burst of ratings costs one publish per person, and the
+listeners (and the acks queued behind them) stay fast.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.backend import Backend
 from bot.messages import blocks as ui
 from bot.services.home import home_for
 
 log = logging.getLogger("rescuebot.home")
+REFRESH_INTERVAL_SECONDS = 2.0
 
 
 def publish_home(backend: Backend, client: WebClient, user: str) -> None:
@@ -24,10 +32,37 @@ def publish_home(backend: Backend, client: WebClient, user: str) -> None:
     client.views_publish(user_id=user, view=view)
 
 
-def refresh_homes(backend: Backend, client: WebClient, *, users: Iterable[str | None]) -> None:
-    """Republish the home tab of everyone whose accounts just changed; never fails the caller."""
-    for user in sorted({u for u in users if u}):
-        try:
-            publish_home(backend, client, user)
-        except SlackApiError as exc:
-            log.warning("home not refreshed for %s: %s", user, exc.response.get("error"))
+class HomeRefresher:
+    """Republishes the home tabs of people whose accounts changed, in the background."""
+
+    def __init__(
+        self, backend: Backend, client: WebClient, *, interval: float = REFRESH_INTERVAL_SECONDS
+    ) -> None:
+        self._backend, self._client, self._interval = backend, client, interval
+        self._dirty: set[str] = set()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def request(self, users: Iterable[str | None]) -> None:
+        wanted = {u for u in users if u}
+        if not wanted:
+            return
+        with self._wake:
+            self._dirty |= wanted
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="home-refresh", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: bool(self._dirty))
+                batch, self._dirty = sorted(self._dirty), set()
+            for user in batch:
+                try:
+                    publish_home(self._backend, self._client, user)
+                except Exception:
+                    log.exception("home not refreshed for %s", user)
+            # Pace the next batch whatever arrives meanwhile: requests only add to it.
+            time.sleep(self._interval)

@@ -14,7 +14,7 @@ from bot.backend import Backend
 from bot.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
 from bot.listeners.errors import answers_errors
 from bot.listeners.parsing import account_named, allowed_options, request_key
-from bot.listeners.refresh import refresh_homes
+from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import (
     announce,
     approvers_of,
@@ -56,7 +56,7 @@ def _metadata(view: dict) -> dict:
     return json.loads(view.get("private_metadata") or "{}")
 
 
-def register(app: App, backend: Backend) -> None:
+def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.command("/rescue")
     @answers_errors
     def rescue_command(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
@@ -108,7 +108,7 @@ def register(app: App, backend: Backend) -> None:
         announce(backend, client, opened, fallback=body.get("channel_id"))
         if not opened.created:
             refresh(backend, client, rescue.id)
-        refresh_homes(backend, client, users={user, rescue.owner, account.csm})
+        homes.request({user, rescue.owner, account.csm})
 
     @app.command("/escalate")
     @answers_errors
@@ -309,7 +309,7 @@ def register(app: App, backend: Backend) -> None:
             f"*{label}* (now {card.status.label}){extra}.",
         )
         refresh(backend, client, rescue_id)
-        refresh_homes(backend, client, users={user, rescue.owner, account.csm})
+        homes.request({user, rescue.owner, account.csm})
 
     @app.view(RescueModal.PLAN)
     @answers_errors

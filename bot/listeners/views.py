@@ -18,7 +18,7 @@ from bot.backend import Backend
 from bot.ids import ActionId, BlockId, CallbackId, handoff_block_id
 from bot.listeners.errors import answers_errors
 from bot.listeners.parsing import request_key
-from bot.listeners.refresh import refresh_homes
+from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
@@ -34,7 +34,7 @@ def _value(view: dict, block: str, action: str) -> dict:
     return view["state"]["values"].get(block, {}).get(action, {})
 
 
-def register(app: App, backend: Backend) -> None:
+def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.view(CallbackId.NOTE)
     @answers_errors
     def note_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
@@ -98,7 +98,7 @@ def register(app: App, backend: Backend) -> None:
             )
         if opened is not None:
             announce(backend, client, opened, fallback=metadata.get("channel"))
-        refresh_homes(backend, client, users={user, account.csm})
+        homes.request({user, account.csm})
 
     @app.view(CallbackId.HANDOFF)
     @answers_errors
@@ -135,4 +135,4 @@ def register(app: App, backend: Backend) -> None:
                 client.chat_postEphemeral(channel=metadata["channel"], user=user, text=text)
             except SlackApiError as exc:
                 log.warning("hand-off confirmation not sent: %s", exc.response.get("error"))
-        refresh_homes(backend, client, users={user, account.csm})
+        homes.request({user, account.csm})
