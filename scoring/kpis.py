@@ -1,0 +1,408 @@
+"""Programme KPIs over a window, compared with a baseline and followed at week 4 and week 8.
+
+Every KPI is computed from plain records the store hands over, for a window of calendar days
+(`start` and `end` both included, in the team timezone): an event counts in the window when it
+happened in it, so a window ending on a day is the KPI "as of" that day. Definitions (PRODUCT.md,
+"KPI definitions"):
+
+- completion rate = (completed + expanded) ÷ accounts whose outcome is dated in the window;
+- time-to-value = days from signature to the first Healthy `first_value` reading, over the
+  accounts that reached it in the window (median, and the distribution);
+- at-risk recovery rate = rescues closed in the window that were opened At risk and closed with
+  the account Healthy ÷ rescues closed in the window that were opened At risk;
+- rescue SLA adherence = rescues answered by their SLA deadline ÷ rescues whose SLA was decided in
+  the window (answered in time, or the deadline passed unanswered; answered exactly at the
+  deadline is in time);
+- escalation decision time = hours from plan creation to decision, over the plans decided in the
+  window (median, and the distribution);
+- ticket rate = tickets ÷ users × 1,000, over the accounts onboarding during the window.
+
+Counts are kept beside every rate (a `Ratio` shows its arithmetic); an empty cohort gives None,
+never 0. Medians and quartiles are exact (linear interpolation between ranks on fractions) and
+only turned into floats at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from fractions import Fraction
+
+from scoring.rules import Status
+
+KPI_NAMES: tuple[str, ...] = (
+    "completion_rate",
+    "time_to_value_days",
+    "at_risk_recovery_rate",
+    "sla_adherence_rate",
+    "escalation_decision_hours",
+    "tickets_per_1000_users",
+)
+"""The headline KPIs, in display order; the keys of `Kpis.values()` and of `compare`."""
+
+
+class Outcome(StrEnum):
+    """How an onboarding ended."""
+
+    COMPLETED = "completed"
+    CHURNED = "churned"
+    EXPANDED = "expanded"
+
+
+SUCCESSFUL = frozenset({Outcome.COMPLETED, Outcome.EXPANDED})
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingRecord:
+    """One account's onboarding as the KPIs see it.
+
+    `first_value_healthy_on` is the day of the first Healthy `first_value` reading (None: not
+    reached yet); `users` is the account's user count, the ticket rate's denominator.
+    """
+
+    key: str
+    segment: str
+    signed_on: date | None
+    outcome: Outcome | None = None
+    outcome_on: date | None = None
+    first_value_healthy_on: date | None = None
+    users: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RescueRecord:
+    """One rescue: when it opened and at what status, its SLA, its answer and how it closed.
+
+    Datetimes are aware. `status_at_close` is the account's status when the rescue closed
+    (resolved or escalated); both close fields are None while the rescue is open.
+    """
+
+    account_key: str
+    opened_at: datetime
+    status_at_open: Status
+    sla_due_at: datetime
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    status_at_close: Status | None = None
+
+    @property
+    def answered_at(self) -> datetime | None:
+        """The owner's first response: the acknowledgement, else the close (a rescue resolved
+        without an explicit acknowledgement was answered when it was resolved)."""
+        return self.acknowledged_at if self.acknowledged_at is not None else self.closed_at
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    """One recovery plan: when it was submitted and when it was decided (None: pending)."""
+
+    account_key: str
+    created_at: datetime
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCount:
+    """Support tickets an account opened on one day."""
+
+    account_key: str
+    on: date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Calendar days `start`..`end`, both included, read in the team timezone."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def shifted(self, days: int) -> Window:
+        return Window(self.start + timedelta(days=days), self.end + timedelta(days=days))
+
+    def moments(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """[from, until): midnight starting `start` and midnight ending `end`, in `tz`."""
+        since = datetime.combine(self.start, time(), tzinfo=tz)
+        until = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=tz)
+        return since, until
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """A rate with its arithmetic: `numerator` of `denominator`; no denominator, no rate."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return None if self.denominator == 0 else self.numerator / self.denominator
+
+    def as_json(self) -> dict[str, object]:
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Count, minimum, quartiles (linear interpolation between ranks) and maximum."""
+
+    count: int
+    minimum: float
+    p25: float
+    median: float
+    p75: float
+    maximum: float
+
+    @classmethod
+    def of(cls, values: Iterable[int | Fraction]) -> Distribution | None:
+        """The distribution of `values`, exact until the end; None when there are none."""
+        ordered = sorted(Fraction(v) for v in values)
+        if not ordered:
+            return None
+        return cls(
+            count=len(ordered),
+            minimum=float(ordered[0]),
+            p25=float(quantile(ordered, Fraction(1, 4))),
+            median=float(quantile(ordered, Fraction(1, 2))),
+            p75=float(quantile(ordered, Fraction(3, 4))),
+            maximum=float(ordered[-1]),
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "count": self.count,
+            "min": self.minimum,
+            "p25": self.p25,
+            "median": self.median,
+            "p75": self.p75,
+            "max": self.maximum,
+        }
+
+
+def quantile(ordered: Sequence[Fraction], q: Fraction) -> Fraction:
+    """The `q` quantile of sorted, non-empty `ordered`: position q·(n−1), interpolated linearly
+    (numpy's default, `statistics.quantiles(method="inclusive")`); q = ½ is the usual median."""
+    position = q * (len(ordered) - 1)
+    below = int(position)  # floor: position is non-negative
+    if below + 1 >= len(ordered):
+        return ordered[-1]
+    fraction = position - below
+    return ordered[below] + (ordered[below + 1] - ordered[below]) * fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """The KPIs of one window; see the module docstring for each definition."""
+
+    window: Window
+    completion: Ratio
+    time_to_value: Distribution | None
+    at_risk_recovery: Ratio
+    sla_adherence: Ratio
+    decision_hours: Distribution | None
+    tickets: int
+    users: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completion.value
+
+    @property
+    def time_to_value_days(self) -> float | None:
+        return None if self.time_to_value is None else self.time_to_value.median
+
+    @property
+    def at_risk_recovery_rate(self) -> float | None:
+        return self.at_risk_recovery.value
+
+    @property
+    def sla_adherence_rate(self) -> float | None:
+        return self.sla_adherence.value
+
+    @property
+    def escalation_decision_hours(self) -> float | None:
+        return None if self.decision_hours is None else self.decision_hours.median
+
+    @property
+    def tickets_per_1000_users(self) -> float | None:
+        return None if self.users == 0 else self.tickets * 1000 / self.users
+
+    def values(self) -> dict[str, float | None]:
+        """The headline numbers by name, in `KPI_NAMES` order."""
+        return {name: getattr(self, name) for name in KPI_NAMES}
+
+    def as_json(self) -> dict[str, object]:
+        """The headline numbers plus the counts and distributions behind them."""
+
+        def dist(d: Distribution | None) -> object:
+            return None if d is None else d.as_json()
+
+        return {
+            "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            **self.values(),
+            "detail": {
+                "completion": self.completion.as_json(),
+                "time_to_value_days": dist(self.time_to_value),
+                "at_risk_recovery": self.at_risk_recovery.as_json(),
+                "sla_adherence": self.sla_adherence.as_json(),
+                "escalation_decision_hours": dist(self.decision_hours),
+                "tickets": self.tickets,
+                "users": self.users,
+            },
+        }
+
+
+# --- computation ----------------------------------------------------------------------------
+
+
+def kpis(
+    onboardings: Iterable[OnboardingRecord],
+    rescues: Iterable[RescueRecord] = (),
+    plans: Iterable[PlanRecord] = (),
+    tickets: Iterable[TicketCount] = (),
+    *,
+    window: Window | tuple[date, date],
+    tz: tzinfo = UTC,
+) -> Kpis:
+    """The KPIs of `window` (days in `tz`), from whatever records the caller has.
+
+    Records outside the window are ignored, so passing everything and moving the window gives
+    the KPIs as of any day. A first value reached before signature counts as day 0.
+    """
+    win = window if isinstance(window, Window) else Window(*window)
+    since, until = win.moments(tz)
+    onboardings = list(onboardings)
+
+    ended = [o for o in onboardings if o.outcome is not None and o.outcome_on in win]
+    completion = Ratio(sum(1 for o in ended if o.outcome in SUCCESSFUL), len(ended))
+
+    ttv = Distribution.of(
+        max(0, (o.first_value_healthy_on - o.signed_on).days)
+        for o in onboardings
+        if o.signed_on is not None
+        and o.first_value_healthy_on is not None
+        and o.first_value_healthy_on in win
+    )
+
+    closed_at_risk = recovered = 0
+    decided = in_time = 0
+    for r in rescues:
+        if (
+            r.closed_at is not None
+            and since <= r.closed_at < until
+            and r.status_at_open == Status.AT_RISK
+        ):
+            closed_at_risk += 1
+            recovered += r.status_at_close == Status.HEALTHY
+        answered = r.answered_at
+        met = answered is not None and answered <= r.sla_due_at
+        # a hit is decided when answered; a miss once the deadline has passed unanswered
+        decided_at = answered if answered is not None and met else r.sla_due_at
+        if since <= decided_at < until:
+            decided += 1
+            in_time += met
+
+    hours = Distribution.of(
+        Fraction(round((p.decided_at - p.created_at).total_seconds()), 3600)
+        for p in plans
+        if p.decided_at is not None and since <= p.decided_at < until
+    )
+
+    active = {
+        o.key: o.users
+        for o in onboardings
+        if (o.signed_on is None or o.signed_on <= win.end)
+        and (o.outcome_on is None or o.outcome_on >= win.start)
+    }
+    ticket_total = sum(t.count for t in tickets if t.account_key in active and t.on in win)
+
+    return Kpis(
+        window=win,
+        completion=completion,
+        time_to_value=ttv,
+        at_risk_recovery=Ratio(recovered, closed_at_risk),
+        sla_adherence=Ratio(in_time, decided),
+        decision_hours=hours,
+        tickets=ticket_total,
+        users=sum(active.values()),
+    )
+
+
+def compare(current: Kpis, baseline: Kpis) -> dict[str, float | None]:
+    """Current minus baseline for each headline KPI; None when either side has no value."""
+    now, then = current.values(), baseline.values()
+    return {name: _minus(now[name], then[name]) for name in KPI_NAMES}
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """The KPIs `week` weeks after the baseline: the baseline's window moved on by that many
+    weeks. `kpis` is None (and `deltas` empty) while `as_of` has not reached that window's end."""
+
+    week: int
+    window: Window
+    kpis: Kpis | None
+    deltas: Mapping[str, float | None]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "week": self.week,
+            "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            "reached": self.kpis is not None,
+            "values": None if self.kpis is None else self.kpis.values(),
+            "deltas": dict(self.deltas),
+        }
+
+
+def movement(
+    onboardings: Iterable[OnboardingRecord],
+    rescues: Iterable[RescueRecord] = (),
+    plans: Iterable[PlanRecord] = (),
+    tickets: Iterable[TicketCount] = (),
+    *,
+    baseline: Kpis,
+    as_of: date,
+    weeks: Sequence[int] = (4, 8),
+    tz: tzinfo = UTC,
+) -> tuple[Movement, ...]:
+    """Week-4 and week-8 movement (or any `weeks`): for each, the KPIs of the baseline's window
+    shifted by that many weeks, and their deltas against the baseline. Windows that end after
+    `as_of` are not reached yet and carry no numbers."""
+    onboardings, rescues, plans, tickets = (
+        list(onboardings),
+        list(rescues),
+        list(plans),
+        list(tickets),
+    )
+    result = []
+    for week in weeks:
+        win = baseline.window.shifted(7 * week)
+        if win.end > as_of:
+            result.append(Movement(week, win, None, {}))
+            continue
+        now = kpis(onboardings, rescues, plans, tickets, window=win, tz=tz)
+        result.append(Movement(week, win, now, compare(now, baseline)))
+    return tuple(result)
