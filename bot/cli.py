@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -298,6 +298,79 @@ def timeline(
                 json.dumps(e.payload, ensure_ascii=False),
             )
         Console().print(table)
+
+
+@app.command("kpis")
+def kpis_command(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="First day (default: 90 days ago).")
+    ] = None,
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """Onboarding KPIs over a window: completion, time to value, recovery, SLA, decisions."""
+    from bot.services.outcomes import kpis_of
+    from bot.store.db import session_scope
+    from scoring.kpis import Window
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        end = _as_of(as_of, runtime, config)
+        start = _as_of(since, runtime, config) if since else end - timedelta(days=90)
+        if start > end:
+            fail("--since must not be after --as-of", code=2)
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            result = kpis_of(session, config.rules, window=Window(start, end))
+    if as_json:
+        _print_json(result.as_json())
+        return
+    console = Console()
+    console.print(f"[bold]KPIs {start} → {end}[/bold]")
+    for name, value in result.values().items():
+        shown = (
+            "—" if value is None else (f"{value:.1%}" if name.endswith("rate") else f"{value:g}")
+        )
+        console.print(f"  {name.replace('_', ' ')}: {shown}")
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Onboardings signed from this day.")
+    ] = None,
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """How well day-30/60 scorecards predicted bad outcomes, per signal and for the model."""
+    from bot.services.outcomes import calibration_of
+    from bot.store.db import session_scope
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        today = _as_of(as_of, runtime, config)
+        start = _as_of(since, runtime, config) if since else None
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            result = calibration_of(session, config.rules, today=today, since=start)
+    data = result.as_json()
+    if as_json:
+        _print_json(data)
+        return
+    console = Console()
+    console.print(f"[bold]Calibration[/bold] ({data.get('cohort', {})})")
+    for signal in data["signals"]:
+        console.print(
+            f"  {signal['key']}: precision {signal['precision']} recall {signal['recall']} "
+            f"lift {signal['lift']} AUC {signal['auc']} CI {signal['ci']}"
+            + ("  [yellow]retire?[/yellow]" if signal["retire_proposed"] else "")
+        )
+    console.print(f"  model: {data['model']}")
+    console.print(f"  proposed weights: {data['proposal']['weights']}")
 
 
 @app.command()

@@ -74,3 +74,25 @@ def test_demo_refuses_to_mix_with_real_accounts(demo, tmp_path):
     assert result.exit_code == 1
     assert "not the demo's" in result.stderr
     assert not real.exists()
+
+
+def test_kpis_and_calibration_on_the_demo_portfolio(demo, monkeypatch, tmp_path):
+    demo("demo", "--as-of", "2026-11-24")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rescuebot-demo.db'}")
+    kpis = json.loads(demo("kpis", "--as-of", "2026-11-24", "--json").stdout)
+    # two finished onboardings in the demo, both completed or expanded
+    assert kpis["completion_rate"] == 1.0
+    assert kpis["detail"]["completion"] == {"value": 1.0, "numerator": 2, "denominator": 2}
+    assert kpis["time_to_value_days"] is not None
+    assert kpis["tickets_per_1000_users"] is None  # no ticket data: unknown, not zero
+    calibration = json.loads(demo("calibrate", "--as-of", "2026-11-24", "--json").stdout)
+    assert {"signals", "model", "proposal"} <= set(calibration)
+    keys = {"key", "precision", "recall", "lift", "auc", "ci", "retire_proposed", "segment_flags"}
+    assert all(keys <= set(signal) for signal in calibration["signals"])
+    assert {"precision", "recall", "auc"} <= set(calibration["model"])
+    assert "weights" in calibration["proposal"]
+
+
+def test_kpis_refuses_a_window_that_ends_before_it_starts(demo):
+    result = demo("kpis", "--since", "2026-12-01", "--as-of", "2026-11-01")
+    assert result.exit_code == 2 and "--since must not be after --as-of" in result.stderr

@@ -1,0 +1,114 @@
+"""Outcomes from the store as KPI and calibration records: how onboardings ended, how rescues
+and plans went, and what each account's scorecard showed at day 30 and day 60."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from bot.services.portfolio import facts, history_of
+from bot.store import accounts as account_rows
+from bot.store import readings as reading_rows
+from bot.store.tables import Account, Escalation, Event, Rescue
+from scoring.calibration import (
+    Calibration,
+    EarlyPicture,
+    FinishedOnboarding,
+    bad_outcome,
+    calibrate,
+)
+from scoring.digest import FIRST_VALUE
+from scoring.kpis import Kpis, OnboardingRecord, Outcome, PlanRecord, RescueRecord, Window, kpis
+from scoring.readings import History
+from scoring.rules import Rules, Status
+from scoring.scorecard import evaluate
+
+
+def _first_value_on(history: History) -> date | None:
+    """The day of the first Healthy first-value reading."""
+    for reading in history.readings(FIRST_VALUE):
+        if reading.value == 2:
+            return reading.recorded_at.astimezone(history.tz).date()
+    return None
+
+
+def _histories(session: Session, rules: Rules) -> tuple[list[Account], dict[int, History]]:
+    accounts = account_rows.list_accounts(session)
+    readings = reading_rows.history_by_account(session)
+    return accounts, {a.id: history_of(readings.get(a.id, []), rules) for a in accounts}  # type: ignore[misc]
+
+
+def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
+    accounts, histories = _histories(session, rules)
+    keys = {a.id: a.key for a in accounts}
+    onboardings = [
+        OnboardingRecord(
+            key=a.key,
+            segment=a.segment,
+            signed_on=a.signed_on,
+            outcome=Outcome(a.outcome) if a.outcome else None,
+            outcome_on=a.outcome_on,
+            first_value_healthy_on=_first_value_on(histories[a.id]),
+            users=a.users or 0,
+        )
+        for a in accounts
+    ]
+    closed = {
+        e.payload.get("rescue_id"): e.payload.get("status")
+        for e in session.exec(select(Event).where(Event.kind == "rescue_resolved"))
+    }
+    rescues = [
+        RescueRecord(
+            account_key=keys[r.account_id],
+            opened_at=r.opened_at,
+            status_at_open=Status(r.status_at_open),
+            sla_due_at=r.sla_due_at,
+            acknowledged_at=r.acknowledged_at,
+            closed_at=r.resolved_at,
+            status_at_close=Status(closed[r.id]) if closed.get(r.id) else None,
+        )
+        for r in session.exec(select(Rescue))
+    ]
+    plans = [
+        PlanRecord(keys[p.account_id], p.created_at, p.decided_at)
+        for p in session.exec(select(Escalation))
+    ]
+    result = kpis(onboardings, rescues, plans, window=window, tz=rules.team_timezone)
+    # Nothing records support tickets yet: with no ticket data the rate is unknown, not zero.
+    return replace(result, users=0)
+
+
+def _picture(account: Account, history: History, rules: Rules, day: date) -> EarlyPicture:
+    card = evaluate(facts(account), history, rules, as_of=day, trend_weeks=0)
+    return EarlyPicture(
+        values={line.key: line.value for line in card.signals},
+        score=card.score,
+        status=card.status,
+    )
+
+
+def calibration_of(
+    session: Session, rules: Rules, *, today: date, since: date | None = None
+) -> Calibration:
+    """How well day-30 and day-60 scorecards predicted how onboardings ended."""
+    accounts, histories = _histories(session, rules)
+    finished = []
+    for account in accounts:
+        bad = bad_outcome(account.outcome, account.outcome_on, account.signed_on, today=today)
+        if bad is None or account.signed_on is None:
+            continue
+        history = histories[account.id]
+        finished.append(
+            FinishedOnboarding(
+                key=account.key,
+                segment=account.segment,
+                bad=bad,
+                signed_on=account.signed_on,
+                day30=_picture(account, history, rules, account.signed_on + timedelta(days=30)),
+                day60=_picture(account, history, rules, account.signed_on + timedelta(days=60)),
+            )
+        )
+    weights = {s.key: s.weight for s in rules.taxonomy.active}
+    return calibrate(finished, weights=weights, since=since)
