@@ -38,6 +38,7 @@ app.add_typer(db_app, name="db")
 
 PROGRESS_FROM_ROWS = 500
 DEMO_DATABASE_URL = "sqlite:///rescuebot-demo.db"
+KPI_WINDOW = timedelta(days=90)
 
 AsOf = Annotated[
     str | None,
@@ -300,6 +301,51 @@ def timeline(
         Console().print(table)
 
 
+REPORTS = {
+    "needs-help": ("needs_help", "Which customers need help this week"),
+    "delays": ("delays", "Which onboarding step creates the most delays"),
+    "promises": ("promises", "Which promises made in the sale are hard to keep"),
+    "expansion": ("expansion", "Which accounts are ready for an expansion conversation"),
+}
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="needs-help, delays, promises or expansion.")],
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """One of the four weekly questions, with the evidence behind the answer."""
+    from bot.reports import digest_json
+    from bot.services.portfolio import load_portfolio
+    from bot.store.db import session_scope
+
+    if question not in REPORTS:
+        fail(f"`{question}` is not a report; choose one of {', '.join(REPORTS)}", code=2)
+    key, title = REPORTS[question]
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            built = load_portfolio(session, config.rules, as_of=day).digest()
+    answer = digest_json(built)[key]
+    if as_json:
+        _print_json({"question": question, "as_of": day.isoformat(), "answer": answer})
+        return
+    console = Console()
+    console.print(f"[bold]{title}[/bold] (as of {day})")
+    if not answer:
+        console.print("  Nobody: nothing to report.")
+    for row in answer:
+        console.print(
+            "  " + " · ".join(f"{k}: {v}" for k, v in row.items() if v not in (None, [])),
+            highlight=False,
+        )
+
+
 @app.command("kpis")
 def kpis_command(
     ctx: typer.Context,
@@ -318,7 +364,7 @@ def kpis_command(
     with refusals():
         config = runtime.config()
         end = _as_of(as_of, runtime, config)
-        start = _as_of(since, runtime, config) if since else end - timedelta(days=90)
+        start = _as_of(since, runtime, config) if since else end - KPI_WINDOW
         if start > end:
             fail("--since must not be after --as-of", code=2)
         engine = _engine(runtime.settings.database_url)
@@ -405,9 +451,11 @@ def digest(
 ) -> None:
     """The Monday digest: the portfolio, who needs help, delays, broken promises, expansion."""
     from bot.reports import digest_json
+    from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
     from bot.store.db import session_scope
     from bot.terminal import print_digest
+    from scoring.kpis import Window
 
     if not dry_run:
         fail("posting a digest to Slack needs the Slack app's scheduler; "
@@ -420,10 +468,11 @@ def digest(
         with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
             built = result.digest()
+            headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
     if as_json:
-        _print_json(digest_json(built))
+        _print_json(digest_json(built, headline))
     else:
-        print_digest(Console(), built)
+        print_digest(Console(), built, kpis=headline)
 
 
 @app.command()
@@ -440,10 +489,12 @@ def demo(
     The demo database is reused when it was seeded for the same day, rebuilt otherwise.
     """
     from bot.services.demo import seed_demo, seeded_on
+    from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
     from bot.store import accounts as account_rows
     from bot.store.db import session_scope, sqlite_path
     from bot.terminal import print_digest, print_standup
+    from scoring.kpis import Window
 
     runtime = _runtime(ctx)
     console = Console()
@@ -466,13 +517,14 @@ def demo(
         with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
             items, built = result.standup(), result.digest()
+            headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
     console.print(
         f"[bold]Onboarding Rescue demo[/bold] · {built.total} accounts onboarding · "
         f"{'reused' if reused else 'seeded'} {database_url}\n"
     )
     print_standup(console, items, title=f"Standup · who needs help this week ({day})")
     console.print()
-    print_digest(console, built)
+    print_digest(console, built, kpis=headline)
     example = items[0].account if items else "acme"
     console.print(
         f"\nExplore one account: [cyan]DATABASE_URL={database_url} "

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scoring.digest import Digest
+from scoring.kpis import Kpis
 from scoring.rules import Status
 from scoring.scorecard import Scorecard
 from scoring.standup import StandupItem
@@ -92,8 +93,9 @@ def standup_json(items: list[StandupItem], *, as_of: date) -> dict[str, Any]:
     return {"as_of": as_of.isoformat(), "items": [standup_item_json(i) for i in items]}
 
 
-def digest_json(digest: Digest) -> dict[str, Any]:
+def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:
     return {
+        "kpis": kpis.values() if kpis is not None else None,
         "as_of": digest.as_of.isoformat(),
         "week": digest.week,
         "total": digest.total,

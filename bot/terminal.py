@@ -12,6 +12,7 @@ from rich.text import Text
 
 from bot.messages.text import render, short_date
 from scoring.digest import Digest
+from scoring.kpis import Kpis
 from scoring.rules import Status
 from scoring.scorecard import Scorecard
 from scoring.standup import StandupItem
@@ -103,6 +104,8 @@ def slack_to_rich(mrkdwn: str) -> str:
     return re.sub(r"(?<![\w_])_([^_\n]+)_(?!\w)", r"[dim]\1[/dim]", text)
 
 
-def print_digest(console: Console, digest: Digest, *, limit: int = 10) -> None:
-    body = render("digest.mrkdwn.j2", digest=digest, limit=limit)
+def print_digest(
+    console: Console, digest: Digest, *, kpis: Kpis | None = None, limit: int = 10
+) -> None:
+    body = render("digest.mrkdwn.j2", digest=digest, limit=limit, kpis=kpis)
     console.print(Panel(slack_to_rich(body), title="Monday digest, as posted in Slack"))

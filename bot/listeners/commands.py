@@ -7,6 +7,7 @@ on purpose; errors raised here become an ephemeral message with the usage line (
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -20,19 +21,22 @@ from bot.listeners.parsing import account_named, allowed_options, no_more_words,
 from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
-from bot.messages.text import escape_mrkdwn, mention
+from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.usage import help_text
 from bot.services import accounts, fields, portfolio, rescues
+from bot.services.outcomes import kpis_of
 from scoring.errors import InvalidValue
+from scoring.kpis import Window
 from scoring.signals import Value, parse_value
 
+KPI_WINDOW = timedelta(days=90)
 OPTIONS = {
     "add": accounts.ADD_OPTIONS,
     "set": frozenset(accounts.EDITABLE),
     "outcome": frozenset({"date"}),
     "list": frozenset({"segment"}),
 }
-ONBOARD = ("add", "handoff", "set", "outcome", "list", "help")
+ONBOARD = ("add", "handoff", "set", "outcome", "list", "kpis", "help")
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
@@ -195,6 +199,17 @@ def run_onboard(
         respond(
             text=f"*{escape_mrkdwn(account.name)}* ended onboarding: {account.outcome} on "
             f"{account.outcome_on}.",
+            response_type="ephemeral",
+        )
+    elif sub == "kpis":
+        no_more_words(parsed)
+        today = backend.today()
+        with backend.session() as session:
+            headline = kpis_of(
+                session, backend.config.rules, window=Window(today - KPI_WINDOW, today)
+            )
+        respond(
+            text=render("kpis.mrkdwn.j2", kpis=headline, start=today - KPI_WINDOW, end=today),
             response_type="ephemeral",
         )
     else:

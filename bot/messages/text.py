@@ -39,6 +39,18 @@ def short_date(day: date | None) -> str:
     return day.strftime("%a %-d %b") if day else "—"
 
 
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def days(value: float | None) -> str:
+    return "—" if value is None else f"{value:g} days"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} h"
+
+
 def score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -59,6 +71,9 @@ def environment() -> jinja2.Environment:
         change=change,
         short_date=short_date,
         score=score,
+        percent=percent,
+        days=days,
+        hours=hours,
     )
     env.globals.update(STATUS_EMOJI=STATUS_EMOJI, Status=Status)
     return env

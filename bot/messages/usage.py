@@ -11,6 +11,7 @@ USAGE: dict[str, str] = {
     "decision:; `none` clears)",
     "/onboard outcome": "/onboard outcome <account> completed|churned|expanded [date:YYYY-MM-DD]",
     "/onboard list": "/onboard list [mine|segment:smb|mid|enterprise|@user]",
+    "/onboard kpis": "/onboard kpis",
     "/onboard help": "/onboard help",
     "/scorecard": "/scorecard <account> [share]",
     "/signal": "/signal <account> <signal> <0|1|2|healthy|watch|risk> [note…]   or   "

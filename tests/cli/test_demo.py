@@ -32,6 +32,7 @@ def test_demo_prints_a_standup_and_a_digest(demo, tmp_path):
     assert "Monday digest" in out and "Which step creates the most delays" in out
     assert "Ready for an expansion conversation" in out
     assert "next:" in out and "(CSM, unclaimed)" in out
+    assert "KPIs, last 90 days: completion 100%" in out
 
 
 def test_demo_portfolio_has_the_promised_mix(demo, monkeypatch, tmp_path):
@@ -47,6 +48,7 @@ def test_demo_portfolio_has_the_promised_mix(demo, monkeypatch, tmp_path):
     assert any("hand-off checklist incomplete" in r for i in items for r in i["reasons"])
     assert any("rescue checkpoint" in r for i in items for r in i["reasons"])
     assert digest["expansion"] and digest["promises"] and digest["delays"]
+    assert digest["kpis"]["completion_rate"] == 1.0
     phases = set()
     for item in [*items, *digest["expansion"]]:
         card = json.loads(demo("scorecard", item["account"], "--as-of", "2026-11-24",

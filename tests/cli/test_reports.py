@@ -129,3 +129,20 @@ def test_socket_mode_needs_an_app_level_token(rescuebot, monkeypatch):
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
     result = rescuebot("socket")
     assert result.code == 1 and "SLACK_APP_TOKEN is not set" in result.err
+
+
+def test_each_weekly_question_answers_on_its_own_with_evidence(loaded):
+    answers = {
+        q: loaded("report", q, "--as-of", "2026-11-24", "--json").json()
+        for q in ("needs-help", "delays", "promises", "expansion")
+    }
+    assert answers["needs-help"]["answer"][0]["account"] == "globex"
+    assert answers["needs-help"]["answer"][0]["reasons"]
+    assert answers["delays"]["answer"][0]["signal"] == "exec_update"
+    assert {p["account"] for p in answers["promises"]["answer"]} == {"acme", "globex"}
+    assert all(p["days_past"] > 0 for p in answers["promises"]["answer"])
+    assert answers["expansion"]["answer"] == []
+    unknown = loaded("report", "churn")
+    assert (
+        unknown.code == 2 and "choose one of needs-help, delays, promises, expansion" in unknown.err
+    )

@@ -180,3 +180,9 @@ def test_handoff_modal_saves_the_checklist(app: Served):
     app.double.wait_for(lambda: app.double.ephemerals, timeout=10)
     assert "is complete" in app.double.ephemerals[-1].text
     assert app.account("hand-off").decision_maker == "Dana, VP Finance"
+
+
+def test_onboard_kpis_answers_privately(app: Served):
+    answer = app.command("/onboard", "kpis")
+    assert answer["response_type"] == "ephemeral"
+    assert "*Onboarding KPIs*" in answer["text"] and "Completion rate" in answer["text"]
