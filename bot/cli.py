@@ -32,9 +32,11 @@ app = typer.Typer(
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 signals_app = typer.Typer(help="Manage signal readings.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+kpis_app = typer.Typer(help="Onboarding KPIs and their baseline.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(signals_app, name="signals")
 app.add_typer(db_app, name="db")
+app.add_typer(kpis_app, name="kpis")
 
 PROGRESS_FROM_ROWS = 500
 DEMO_DATABASE_URL = "sqlite:///rescuebot-demo.db"
@@ -346,40 +348,90 @@ def report(
         )
 
 
-@app.command("kpis")
-def kpis_command(
-    ctx: typer.Context,
-    since: Annotated[
-        str | None, typer.Option("--since", help="First day (default: 90 days ago).")
-    ] = None,
-    as_of: AsOf = None,
-    as_json: AsJson = False,
-) -> None:
-    """Onboarding KPIs over a window: completion, time to value, recovery, SLA, decisions."""
-    from bot.services.outcomes import kpis_of
-    from bot.store.db import session_scope
+def _kpi_window(since: str | None, as_of: str | None, runtime: Runtime, config: Config) -> Any:
     from scoring.kpis import Window
+
+    end = _as_of(as_of, runtime, config)
+    start = _as_of(since, runtime, config) if since else end - KPI_WINDOW
+    if start > end:
+        fail("--since must not be after --as-of", code=2)
+    return Window(start, end)
+
+
+Since = Annotated[str | None, typer.Option("--since", help="First day (default: 90 days ago).")]
+
+
+@kpis_app.callback(invoke_without_command=True)
+def kpis_command(
+    ctx: typer.Context, since: Since = None, as_of: AsOf = None, as_json: AsJson = False
+) -> None:
+    """Onboarding KPIs over a window, against the latest baseline, with week 4 / 8 movement."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.services.outcomes import kpi_report
+    from bot.store.db import session_scope
 
     runtime = _runtime(ctx)
     with refusals():
         config = runtime.config()
-        end = _as_of(as_of, runtime, config)
-        start = _as_of(since, runtime, config) if since else end - KPI_WINDOW
-        if start > end:
-            fail("--since must not be after --as-of", code=2)
+        window = _kpi_window(since, as_of, runtime, config)
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            result = kpis_of(session, config.rules, window=Window(start, end))
+            result = kpi_report(session, config.rules, window=window)
     if as_json:
         _print_json(result.as_json())
         return
     console = Console()
-    console.print(f"[bold]KPIs {start} → {end}[/bold]")
-    for name, value in result.values().items():
-        shown = (
-            "—" if value is None else (f"{value:.1%}" if name.endswith("rate") else f"{value:g}")
+    console.print(
+        f"[bold]KPIs {window.start} → {window.end}[/bold]"
+        + (
+            ""
+            if result.baseline is None
+            else f" (baseline {result.baseline.window_start} → {result.baseline.window_end})"
         )
-        console.print(f"  {name.replace('_', ' ')}: {shown}")
+    )
+    for name, value in result.current.values().items():
+        change = result.change.get(name)
+        console.print(
+            f"  {name.replace('_', ' ')}: {_kpi(name, value)}"
+            + ("" if change is None else f"  ({change:+.3g} vs baseline)")
+        )
+    for moved in result.movement:
+        status = (
+            "not reached yet"
+            if moved.kpis is None
+            else ", ".join(
+                f"{k.replace('_', ' ')} {v:+.3g}" for k, v in moved.deltas.items() if v is not None
+            )
+            or "no change measurable"
+        )
+        console.print(f"  week {moved.week}: {status}")
+    if result.baseline is None:
+        console.print("  No baseline yet: `rescuebot kpis baseline` captures one.")
+
+
+def _kpi(name: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if name.endswith("rate") else f"{value:g}"
+
+
+@kpis_app.command("baseline")
+def kpis_baseline(ctx: typer.Context, since: Since = None, as_of: AsOf = None) -> None:
+    """Capture this window's KPIs as the baseline later reports compare against."""
+    from bot.services.outcomes import capture_baseline
+    from bot.store.db import session_scope
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        window = _kpi_window(since, as_of, runtime, config)
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine) as session:
+            baseline = capture_baseline(
+                session, config.rules, window=window, actor="cli", now=runtime.now
+            )
+    Console().print(f"Baseline {baseline.id} captured for {window.start} → {window.end}.")
 
 
 @app.command()

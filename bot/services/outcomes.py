@@ -3,15 +3,17 @@ and plans went, and what each account's scorecard showed at day 30 and day 60.""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
+from bot.store import events
 from bot.store import readings as reading_rows
-from bot.store.tables import Account, Escalation, Event, Rescue
+from bot.store.tables import Account, Escalation, Event, KpiBaseline, Rescue
 from scoring.calibration import (
     Calibration,
     EarlyPicture,
@@ -20,7 +22,18 @@ from scoring.calibration import (
     calibrate,
 )
 from scoring.digest import FIRST_VALUE
-from scoring.kpis import Kpis, OnboardingRecord, Outcome, PlanRecord, RescueRecord, Window, kpis
+from scoring.kpis import (
+    Kpis,
+    Movement,
+    OnboardingRecord,
+    Outcome,
+    PlanRecord,
+    RescueRecord,
+    Window,
+    compare,
+    kpis,
+    movement,
+)
 from scoring.readings import History
 from scoring.rules import Rules, Status
 from scoring.scorecard import evaluate
@@ -40,7 +53,28 @@ def _histories(session: Session, rules: Rules) -> tuple[list[Account], dict[int,
     return accounts, {a.id: history_of(readings.get(a.id, []), rules) for a in accounts}  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class KpiRecords:
+    """Everything the KPIs are computed from."""
+
+    onboardings: list[OnboardingRecord]
+    rescues: list[RescueRecord]
+    plans: list[PlanRecord]
+
+
 def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
+    return _kpis(kpi_records(session, rules), rules, window)
+
+
+def _kpis(records: KpiRecords, rules: Rules, window: Window) -> Kpis:
+    result = kpis(
+        records.onboardings, records.rescues, records.plans, window=window, tz=rules.team_timezone
+    )
+    # Nothing records support tickets yet: with no ticket data the rate is unknown, not zero.
+    return replace(result, users=0)
+
+
+def kpi_records(session: Session, rules: Rules) -> KpiRecords:
     accounts, histories = _histories(session, rules)
     keys = {a.id: a.key for a in accounts}
     onboardings = [
@@ -75,9 +109,87 @@ def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
         PlanRecord(keys[p.account_id], p.created_at, p.decided_at)
         for p in session.exec(select(Escalation))
     ]
-    result = kpis(onboardings, rescues, plans, window=window, tz=rules.team_timezone)
-    # Nothing records support tickets yet: with no ticket data the rate is unknown, not zero.
-    return replace(result, users=0)
+    return KpiRecords(onboardings, rescues, plans)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """The KPIs of a window, and against the latest baseline: its values, the change, and
+    the week-4 and week-8 movement."""
+
+    current: Kpis
+    baseline: KpiBaseline | None
+    baseline_kpis: Kpis | None
+    change: dict[str, float | None]
+    movement: tuple[Movement, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.current.as_json()
+        data["baseline"] = (
+            None
+            if self.baseline is None
+            else {
+                "captured_at": self.baseline.captured_at.isoformat(),
+                "window": {
+                    "start": self.baseline.window_start.isoformat(),
+                    "end": self.baseline.window_end.isoformat(),
+                },
+                "values": self.baseline_kpis.values() if self.baseline_kpis else None,
+            }
+        )
+        data["change"] = self.change
+        data["movement"] = [m.as_json() for m in self.movement]
+        return data
+
+
+def kpi_report(session: Session, rules: Rules, *, window: Window) -> KpiReport:
+    records = kpi_records(session, rules)
+    current = _kpis(records, rules, window)
+    baseline = session.exec(select(KpiBaseline).order_by(col(KpiBaseline.id).desc())).first()
+    if baseline is None:
+        return KpiReport(current, None, None, {}, ())
+    then = _kpis(records, rules, Window(baseline.window_start, baseline.window_end))
+    moved = tuple(
+        replace(m, kpis=replace(m.kpis, users=0) if m.kpis else None)
+        for m in movement(
+            records.onboardings,
+            records.rescues,
+            records.plans,
+            baseline=then,
+            as_of=window.end,
+            tz=rules.team_timezone,
+        )
+    )
+    return KpiReport(current, baseline, then, compare(current, then), moved)
+
+
+def capture_baseline(
+    session: Session, rules: Rules, *, window: Window, actor: str, now: datetime
+) -> KpiBaseline:
+    """Keep this window's KPIs as the baseline later reports compare against."""
+    current = kpis_of(session, rules, window=window)
+    baseline = KpiBaseline(
+        captured_at=now,
+        captured_by=actor,
+        window_start=window.start,
+        window_end=window.end,
+        values=current.values(),
+    )
+    session.add(baseline)
+    session.flush()
+    events.record_event(
+        session,
+        account_id=None,
+        kind="kpi_baseline_captured",
+        actor=actor,
+        at=now,
+        payload={
+            "baseline_id": baseline.id,
+            **current.values(),
+            "window": [window.start.isoformat(), window.end.isoformat()],
+        },
+    )
+    return baseline
 
 
 def _picture(account: Account, history: History, rules: Rules, day: date) -> EarlyPicture:

@@ -166,3 +166,15 @@ class HandledRequest(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=128)
     handled_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A KPI baseline captured on demand: later reports compare against its window.
+class KpiBaseline(SQLModel, table=True):
+    __tablename__ = "kpi_baseline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    captured_at: datetime = Field(sa_type=UTCDateTime)
+    captured_by: str
+    window_start: date
+    window_end: date
+    values: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

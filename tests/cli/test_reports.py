@@ -146,3 +146,19 @@ def test_each_weekly_question_answers_on_its_own_with_evidence(loaded):
     assert (
         unknown.code == 2 and "choose one of needs-help, delays, promises, expansion" in unknown.err
     )
+
+
+def test_kpis_compare_with_a_captured_baseline_and_show_week_4_and_8(loaded):
+    before = loaded("kpis", "--as-of", "2026-11-24", "--json").json()
+    assert before["baseline"] is None and before["movement"] == []
+    captured = loaded("kpis", "baseline", "--since", "2026-09-01", "--as-of", "2026-10-01")
+    assert captured.code == 0 and "captured for 2026-09-01 → 2026-10-01" in captured.out
+    report = loaded("kpis", "--as-of", "2026-11-24", "--json").json()
+    assert report["baseline"]["window"] == {"start": "2026-09-01", "end": "2026-10-01"}
+    assert set(report["change"]) == set(report["baseline"]["values"])
+    weeks = {m["week"]: m for m in report["movement"]}
+    assert (
+        weeks[4]["window"] == {"start": "2026-09-29", "end": "2026-10-29"} and weeks[4]["reached"]
+    )
+    assert weeks[8]["window"] == {"start": "2026-10-27", "end": "2026-11-26"}
+    assert weeks[8]["reached"] is False  # that window ends after the as-of date
