@@ -7,7 +7,7 @@ later migrations can refer to them by name.
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime
@@ -178,3 +178,42 @@ class KpiBaseline(SQLModel, table=True):
     window_start: date
     window_end: date
     values: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# A run of scheduled work (a channel's digest for a week, a day's recompute, one reminder), claimed
+# by the first process to insert its key: the key is what makes each run happen once, whatever
+# the number of replicas or restarts.
+class ScheduledRun(SQLModel, table=True):
+    __tablename__ = "scheduled_run"
+
+    key: str = Field(primary_key=True, max_length=200)
+    job: str = Field(max_length=32)  # digest | recompute | reminder
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str = Field(max_length=128)  # host:pid of the claiming process
+
+
+# The outbox: one Slack call for a scheduled or automatic message, written in the same transaction
+# as the work that decided it, then delivered (retried, rate-limited) until Slack accepts or
+# refuses it for good.
+class Delivery(SQLModel, table=True):
+    __table_args__ = (Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # what makes a message exist once
+    run_key: str | None = Field(default=None, max_length=200, index=True)
+    method: str = Field(max_length=32)  # message | file
+    channel: str = Field(max_length=32)  # channel id, or a user id for a DM
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)  # a file's bytes
+    # Posted in the thread of this delivery, once that one is delivered.
+    parent_id: int | None = Field(default=None, foreign_key="delivery.id")
+    state: str = Field(max_length=16)  # pending | sending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ts: str | None = None  # the Slack message's ts once delivered
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
