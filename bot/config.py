@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -112,6 +113,14 @@ class DigestSpec(_Strict):
     scope: DigestScope = Field(default_factory=DigestScope)
 
 
+class ScheduleSpec(_Strict):
+    recompute_cron: str | None = None
+    stale_reminder_cron: str | None = None
+    reminder_every_minutes: Annotated[int, Field(ge=1, le=60)] | None = None
+    sla_warning_hours: Annotated[float, Field(gt=0, le=72)] | None = None
+    misfire_grace_minutes: Annotated[int, Field(ge=1, le=10080)] | None = None
+
+
 class ConfigFile(_Strict):
     """The YAML file's shape: every key optional, unknown keys refused."""
 
@@ -124,6 +133,7 @@ class ConfigFile(_Strict):
     rescue: RescueSpec | None = None
     escalation: EscalationSpec | None = None
     digests: list[DigestSpec] | None = None
+    schedule: ScheduleSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,7 @@ class Config:
     escalation: EscalationSpec
     digests: tuple[DigestSpec, ...]
     source: str
+    schedule: ScheduleSpec
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -286,11 +297,11 @@ def _build(defaults: _Parsed, user: _Parsed | None, source: str) -> Config:
     for i, digest in enumerate(digests):
         if digest.timezone:
             _zone(digest.timezone, at(("digests", i, "timezone")), problems)
-        if len(digest.cron.split()) != 5:
-            problems.append(
-                f"{at(('digests', i, 'cron'))}: digests.{i}.cron: `{digest.cron}` is not a "
-                'five-field cron expression like "0 9 * * mon"'
-            )
+        _cron(digest.cron, f"{at(('digests', i, 'cron'))}: digests.{i}.cron", problems)
+    schedule = _merge(base.schedule, over.schedule)
+    assert isinstance(schedule, ScheduleSpec)
+    for name in ("recompute_cron", "stale_reminder_cron"):
+        _cron(getattr(schedule, name), f"{at(('schedule', name))}: schedule.{name}", problems)
     if problems:
         raise ConfigError(problems)
 
@@ -316,7 +327,7 @@ def _build(defaults: _Parsed, user: _Parsed | None, source: str) -> Config:
         holidays=frozenset(over.holidays or base.holidays or ()),
         trend_weeks=_first(over.trend_weeks, base.trend_weeks, 12),
     )
-    return Config(rules, rescue.channel, escalation, tuple(digests), source)
+    return Config(rules, rescue.channel, escalation, tuple(digests), source, schedule)
 
 
 def _first(*values: int | None) -> int:
@@ -337,6 +348,18 @@ def _zone(name: str, where: str, problems: list[str]) -> ZoneInfo:
             f"{where}: `{name}` is not a time zone; use an IANA name like Europe/London"
         )
         return ZoneInfo("UTC")
+
+
+def _cron(expression: str | None, where: str, problems: list[str]) -> None:
+    try:
+        if expression is None or len(expression.split()) != 5:
+            raise ValueError("not five fields")
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError:
+        problems.append(
+            f"{where}: `{expression}` is not a five-field cron expression "
+            '(minute hour day month weekday) like "0 9 * * mon"'
+        )
 
 
 def _signal(key: str, spec: SignalSpec) -> Signal:

@@ -106,6 +106,13 @@ class Portfolio:
     def standup(self) -> list[StandupItem]:
         return standup(self.states, as_of=self.as_of)
 
+    def narrowed(self, keep: Callable[[Account], bool]) -> Portfolio:
+        """The same portfolio, only the accounts `keep` accepts (a digest channel's scope)."""
+        accounts = {k: a for k, a in self.accounts.items() if keep(a)}
+        states = [s for s in self.states if s.card.account.key in accounts]
+        previous = {k: v for k, v in self.previous_status.items() if k in accounts}
+        return Portfolio(self.as_of, states, accounts, previous)
+
     def digest(self) -> Digest:
         return build_digest(
             self.states,
@@ -122,9 +129,11 @@ def load_portfolio(
     as_of: date,
     with_previous_week: bool = False,
     only: Callable[[Account, Rescue | None], bool] | None = None,
+    trend_weeks: int = 0,
 ) -> Portfolio:
     """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`;
-    `only` narrows them, given each account and its open rescue."""
+    `only` narrows them, given each account and its open rescue. `trend_weeks` (at most
+    TREND_WINDOW_WEEKS) past week-end scores go into each card's trend."""
     rescues = rescue_rows.open_rescues(session)
     accounts = [
         a
@@ -146,7 +155,8 @@ def load_portfolio(
     for account in accounts:
         history = history_of(readings.get(account.id, []), rules)
         account_facts = facts(account)
-        card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=0)
+        weeks = min(trend_weeks, TREND_WINDOW_WEEKS)
+        card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=weeks)
         if with_previous_week:
             previous[account.key] = evaluate(
                 account_facts, history, rules, as_of=last_week, trend_weeks=0

@@ -191,6 +191,8 @@ class ScheduledRun(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str = Field(max_length=128)  # host:pid of the claiming process
+    # Set when the work is done; a claim left unfinished by a crash can be taken over later.
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # The outbox: one Slack call for a scheduled or automatic message, written in the same transaction
@@ -202,7 +204,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # what makes a message exist once
     run_key: str | None = Field(default=None, max_length=200, index=True)
-    method: str = Field(max_length=32)  # message | file
+    method: str = Field(max_length=32)  # message | update | file
     channel: str = Field(max_length=32)  # channel id, or a user id for a DM
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     content: bytes | None = Field(default=None, sa_type=LargeBinary)  # a file's bytes
@@ -216,4 +218,3 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ts: str | None = None  # the Slack message's ts once delivered
-    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=128), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name="pk_scheduled_run"),
     )
     op.create_table(
@@ -44,7 +45,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ts", sa.String(), nullable=True),
-        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["delivery.id"], name="fk_delivery_parent_id_delivery"
         ),

@@ -1,0 +1,327 @@
+"""The courier: delivers the outbox to Slack, once each, whatever Slack does meanwhile.
+
+Each round leases the due deliveries (at most one per channel per pacing interval, since Slack
+allows about one message per second per channel), sends them, different channels in parallel and
+each channel's in order, and records every answer in its own short transaction:
+
+- accepted: delivered, with the message's ts (thread replies waiting for it become due);
+- HTTP 429: due again after `Retry-After`, and the channel paused as long;
+- connection errors, 5xx and Slack's transient errors: due again after an exponential backoff,
+  until the delivery is older than `give_up_after`;
+- anything else (`channel_not_found`, `not_in_channel`, `is_archived`, bad blocks…): failed for
+  good, logged once, and listed by `rescuebot doctor`; its waiting thread replies fail with it.
+
+The Slack client given here must not retry by itself: retries are this module's job, so that a
+crash or a restart in the middle of them loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from sqlalchemy import Engine
+
+from bot.store import deliveries
+from bot.store.db import session_scope
+from bot.store.tables import Delivery, Escalation, Rescue
+
+log = logging.getLogger("rescuebot.courier")
+
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the courier posts: per channel (Slack: about 1 message per second), backoff on
+    transient failures, and when to stop retrying them."""
+
+    per_channel_per_second: float = 1.0
+    backoff_first: timedelta = timedelta(seconds=2)
+    backoff_cap: timedelta = timedelta(minutes=5)
+    give_up_after: timedelta = timedelta(hours=24)
+    lease: timedelta = timedelta(minutes=2)
+
+    def backoff(self, attempts: int) -> timedelta:
+        return min(self.backoff_cap, self.backoff_first * 2 ** max(0, attempts - 1))
+
+
+@dataclass
+class Round:
+    """What one round did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return self.delivered + self.retrying + self.failed
+
+
+@dataclass(frozen=True)
+class _Answer:
+    ts: str | None = None
+    retry_at: datetime | None = None
+    error: str | None = None
+    permanent: bool = False
+    pause: timedelta | None = None
+
+
+class Courier:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        clock: Callable[[], datetime],
+        *,
+        pacing: Pacing | None = None,
+        threads: int = 16,
+        batch: int = 1000,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.pacing = pacing or Pacing()
+        self.batch = batch
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="courier")
+        self._lock = threading.Lock()
+        self._channel_free_at: dict[str, datetime] = {}
+        self.wake = threading.Event()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, idle: float = 5.0) -> None:
+        """Deliver until `stop` is set: rounds back to back while there is work, else wait for
+        the next due delivery, a `wake`, or `idle` seconds."""
+        while not stop.is_set():
+            try:
+                done = self.deliver_due()
+                wait = 0.0 if done.sent else self._seconds_until_due(idle)
+            except Exception:
+                log.exception("delivery round failed; trying again shortly")
+                wait = idle
+            if wait > 0:
+                self.wake.wait(wait)
+                self.wake.clear()
+
+    def drain(self, *, rounds: int = 10_000) -> Round:
+        """Rounds until nothing is due now (for the CLI and tests): what they did in total."""
+        total = Round()
+        for _ in range(rounds):
+            done = self.deliver_due()
+            if not done.sent:
+                break
+            total.delivered += done.delivered
+            total.retrying += done.retrying
+            total.failed += done.failed
+            total.errors += done.errors
+        return total
+
+    def _seconds_until_due(self, idle: float) -> float:
+        with session_scope(self.engine, read_only=True) as session:
+            due = deliveries.next_due_at(session)
+        if due is None:
+            return idle
+        return min(idle, max(0.05, (due - self.clock()).total_seconds()))
+
+    # ---- one round --------------------------------------------------------------------------
+
+    def deliver_due(self) -> Round:
+        """Lease what is due now, send it, record the answers."""
+        now = self.clock()
+        taken_channels: set[str] = set()
+
+        def paced(delivery: Delivery) -> bool:
+            if delivery.channel in taken_channels:
+                return False
+            free_at = self._channel_free_at.get(delivery.channel)
+            if free_at is not None and free_at > now:
+                return False
+            taken_channels.add(delivery.channel)
+            return True
+
+        with session_scope(self.engine) as session:
+            taken = deliveries.take_due(
+                session,
+                now=now,
+                lease_until=now + self.pacing.lease,
+                limit=self.batch,
+                accept=paced,
+            )
+            work = [(d, deliveries.parent_ts(session, d)) for d in taken]
+        by_channel: dict[str, list[tuple[Delivery, str | None]]] = defaultdict(list)
+        for delivery, thread_ts in work:
+            by_channel[delivery.channel].append((delivery, thread_ts))
+        result = Round()
+        futures = [
+            self._pool.submit(self._deliver_channel, items, result) for items in by_channel.values()
+        ]
+        for future in futures:
+            future.result()
+        return result
+
+    def _deliver_channel(self, items: list[tuple[Delivery, str | None]], result: Round) -> None:
+        for delivery, thread_ts in items:
+            answer = self._send(delivery, thread_ts)
+            self._record(delivery, answer, result)
+
+    def _send(self, delivery: Delivery, thread_ts: str | None) -> _Answer:
+        try:
+            return _Answer(ts=self._call(delivery, thread_ts))
+        except SlackApiError as exc:
+            return self._refused(delivery, exc)
+        except (SlackRequestError, OSError, ValueError) as exc:
+            # Connection refused or reset, timeouts, an upload URL answering non-200, a body
+            # that isn't JSON: all say nothing about the message itself, so try again later.
+            return self._transient(delivery, f"{type(exc).__name__}: {exc}")
+
+    def _call(self, delivery: Delivery, thread_ts: str | None) -> str | None:
+        payload = delivery.payload
+        thread_ts = thread_ts or payload.get("thread_ts")
+        if delivery.method == "message":
+            answer = self.client.chat_postMessage(
+                channel=delivery.channel,
+                text=payload["text"],
+                blocks=payload.get("blocks"),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return answer.get("ts")
+        if delivery.method == "update":
+            self.client.chat_update(
+                channel=delivery.channel,
+                ts=payload["ts"],
+                text=payload["text"],
+                blocks=payload.get("blocks"),
+            )
+            return payload["ts"]
+        if delivery.method == "file":
+            self.client.files_upload_v2(
+                channel=delivery.channel,
+                content=delivery.content,
+                filename=payload["filename"],
+                title=payload.get("title"),
+                alt_txt=payload.get("alt_txt"),
+                initial_comment=payload.get("comment"),
+                thread_ts=thread_ts,
+            )
+            return None
+        raise ValueError(f"unknown delivery method {delivery.method!r}")
+
+    def _refused(self, delivery: Delivery, exc: SlackApiError) -> _Answer:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"HTTP {status}")
+        if status == 429:
+            seconds = _retry_after(exc.response.headers)
+            pause = timedelta(seconds=seconds)
+            return _Answer(retry_at=self.clock() + pause, error=error, pause=pause)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return self._transient(delivery, error)
+        return _Answer(error=error, permanent=True)
+
+    def _transient(self, delivery: Delivery, error: str) -> _Answer:
+        now = self.clock()
+        if now - delivery.created_at >= self.pacing.give_up_after:
+            return _Answer(
+                error=f"gave up after {delivery.attempts} attempts; last error: {error}",
+                permanent=True,
+            )
+        return _Answer(retry_at=now + self.pacing.backoff(delivery.attempts), error=error)
+
+    def _record(self, delivery: Delivery, answer: _Answer, result: Round) -> None:
+        now = self.clock()
+        assert delivery.id is not None
+        interval = timedelta(seconds=1 / self.pacing.per_channel_per_second)
+        with self._lock:
+            self._channel_free_at[delivery.channel] = now + (answer.pause or interval)
+        with session_scope(self.engine) as session:
+            if answer.error is None:
+                done = deliveries.delivered(session, delivery.id, ts=answer.ts, at=now)
+                _remember_message(session, done)
+                counted = "delivered"
+            elif answer.permanent:
+                given_up = deliveries.failed(session, delivery.id, error=answer.error)
+                counted = "failed"
+            else:
+                assert answer.retry_at is not None
+                deliveries.retry_later(session, delivery.id, at=answer.retry_at, error=answer.error)
+                counted = "retrying"
+        with self._lock:
+            setattr(result, counted, getattr(result, counted) + 1)
+            if answer.error:
+                result.errors.append(answer.error)
+        if counted == "failed":
+            for failed in given_up:
+                log.error(
+                    "delivery %s to %s failed for good (%s): %s",
+                    failed.key, failed.channel, failed.last_error, fix_for(failed.last_error),
+                )  # fmt: skip
+        elif counted == "retrying":
+            log.warning(
+                "delivery %s to %s: %s; retrying at %s",
+                delivery.key, delivery.channel, answer.error, answer.retry_at,
+            )  # fmt: skip
+
+
+def _retry_after(headers: Any) -> float:
+    value = None
+    if headers:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _remember_message(session: Any, delivery: Delivery) -> None:
+    """A rescue's or a plan's first message, posted by the courier: remember where it is, so
+    later replies land in its thread and updates edit it."""
+    rescue_id = delivery.payload.get("rescue_message")
+    if rescue_id is not None:
+        rescue = session.get(Rescue, rescue_id)
+        if rescue is not None and rescue.message_ts is None:
+            rescue.channel, rescue.message_ts = delivery.channel, delivery.ts
+            session.add(rescue)
+    plan_id = delivery.payload.get("plan_message")
+    if plan_id is not None:
+        plan = session.get(Escalation, plan_id)
+        if plan is not None and plan.message_ts is None:
+            plan.channel, plan.message_ts = delivery.channel, delivery.ts
+            session.add(plan)
+
+
+FIXES = {
+    "channel_not_found": "the channel id is wrong or the channel was deleted; fix it in the config",
+    "not_in_channel": "invite the bot to the channel with `/invite @Onboarding Rescue`",
+    "is_archived": "the channel is archived; unarchive it or point the config elsewhere",
+    "invalid_auth": "SLACK_BOT_TOKEN is wrong; copy the Bot User OAuth Token again",
+    "token_revoked": "the app was uninstalled or its token revoked; reinstall it",
+    "account_inactive": "the app was uninstalled or its token revoked; reinstall it",
+    "missing_scope": "reinstall the app so it gets the scopes in manifest.yml",
+}
+
+
+def fix_for(error: str | None) -> str:
+    """What to do about a delivery's permanent error, in words an admin can act on."""
+    for name, fix in FIXES.items():
+        if error and name in error:
+            return fix
+    return "see Slack's error reference for this method"

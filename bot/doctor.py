@@ -1,0 +1,183 @@
+"""`rescuebot doctor`: is this installation able to do its job, and if not, what to fix.
+
+It checks, in order: the config file, the database and its revision, the bot token
+(auth.test), that the bot is a member of every channel it posts to, and the outbox (deliveries
+waiting, and the ones that failed for good, with their errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bot.config import Config, ConfigError, Settings, load_config
+from bot.courier import fix_for
+from bot.store import deliveries
+from bot.store.db import current_revision, head_revision, make_engine, session_scope
+
+SHOWN_FAILURES = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+def examine(settings: Settings, config_path: Path | None, client: WebClient) -> list[Finding]:
+    findings: list[Finding] = []
+    config = _config(settings, config_path, findings)
+    database_ok = _database(settings, findings)
+    token_ok = _token(settings, client, findings)
+    if config is not None and token_ok:
+        _channels(config, client, findings)
+    if database_ok:
+        _outbox(settings, findings)
+    return findings
+
+
+def _config(settings: Settings, path: Path | None, findings: list[Finding]) -> Config | None:
+    try:
+        config = load_config(path or settings.rescuebot_config)
+    except ConfigError as exc:
+        findings.append(
+            Finding("config", False, "; ".join(exc.problems), "fix the lines named above")
+        )
+        return None
+    findings.append(
+        Finding("config", True, f"{config.source}: {len(config.digests)} digest channel(s)")
+    )
+    return config
+
+
+def _database(settings: Settings, findings: list[Finding]) -> bool:
+    engine = make_engine(settings.database_url)
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:
+        findings.append(
+            Finding(
+                "database", False, f"cannot connect ({type(exc).__name__}: {exc})",
+                "check DATABASE_URL and that the database server is running",
+            )
+        )  # fmt: skip
+        return False
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if revision != head:
+        findings.append(
+            Finding(
+                "database", False, f"at revision {revision or 'none'}, the code needs {head}",
+                "run `rescuebot db upgrade`",
+            )
+        )  # fmt: skip
+        return False
+    findings.append(Finding("database", True, f"at revision {head} (current)"))
+    return True
+
+
+def _token(settings: Settings, client: WebClient, findings: list[Finding]) -> bool:
+    if not settings.slack_bot_token:
+        findings.append(
+            Finding(
+                "token", False, "SLACK_BOT_TOKEN is not set",
+                "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+            )
+        )  # fmt: skip
+        return False
+    try:
+        answer = client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        findings.append(Finding("token", False, f"auth.test refused it: {error}", fix_for(error)))
+        return False
+    except (SlackRequestError, OSError) as exc:
+        findings.append(
+            Finding(
+                "token", False, f"Slack cannot be reached ({exc})",
+                "check the network, or SLACK_API_URL if you set it",
+            )
+        )  # fmt: skip
+        return False
+    findings.append(
+        Finding("token", True, f"bot {answer.get('user')} in workspace {answer.get('team')}")
+    )
+    return True
+
+
+def _channels(config: Config, client: WebClient, findings: list[Finding]) -> None:
+    wanted: dict[str, str] = {}
+    for digest in config.digests:
+        wanted.setdefault(digest.channel, "digest")
+    if config.rescue_channel:
+        wanted.setdefault(config.rescue_channel, "rescue threads")
+    if config.escalation.channel:
+        wanted.setdefault(config.escalation.channel, "recovery plans")
+    for channel, purpose in wanted.items():
+        name = f"channel {channel} ({purpose})"
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            findings.append(Finding(name, False, f"conversations.info: {error}", fix_for(error)))
+            continue
+        if info.get("is_archived"):
+            findings.append(Finding(name, False, "archived", fix_for("is_archived")))
+        elif not info.get("is_member"):
+            findings.append(
+                Finding(name, False, "the bot is not a member", fix_for("not_in_channel"))
+            )
+        else:
+            findings.append(Finding(name, True, f"#{info.get('name', channel)}, bot is a member"))
+
+
+def _outbox(settings: Settings, findings: list[Finding]) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine, read_only=True) as session:
+            counts = deliveries.counts_by_state(session)
+            waiting = deliveries.of_state(session, deliveries.WAITING, limit=1)
+            failures = deliveries.of_state(session, [deliveries.FAILED], limit=SHOWN_FAILURES)
+    finally:
+        engine.dispose()
+    pending = counts.get(deliveries.PENDING, 0) + counts.get(deliveries.SENDING, 0)
+    if pending:
+        oldest = waiting[0]
+        age = datetime.now(UTC) - oldest.created_at
+        findings.append(
+            Finding(
+                "outbox",
+                age.total_seconds() < 600,
+                f"{pending} delivery(ies) waiting; the oldest for {int(age.total_seconds() // 60)}"
+                f" min (attempt {oldest.attempts}, last error: {oldest.last_error or 'none'})",
+                None
+                if age.total_seconds() < 600
+                else "make sure `rescuebot serve` or `rescuebot worker` is running",
+            )
+        )
+    else:
+        findings.append(
+            Finding("outbox", True, f"nothing waiting; {counts.get('delivered', 0)} delivered")
+        )
+    failed = counts.get(deliveries.FAILED, 0)
+    if failed:
+        for delivery in failures:
+            findings.append(
+                Finding(
+                    f"delivery {delivery.key}",
+                    False,
+                    f"to {delivery.channel} failed for good: {delivery.last_error}",
+                    fix_for(delivery.last_error),
+                )
+            )
+        if failed > len(failures):
+            findings.append(
+                Finding("outbox", False, f"…and {failed - len(failures)} more failed deliveries")
+            )

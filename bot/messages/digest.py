@@ -1,0 +1,206 @@
+"""The Monday digest in Block Kit: a first message answering the four weekly questions, and
+thread replies carrying whatever would not fit in it.
+
+Every text is escaped and clipped to Slack's limits; no message exceeds 50 blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    SectionBlock,
+)
+
+from bot.messages.blocks import MESSAGE_BLOCKS, as_dicts, clip, md, plain
+from bot.messages.text import (
+    STATUS_EMOJI,
+    change,
+    days,
+    escape_mrkdwn,
+    hours,
+    mention,
+    percent,
+    score,
+    short_date,
+    signed,
+)
+from scoring.digest import Digest
+from scoring.kpis import Kpis
+from scoring.rules import Status
+from scoring.standup import StandupItem
+
+FIRST_MESSAGE_HELP = 10  # accounts that need help, listed in the first message
+PAGE_LINES = 20  # lines per thread reply section
+SECTION_CHARS = 2900  # a section's text may be 3,000 characters
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One message of the digest: fallback text and its blocks (as dicts, ready to send)."""
+
+    text: str
+    blocks: list[dict]
+
+
+def digest_messages(digest: Digest, *, scope: str, kpis: Kpis | None) -> list[DigestMessage]:
+    """The first message, then the thread replies (each within Block Kit's limits)."""
+    first: list[Block] = [
+        HeaderBlock(text=plain(f"Onboarding digest · {digest.week}", 150)),
+        ContextBlock(elements=[md(clip(f"{scope} · as of {short_date(digest.as_of)}", 300))]),
+        SectionBlock(text=md(_portfolio(digest))),
+    ]
+    if kpis is not None:
+        first.append(ContextBlock(elements=[md(_kpi_line(kpis))]))
+    first.append(DividerBlock())
+    help_lines = [_help_line(i, item) for i, item in enumerate(digest.needs_help, 1)]
+    first.append(SectionBlock(text=md(f"*Who needs help this week* ({len(help_lines)})")))
+    if help_lines:
+        first.extend(_sections(help_lines[:FIRST_MESSAGE_HELP]))
+        if (more := len(help_lines) - FIRST_MESSAGE_HELP) > 0:
+            first.append(ContextBlock(elements=[md(f"…and {more} more in the thread.")]))
+    else:
+        first.append(SectionBlock(text=md("Nobody: every account is Healthy and on time. :tada:")))
+    first.extend(
+        [
+            DividerBlock(),
+            SectionBlock(text=md(_delays(digest))),
+            SectionBlock(text=md(_promises(digest))),
+            SectionBlock(text=md(_expansion(digest, limit=10))),
+        ]
+    )
+    thread: list[Block] = []
+    if len(help_lines) > FIRST_MESSAGE_HELP:
+        thread.append(SectionBlock(text=md("*Who needs help this week, continued*")))
+        thread.extend(_sections(help_lines[FIRST_MESSAGE_HELP:]))
+    if len(digest.promises) > 5 or len(digest.expansion) > 10:
+        thread.append(SectionBlock(text=md("*Every promise past due*")))
+        thread.extend(_sections(_promise_lines(digest)))
+        thread.append(SectionBlock(text=md("*Every account ready for expansion*")))
+        thread.extend(_sections(_expansion_lines(digest)))
+    messages = [DigestMessage(_fallback(digest), as_dicts(first))]
+    continued = f"Onboarding digest {digest.week}, continued"
+    messages += [DigestMessage(continued, as_dicts(page)) for page in _pages(thread)]
+    return messages
+
+
+def _portfolio(digest: Digest) -> str:
+    counts = " · ".join(
+        f"{STATUS_EMOJI[s]} {s.label} *{digest.counts[s]}* ({change(digest.change(s))})"
+        for s in Status
+    )
+    return f"*Portfolio:* {digest.total} accounts onboarding · {counts} since last week"
+
+
+def _kpi_line(kpis: Kpis) -> str:
+    return (
+        f"KPIs, last 90 days: completion {percent(kpis.completion_rate)} · time to value "
+        f"{days(kpis.time_to_value_days)} (median) · at-risk recovery "
+        f"{percent(kpis.at_risk_recovery_rate)} · rescue SLA met {percent(kpis.sla_adherence_rate)}"
+        f" · plan decisions {hours(kpis.escalation_decision_hours)} (median)"
+    )
+
+
+def _help_line(n: int, item: StandupItem) -> str:
+    card = item.card
+    arrow = f" {card.trend.direction.arrow}" if card.trend.direction else ""
+    owner = mention(item.owner) + ("" if item.owned else " (CSM, unclaimed)")
+    reasons = "; ".join(item.reasons[:3]) + (
+        f"; +{len(item.reasons) - 3} more" if len(item.reasons) > 3 else ""
+    )
+    return (
+        f"{n}. {STATUS_EMOJI[card.status]} *{escape_mrkdwn(clip(card.account.name, 80))}* "
+        f"{score(card.score)}{arrow} · {owner} · next: {escape_mrkdwn(clip(item.next_step, 150))}"
+        f" · due {short_date(item.due)}\n      _{escape_mrkdwn(clip(reasons, 300))}_"
+    )
+
+
+def _delays(digest: Digest) -> str:
+    lines = [
+        f"• {escape_mrkdwn(d.label)}: {d.overdue_accounts} account"
+        f"{'s' if d.overdue_accounts != 1 else ''} overdue, {d.mean_days_late} days late on "
+        f"average (worst {d.max_days_late})"
+        for d in digest.delays[:5]
+    ] or ["• No step is overdue."]
+    return "*Which step creates the most delays*\n" + "\n".join(lines)
+
+
+def _promises(digest: Digest) -> str:
+    by_segment: dict[str, list[str]] = {}
+    for p in digest.promises:
+        by_segment.setdefault(p.segment, []).append(
+            f"{escape_mrkdwn(clip(p.name, 60))} ({p.days_past}d past {short_date(p.promised_on)})"
+        )
+    lines = [
+        f"• {segment}: {', '.join(names[:5])}"
+        + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        for segment, names in by_segment.items()
+    ] or ["• None: every promised date is still ahead or met."]
+    text = "*Promises hard to keep* (past the promised timeline, no first value yet)\n"
+    return clip(text + "\n".join(lines), SECTION_CHARS)
+
+
+def _promise_lines(digest: Digest) -> list[str]:
+    return [
+        f"• {p.segment} · *{escape_mrkdwn(clip(p.name, 80))}*: promised "
+        f"“{escape_mrkdwn(clip(p.promised, 80))}”, {p.days_past} days past "
+        f"{short_date(p.promised_on)}"
+        for p in digest.promises
+    ] or ["• None."]
+
+
+def _expansion(digest: Digest, *, limit: int) -> str:
+    lines = _expansion_lines(digest)
+    shown = lines[:limit] + ([f"…and {len(lines) - limit} more."] if len(lines) > limit else [])
+    if not digest.expansion:
+        shown = [
+            "• Nobody yet: expansion needs Healthy, first value reached, stable or rising, "
+            "and no open rescue."
+        ]
+    return "*Ready for an expansion conversation*\n" + "\n".join(shown)
+
+
+def _expansion_lines(digest: Digest) -> list[str]:
+    return [
+        f"• *{escape_mrkdwn(clip(c.name, 80))}* {score(c.score)}"
+        + (f" ({signed(c.delta)})" if c.delta else "")
+        + f" · ARR {c.arr:,}"
+        for c in digest.expansion
+    ]
+
+
+def _fallback(digest: Digest) -> str:
+    counts = ", ".join(f"{digest.counts[s]} {s.label}" for s in Status)
+    return (
+        f"Onboarding digest {digest.week}: {digest.total} accounts ({counts}); "
+        f"{len(digest.needs_help)} need help this week."
+    )
+
+
+def _sections(lines: Iterable[str]) -> list[Block]:
+    """Lines packed into sections of at most PAGE_LINES lines and SECTION_CHARS characters."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        line = clip(line, SECTION_CHARS)
+        if chunk and (len(chunk) >= PAGE_LINES or size + len(line) + 1 > SECTION_CHARS):
+            blocks.append(SectionBlock(text=md("\n".join(chunk))))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(SectionBlock(text=md("\n".join(chunk))))
+    return blocks
+
+
+def _pages(blocks: Sequence[Block]) -> list[list[Block]]:
+    return [
+        list(blocks[start : start + MESSAGE_BLOCKS])
+        for start in range(0, len(blocks), MESSAGE_BLOCKS)
+    ]

@@ -1,0 +1,246 @@
+"""The Monday digest as scheduled work: built per channel scope and queued for delivery.
+
+One portfolio load serves every channel whose digest is due at the same time; each channel's
+digest is narrowed to its scope (a segment, a CSM, or everyone). Queuing a digest writes its
+messages and chart to the outbox under the run's key, in the transaction that finishes the run,
+so a digest is queued entirely or not at all, and once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.backend import Backend
+from bot.config import Config, DigestSpec
+from bot.courier import Courier, fix_for
+from bot.messages.digest import DigestMessage, digest_messages
+from bot.messages.text import escape_mrkdwn, mention
+from bot.services.outcomes import kpis_of
+from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
+from bot.store import deliveries
+from bot.store.db import session_scope
+from bot.store.runs import claim_run, finish_run, worker_name
+from bot.store.tables import Account, Delivery
+from scoring.digest import Digest
+from scoring.kpis import Kpis, Window
+from scoring.rules import Bands
+from scoring.weeks import week_label
+
+KPI_WINDOW = timedelta(days=90)
+
+ChartRenderer = Callable[[Portfolio, Digest, Bands], bytes]
+
+
+@dataclass(frozen=True)
+class PreparedDigest:
+    """A channel's digest, rendered and ready to queue."""
+
+    spec: DigestSpec
+    digest: Digest
+    messages: list[DigestMessage]
+    chart: bytes | None
+
+    @property
+    def channel(self) -> str:
+        return self.spec.channel
+
+
+def scope_label(spec: DigestSpec) -> str:
+    """The scope in words (app-written mrkdwn)."""
+    if spec.scope.segment and spec.scope.csm:
+        return f"Segment {spec.scope.segment.value}, CSM {mention(spec.scope.csm)}"
+    if spec.scope.segment:
+        return f"Segment {escape_mrkdwn(spec.scope.segment.value)}"
+    if spec.scope.csm:
+        return f"CSM {mention(spec.scope.csm)}"
+    return "All accounts"
+
+
+def in_scope(spec: DigestSpec) -> Callable[[Account], bool]:
+    segment = spec.scope.segment.value if spec.scope.segment else None
+    csm = spec.scope.csm
+    return lambda a: (segment is None or a.segment == segment) and (csm is None or a.csm == csm)
+
+
+def prepare_digests(
+    session: Session,
+    config: Config,
+    specs: Sequence[DigestSpec],
+    *,
+    as_of: date,
+    chart: ChartRenderer | None = None,
+) -> list[PreparedDigest]:
+    """Every channel's digest as of `as_of`, from one read of the portfolio."""
+    if not specs:
+        return []
+    rules = config.rules
+    portfolio = load_portfolio(
+        session,
+        rules,
+        as_of=as_of,
+        with_previous_week=True,
+        trend_weeks=TREND_WINDOW_WEEKS if chart else 0,
+    )
+    headline: Kpis = kpis_of(session, rules, window=Window(as_of - KPI_WINDOW, as_of))
+    prepared: list[PreparedDigest] = []
+    for spec in specs:
+        scoped = portfolio.narrowed(in_scope(spec))
+        digest = scoped.digest()
+        prepared.append(
+            PreparedDigest(
+                spec,
+                digest,
+                digest_messages(digest, scope=scope_label(spec), kpis=headline),
+                chart(scoped, digest, rules.bands) if chart else None,
+            )
+        )
+    return prepared
+
+
+def queue_digest(
+    session: Session, prepared: PreparedDigest, *, run_key: str, now: datetime
+) -> list[Delivery]:
+    """The digest's first message, its thread replies and its chart, into the outbox."""
+    first, *rest = prepared.messages
+    parent = deliveries.enqueue(
+        session,
+        key=f"{run_key}:message:1",
+        method="message",
+        channel=prepared.channel,
+        payload={"text": first.text, "blocks": first.blocks},
+        now=now,
+        run_key=run_key,
+    )
+    queued = [parent]
+    if prepared.chart is not None:
+        week = prepared.digest.week
+        queued.append(
+            deliveries.enqueue(
+                session,
+                key=f"{run_key}:chart",
+                method="file",
+                channel=prepared.channel,
+                payload={
+                    "filename": f"onboarding-{week}.png",
+                    "title": f"Onboarding scores, {week}",
+                    "alt_txt": (
+                        f"Weekly score distribution of {prepared.digest.total} onboarding accounts"
+                        f" and the {len(prepared.digest.needs_help)} that need help"
+                    ),
+                },
+                content=prepared.chart,
+                parent=parent,
+                now=now,
+                run_key=run_key,
+            )
+        )
+    for n, message in enumerate(rest, start=2):
+        queued.append(
+            deliveries.enqueue(
+                session,
+                key=f"{run_key}:message:{n}",
+                method="message",
+                channel=prepared.channel,
+                payload={"text": message.text, "blocks": message.blocks},
+                parent=parent,
+                now=now,
+                run_key=run_key,
+            )
+        )
+    return queued
+
+
+def spec_for(config: Config, channel: str) -> DigestSpec:
+    """The channel's configured digest (its scope), or one for every account."""
+    configured = next((d for d in config.digests if d.channel == channel), None)
+    return configured or DigestSpec(channel=channel)
+
+
+@dataclass(frozen=True)
+class PostedNow:
+    """What `post_now` achieved: its run key, and how its deliveries ended."""
+
+    key: str
+    week: str
+    delivered: int
+    pending: str | None
+    failed: str | None
+
+
+def post_now(
+    backend: Backend,
+    courier: Courier,
+    channel: str,
+    *,
+    as_of: date,
+    chart: ChartRenderer | None,
+    wait: timedelta = timedelta(seconds=60),
+    sleep: Callable[[float], None] = time.sleep,
+) -> PostedNow:
+    """Post the channel's digest now, by hand, and deliver it (retrying up to `wait`).
+
+    It counts as the week's digest when that has not been claimed yet, so the scheduled one
+    does not repeat it; otherwise it is an extra, by-hand run with its own key.
+    """
+    spec = spec_for(backend.config, channel)
+    with backend.session() as session:
+        (prepared,) = prepare_digests(session, backend.config, [spec], as_of=as_of, chart=chart)
+    now = backend.now()
+    weekly = f"digest:{channel}:{week_label(as_of)}"
+    with session_scope(backend.engine) as session:
+        key = weekly
+        if not claim_run(session, key=key, job="digest", due_at=now, now=now, by=worker_name()):
+            key = f"{weekly}:by-hand:{now.strftime('%Y%m%dT%H%M%S%f')}"
+            claim_run(session, key=key, job="digest", due_at=now, now=now, by=worker_name())
+        queue_digest(session, prepared, run_key=key, now=now)
+        finish_run(session, key=key, at=now)
+    deadline = backend.now() + wait
+    while True:
+        courier.deliver_due()
+        with backend.session() as session:
+            rows = deliveries.of_run(session, run_key=key)
+        states = {d.state for d in rows}
+        if not states & {deliveries.PENDING, deliveries.SENDING} or backend.now() >= deadline:
+            break
+        sleep(0.5)
+    failed = [d for d in rows if d.state == deliveries.FAILED]
+    waiting = [d for d in rows if d.state in (deliveries.PENDING, deliveries.SENDING)]
+    return PostedNow(
+        key=key,
+        week=prepared.digest.week,
+        delivered=sum(d.state == deliveries.DELIVERED for d in rows),
+        pending=f"last error: {waiting[0].last_error}" if waiting else None,
+        failed=f"{failed[0].last_error} ({fix_for(failed[0].last_error)})" if failed else None,
+    )
+
+
+def digest_chart(portfolio: Portfolio, digest: Digest, bands: Bands) -> bytes:
+    """The digest's chart: how many accounts sat in each score band at each of the last weeks'
+    ends (and now), and the accounts that need help with their real status."""
+    # matplotlib takes a second to import: only processes that draw a chart pay for it.
+    from bot.charts import HelpBar, WeekScores, portfolio_chart
+
+    weekly: dict[str, list[int]] = defaultdict(list)
+    for state in portfolio.states:
+        for past in state.card.trend.weekly:
+            if past.score_tenths is not None and not past.partial and past.week != digest.week:
+                weekly[past.week].append(past.score_tenths)
+        if state.card.score_tenths is not None:
+            weekly[digest.week].append(state.card.score_tenths)
+    weeks = [
+        WeekScores(
+            week, tuple(t / 10 for t in tenths), Counter(bands.status_for(t) for t in tenths)
+        )
+        for week, tenths in sorted(weekly.items())
+    ]
+    needs_help = [
+        HelpBar(item.card.account.name, item.card.score, item.card.status)
+        for item in digest.needs_help
+    ]
+    return portfolio_chart(weeks, needs_help, bands=bands)

@@ -1,0 +1,171 @@
+"""The daily recompute: every onboarding account's score written to this week's snapshot, and
+the rescue triggers that time alone set off (a third falling week, a floor reached) fired.
+
+Readings fire their triggers as they are recorded; what changes with no new reading is found
+here by scoring each account as of today and as of the previous recompute. Rescues it opens or
+adds to are announced through the outbox in the transaction that opens them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.messages.blocks import as_dicts
+from bot.messages.rescue import rescue_blocks, rescue_text
+from bot.messages.text import escape_mrkdwn, short_date
+from bot.services.portfolio import TREND_WINDOW_WEEKS, facts, history_of
+from bot.services.rescues import Opened, open_rescue
+from bot.store import accounts as account_rows
+from bot.store import deliveries
+from bot.store import readings as reading_rows
+from bot.store.db import session_scope
+from bot.store.snapshots import upsert_snapshot
+from bot.store.tables import Account
+from scoring.rescue import RescueTrigger, rescue_triggers
+from scoring.scorecard import evaluate
+from scoring.weeks import previous_week_end, week_end, week_label
+
+log = logging.getLogger("rescuebot.recompute")
+ACTOR = "rescuebot"
+BATCH = 500
+
+
+@dataclass
+class Recomputed:
+    snapshots: int = 0
+    opened: list[str] = field(default_factory=list)
+    triggered: list[str] = field(default_factory=list)
+
+
+def recompute(
+    engine: Engine, config: Config, *, today: date, since: date, now: datetime, run_key: str
+) -> Recomputed:
+    """Snapshot every onboarding account as of `today` and fire the triggers it entered since
+    `since` (the previous recompute's day)."""
+    rules = config.rules
+    with session_scope(engine, read_only=True) as session:
+        accounts = [
+            a
+            for a in account_rows.list_accounts(session)
+            if a.outcome is None or (a.outcome_on is not None and a.outcome_on > today)
+        ]
+        window_start = previous_week_end(min(since, today)) - timedelta(weeks=TREND_WINDOW_WEEKS)
+        readings = reading_rows.history_by_account(
+            session, since=datetime.combine(window_start, time.max, UTC)
+        )
+    result = Recomputed()
+    week, end = week_label(today), week_end(today)
+    changes: list[tuple[Account, float | None, str, float, list[RescueTrigger]]] = []
+    for account in accounts:
+        history = history_of(readings.get(account.id, []), rules)
+        account_facts = facts(account)
+        after = evaluate(account_facts, history, rules, as_of=today, trend_weeks=0)
+        before = (
+            evaluate(account_facts, history, rules, as_of=since, trend_weeks=0)
+            if since < today
+            else None
+        )
+        triggers = rescue_triggers(after, before=before) if before is not None else []
+        changes.append((account, after.score, after.status.value, after.coverage, triggers))
+    for start in range(0, len(changes), BATCH):
+        with session_scope(engine) as session:
+            for account, score, status, coverage, _ in changes[start : start + BATCH]:
+                assert account.id is not None
+                upsert_snapshot(
+                    session,
+                    account_id=account.id,
+                    week=week,
+                    week_end=end,
+                    score=score,
+                    status=status,
+                    coverage=coverage,
+                    computed_at=now,
+                )
+                result.snapshots += 1
+    for account, _, _, _, triggers in changes:
+        if triggers:
+            _fire(engine, config, account, triggers, now=now, run_key=run_key, result=result)
+    return result
+
+
+def _fire(
+    engine: Engine,
+    config: Config,
+    account: Account,
+    triggers: list[RescueTrigger],
+    *,
+    now: datetime,
+    run_key: str,
+    result: Recomputed,
+) -> None:
+    trigger = RescueTrigger(
+        triggers[0].kind, "; ".join(t.reason for t in triggers), triggers[0].signal
+    )
+    with session_scope(engine) as session:
+        stored = session.get(Account, account.id)
+        assert stored is not None
+        opened = open_rescue(session, config, account=stored, trigger=trigger, actor=ACTOR, now=now)
+        _announce(session, opened, now=now, run_key=run_key)
+    (result.opened if opened.created else result.triggered).append(account.key)
+
+
+def _announce(session: Session, opened: Opened, *, now: datetime, run_key: str) -> None:
+    rescue = opened.view.rescue
+    key = f"{run_key}:rescue:{rescue.id}"
+    if not opened.created:
+        if rescue.channel and rescue.message_ts:
+            deliveries.enqueue(
+                session,
+                key=f"{key}:trigger",
+                method="message",
+                channel=rescue.channel,
+                payload={
+                    "text": f":repeat: New trigger: {escape_mrkdwn(opened.trigger.reason)}.",
+                    "thread_ts": rescue.message_ts,
+                },
+                now=now,
+                run_key=run_key,
+            )
+        return
+    if rescue.channel is None:
+        log.error(
+            "rescue %s opened for %s but has no channel: set the account's channel or "
+            "rescue.channel in the config", rescue.id, opened.view.account.key,
+        )  # fmt: skip
+        return
+    deliveries.enqueue(
+        session,
+        key=f"{key}:message",
+        method="message",
+        channel=rescue.channel,
+        payload={
+            "text": rescue_text(opened.view),
+            "blocks": as_dicts(rescue_blocks(opened.view, now=now)),
+            "rescue_message": rescue.id,
+        },
+        now=now,
+        run_key=run_key,
+    )
+    if rescue.owner:
+        deliveries.enqueue(
+            session,
+            key=f"{key}:owner",
+            method="message",
+            channel=rescue.owner,
+            payload={
+                "text": (
+                    f"You own the rescue of *{escape_mrkdwn(opened.view.account.name)}* "
+                    f"({escape_mrkdwn(rescue.reason)}), opened by the daily recompute in "
+                    f"<#{rescue.channel}>. Please acknowledge it; the customer checkpoint is "
+                    f"{short_date(rescue.checkpoint_on)}."
+                )
+            },
+            now=now,
+            run_key=run_key,
+        )

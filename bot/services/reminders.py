@@ -1,0 +1,306 @@
+"""Reminders: what is due, and queuing each one once.
+
+- a rescue's response SLA about to lapse (owner, in the thread and by DM);
+- a rescue's response SLA lapsed (also the approvers, who stand in for the owner's manager);
+- a rescue's checkpoint date reached;
+- a rescue turned severe by time passing alone (At risk past its checkpoint): said once in the
+  thread, and its message updated so Escalate comes first;
+- a recovery plan's decision deadline passed undecided (the approvers, the plan and the rescue);
+- signals stale now or going stale by the next standup (each CSM, one DM a day).
+
+Each reminder has a key naming what it is about and its due time; queuing claims the key in the
+same transaction, so a reminder is queued once however many processes look for it, and a rescue
+whose SLA or checkpoint moves gets reminded again for the new date.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.messages.blocks import as_dicts
+from bot.messages.rescue import rescue_blocks, rescue_text
+from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.services import portfolio
+from bot.services.rescues import view_of
+from bot.store import deliveries, events
+from bot.store import rescues as rescue_rows
+from bot.store.db import session_scope
+from bot.store.runs import claim_run
+from bot.store.tables import Account, Escalation, Rescue
+
+log = logging.getLogger("rescuebot.reminders")
+REMINDER, STALE = "reminder", "stale"
+
+
+@dataclass(frozen=True)
+class Post:
+    """One message of a reminder: to a channel (in a thread when `thread_ts`) or a DM."""
+
+    channel: str
+    text: str
+    thread_ts: str | None = None
+    blocks: list[dict] | None = None
+    update_ts: str | None = None  # edit this message instead of posting
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str
+    due_at: datetime
+    account_id: int | None
+    posts: list[Post]
+    event: tuple[str, dict] | None = None  # a timeline event recorded when it is queued
+
+
+@dataclass
+class Queued:
+    reminders: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
+def due_reminders(
+    session: Session, config: Config, *, now: datetime, approvers: Collection[str]
+) -> list[Reminder]:
+    """Every rescue and plan reminder due at `now` (already-sent ones included: queuing skips
+    those)."""
+    spec = config.schedule
+    assert spec.sla_warning_hours is not None
+    warning = timedelta(hours=spec.sla_warning_hours)
+    today = now.astimezone(config.rules.team_timezone).date()
+    found: list[Reminder] = []
+    for rescue in rescue_rows.open_rescues(session).values():
+        found.extend(_rescue_reminders(session, config, rescue, now, today, warning, approvers))
+    pending = session.exec(
+        select(Escalation).where(
+            Escalation.state == "pending", col(Escalation.decision_deadline) < today
+        )
+    )
+    for plan in pending:
+        found.append(_decision_reminder(session, plan, approvers))
+    return found
+
+
+def _where(rescue: Rescue) -> tuple[str | None, str | None]:
+    return rescue.channel, rescue.message_ts
+
+
+def _rescue_reminders(
+    session: Session,
+    config: Config,
+    rescue: Rescue,
+    now: datetime,
+    today: date,
+    warning: timedelta,
+    approvers: Collection[str],
+) -> list[Reminder]:
+    assert rescue.id is not None
+    account = session.get(Account, rescue.account_id)
+    assert account is not None
+    name = escape_mrkdwn(account.name)
+    channel, thread = _where(rescue)
+    owner = rescue.owner
+    found: list[Reminder] = []
+
+    def thread_post(text: str) -> list[Post]:
+        return [Post(channel, text, thread)] if channel and thread else []
+
+    due = rescue.sla_due_at
+    if rescue.acknowledged_at is None and due - warning <= now < due:
+        left = int((due - now).total_seconds() // 60)
+        text = (
+            f":alarm_clock: {mention(owner)}: the response SLA for *{name}* lapses in "
+            f"{left // 60}h {left % 60}m. Acknowledge the rescue or log what you did."
+        )
+        found.append(
+            Reminder(
+                f"{REMINDER}:sla_warning:{rescue.id}:{due.isoformat()}",
+                due - warning,
+                account.id,
+                thread_post(text) + ([Post(owner, text)] if owner else []),
+            )
+        )
+    if rescue.acknowledged_at is None and now >= due:
+        text = (
+            f":rotating_light: The response SLA for *{name}* lapsed: nobody has acknowledged the "
+            f"rescue. {mention(owner)}, acknowledge it or hand it to someone who can."
+        )
+        upward = (
+            f":rotating_light: The rescue of *{name}* owned by {mention(owner)} has not been "
+            "acknowledged within its response SLA. Please follow up or reassign it."
+        )
+        found.append(
+            Reminder(
+                f"{REMINDER}:sla_lapsed:{rescue.id}:{due.isoformat()}",
+                due,
+                account.id,
+                thread_post(text)
+                + ([Post(owner, text)] if owner else [])
+                + [Post(a, upward) for a in sorted(approvers) if a != owner],
+            )
+        )
+    if rescue.checkpoint_on <= today:
+        text = (
+            f":calendar: {mention(owner)}: today is the customer checkpoint for *{name}* "
+            f"({short_date(rescue.checkpoint_on)}). Is it back on track? Resolve the rescue, "
+            "or change its date with the next step."
+        )
+        found.append(
+            Reminder(
+                f"{REMINDER}:checkpoint:{rescue.id}:{rescue.checkpoint_on.isoformat()}",
+                now,
+                account.id,
+                thread_post(text) + ([Post(owner, text)] if owner else []),
+            )
+        )
+    view = view_of(session, config, rescue, today=today)
+    if view.severe is not None and not _said_severe(session, rescue):
+        text = (
+            f":rotating_light: This rescue is now *severe*: {escape_mrkdwn(view.severe)}. "
+            "Escalate it to leadership with a recovery plan."
+        )
+        posts = thread_post(text)
+        if channel and thread:
+            posts.append(
+                Post(
+                    channel,
+                    rescue_text(view),
+                    blocks=as_dicts(rescue_blocks(view, now=now)),
+                    update_ts=thread,
+                )
+            )
+        found.append(
+            Reminder(
+                f"{REMINDER}:severe:{rescue.id}",
+                now,
+                account.id,
+                posts,
+                ("rescue_severe", {"rescue_id": rescue.id, "reason": view.severe}),
+            )
+        )
+    return found
+
+
+def _said_severe(session: Session, rescue: Rescue) -> bool:
+    return any(
+        e.payload.get("rescue_id") == rescue.id
+        for e in events.events_of_kind(session, account_id=rescue.account_id, kind="rescue_severe")
+    )
+
+
+def _decision_reminder(session: Session, plan: Escalation, approvers: Collection[str]) -> Reminder:
+    account = session.get(Account, plan.account_id)
+    rescue = session.get(Rescue, plan.rescue_id)
+    assert account is not None and rescue is not None
+    name = escape_mrkdwn(account.name)
+    text = (
+        f":hourglass: The recovery plan for *{name}* was due for a decision on "
+        f"{short_date(plan.decision_deadline)} and is still undecided. Approve, request changes "
+        "or reject it."
+    )
+    posts = [Post(plan.channel, text, plan.message_ts)] if plan.channel and plan.message_ts else []
+    posts += [Post(a, text) for a in sorted(approvers) if a != plan.requested_by]
+    if rescue.channel and rescue.message_ts:
+        posts.append(
+            Post(
+                rescue.channel,
+                f":hourglass: Leadership's decision on the recovery plan is overdue "
+                f"(due {short_date(plan.decision_deadline)}); approvers were reminded.",
+                rescue.message_ts,
+            )
+        )
+    return Reminder(
+        f"{REMINDER}:decision:{plan.id}:{plan.decision_deadline.isoformat()}",
+        datetime.combine(plan.decision_deadline, datetime.min.time()),
+        account.id,
+        posts,
+    )
+
+
+def stale_reminders(session: Session, config: Config, *, today: date) -> list[Reminder]:
+    """Per CSM: the signals of their accounts that are stale, or will be by tomorrow."""
+    tomorrow = today + timedelta(days=1)
+    cards = portfolio.load_portfolio(session, config.rules, as_of=tomorrow)
+    by_csm: dict[str, list[str]] = {}
+    for state in cards.states:
+        card = state.card
+        csm = card.account.csm
+        if not csm:
+            continue
+        stale = [line.signal.label for line in card.signals if line.stale]
+        if stale:
+            by_csm.setdefault(csm, []).append(
+                f"• *{escape_mrkdwn(card.account.name)}*: {escape_mrkdwn(', '.join(stale))}"
+            )
+    found = []
+    for csm, lines in sorted(by_csm.items()):
+        shown = lines[:40] + ([f"…and {len(lines) - 40} more accounts."] if len(lines) > 40 else [])
+        text = (
+            ":hourglass_flowing_sand: These signals are stale, or will be by the next standup. "
+            "Re-rate them with `/signal` (the same value again is fine):\n" + "\n".join(shown)
+        )
+        found.append(
+            Reminder(
+                f"{STALE}:{today.isoformat()}:{csm}",
+                datetime.combine(today, datetime.min.time()),
+                None,
+                [Post(csm, text[:3900])],
+            )
+        )
+    return found
+
+
+def queue_reminders(
+    engine: Engine, reminders: list[Reminder], *, now: datetime, worker: str
+) -> Queued:
+    """Queue each reminder not queued before, each in its own transaction with its claim."""
+    queued = Queued()
+    for reminder in reminders:
+        with session_scope(engine) as session:
+            if not claim_run(
+                session,
+                key=reminder.key,
+                job=reminder.key.split(":", 1)[0],
+                due_at=reminder.due_at,
+                now=now,
+                by=worker,
+            ):
+                queued.skipped += 1
+                continue
+            for n, post in enumerate(reminder.posts, start=1):
+                payload: dict = {"text": post.text}
+                if post.blocks is not None:
+                    payload["blocks"] = post.blocks
+                if post.thread_ts is not None:
+                    payload["thread_ts"] = post.thread_ts
+                if post.update_ts is not None:
+                    payload["ts"] = post.update_ts
+                deliveries.enqueue(
+                    session,
+                    key=f"{reminder.key}:{n}",
+                    method="update" if post.update_ts else "message",
+                    channel=post.channel,
+                    payload=payload,
+                    now=now,
+                    run_key=reminder.key,
+                )
+            if reminder.event is not None:
+                kind, details = reminder.event
+                events.record_event(
+                    session,
+                    account_id=reminder.account_id,
+                    kind=kind,
+                    actor="rescuebot",
+                    at=now,
+                    payload=details,
+                )
+            queued.reminders.append(reminder.key)
+    if queued.reminders:
+        log.info("queued %d reminders", len(queued.reminders))
+    return queued

@@ -1,0 +1,172 @@
+"""Scheduled work, run once across every process: digests, the recompute and reminders.
+
+`fire(job_id)` is what the scheduler calls when a job's trigger fires; `sweep()` runs every job
+whose latest fire time is due within the misfire grace period, which is how a process started
+late (down at 09:00 Monday) still runs a missed digest, once. Each run is claimed in the database
+first: the claim, not the scheduler, is what makes a run happen once across replicas and
+restarts. A claim whose process died before finishing is taken over once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.backend import Backend
+from bot.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
+from bot.services.digests import ChartRenderer, PreparedDigest, prepare_digests, queue_digest
+from bot.services.recompute import recompute
+from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
+from bot.store.db import session_scope
+from bot.store.runs import claim_run, finish_run, last_finished, worker_name
+
+log = logging.getLogger("rescuebot.scheduled")
+LEASE = timedelta(minutes=15)
+
+
+@dataclass
+class Ran:
+    """The runs this call claimed and did (keys), and what it queued."""
+
+    runs: list[str] = field(default_factory=list)
+    reminders: list[str] = field(default_factory=list)
+
+
+class ScheduledWork:
+    def __init__(
+        self,
+        backend: Backend,
+        schedule: Schedule,
+        *,
+        worker: str | None = None,
+        approvers: Callable[[], Collection[str]] | None = None,
+        chart: ChartRenderer | None = None,
+        queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.backend = backend
+        self.schedule = schedule
+        self.worker = worker or worker_name()
+        self.approvers = approvers or (lambda: backend.config.escalation.approvers)
+        self.chart = chart
+        self.queued = queued  # told when deliveries were queued (wakes the courier)
+
+    def fire(self, job_id: str) -> Ran:
+        """The job's trigger fired: run what is due for it now."""
+        return self._run([self.schedule.job(job_id)])
+
+    def sweep(self) -> Ran:
+        """Every job's due run that nobody has done: for a late start and a periodic check."""
+        return self._run(list(self.schedule.jobs))
+
+    def _run(self, jobs: list[Job]) -> Ran:
+        now = self.backend.now()
+        ran = Ran()
+        digests: list[tuple[Job, datetime]] = []
+        for job in jobs:
+            fired = job.due(now, self.schedule.grace)
+            if fired is None:
+                continue
+            if job.kind == DIGEST:
+                digests.append((job, fired))
+            elif job.kind == RECOMPUTE:
+                self._recompute(job, fired, ran)
+            elif job.kind == STALE:
+                self._stale(job, fired, ran)
+            elif job.kind == REMINDERS:
+                self._remind(ran)
+        if digests:
+            self._digests(digests, ran)
+        if ran.runs or ran.reminders:
+            self.queued()
+        return ran
+
+    def _claim(self, job: Job, fired: datetime) -> str | None:
+        key = job.run_key(fired)
+        now = self.backend.now()
+        with session_scope(self.backend.engine) as session:
+            claimed = claim_run(
+                session,
+                key=key,
+                job=job.kind,
+                due_at=fired,
+                now=now,
+                by=self.worker,
+                stale_before=now - LEASE,
+            )
+        return key if claimed else None
+
+    def _digests(self, due: list[tuple[Job, datetime]], ran: Ran) -> None:
+        by_day: dict[date, list[tuple[Job, str]]] = defaultdict(list)
+        for job, fired in due:
+            key = self._claim(job, fired)
+            if key is not None:
+                by_day[fired.astimezone(job.zone).date()].append((job, key))
+        for day, claimed in by_day.items():
+            specs = [job.digest for job, _ in claimed if job.digest is not None]
+            with self.backend.session() as session:
+                prepared = prepare_digests(
+                    session, self.backend.config, specs, as_of=day, chart=self.chart
+                )
+            for (_, key), digest in zip(claimed, prepared, strict=True):
+                self.queue(digest, key)
+                ran.runs.append(key)
+                log.info("digest for %s queued (%s)", digest.channel, key)
+
+    def queue(self, prepared: PreparedDigest, key: str) -> None:
+        """Queue a prepared digest and finish its run, in one transaction."""
+        with session_scope(self.backend.engine) as session:
+            queue_digest(session, prepared, run_key=key, now=self.backend.now())
+            finish_run(session, key=key, at=self.backend.now())
+
+    def _recompute(self, job: Job, fired: datetime, ran: Ran) -> None:
+        key = self._claim(job, fired)
+        if key is None:
+            return
+        today = fired.astimezone(job.zone).date()
+        with self.backend.session() as session:
+            previous = last_finished(session, job=RECOMPUTE)
+        since = (
+            previous.due_at.astimezone(job.zone).date()
+            if previous is not None
+            else today - timedelta(days=1)
+        )
+        done = recompute(
+            self.backend.engine,
+            self.backend.config,
+            today=today,
+            since=min(since, today),
+            now=self.backend.now(),
+            run_key=key,
+        )
+        with session_scope(self.backend.engine) as session:
+            finish_run(session, key=key, at=self.backend.now())
+        ran.runs.append(key)
+        log.info(
+            "recompute %s: %d snapshots, %d rescues opened, %d triggers on open rescues",
+            key, done.snapshots, len(done.opened), len(done.triggered),
+        )  # fmt: skip
+
+    def _remind(self, ran: Ran) -> None:
+        now = self.backend.now()
+        with self.backend.session() as session:
+            found = due_reminders(session, self.backend.config, now=now, approvers=self.approvers())
+        ran.reminders += queue_reminders(
+            self.backend.engine, found, now=now, worker=self.worker
+        ).reminders
+
+    def _stale(self, job: Job, fired: datetime, ran: Ran) -> None:
+        key = self._claim(job, fired)
+        if key is None:
+            return
+        today = fired.astimezone(job.zone).date()
+        with self.backend.session() as session:
+            found = stale_reminders(session, self.backend.config, today=today)
+        ran.reminders += queue_reminders(
+            self.backend.engine, found, now=self.backend.now(), worker=self.worker
+        ).reminders
+        with session_scope(self.backend.engine) as session:
+            finish_run(session, key=key, at=self.backend.now())
+        ran.runs.append(key)

@@ -1,0 +1,179 @@
+"""The outbox's rows: enqueueing Slack calls, taking due ones under a lease, recording answers.
+
+A delivery's key makes it exist once: enqueueing the same key again returns the first row. A
+delivery taken for sending carries a lease; if its process dies before recording Slack's answer,
+the lease runs out and another process takes it again. A thread reply waits for its parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
+
+from bot.store.tables import Delivery
+
+PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+WAITING = (PENDING, SENDING)
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    method: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    content: bytes | None = None,
+    parent: Delivery | None = None,
+    run_key: str | None = None,
+) -> Delivery:
+    """Add a delivery (or return the one already queued under `key`) in the caller's
+    transaction; it becomes due at once, or once `parent` is delivered."""
+    existing = session.exec(select(Delivery).where(Delivery.key == key)).first()
+    if existing is not None:
+        return existing
+    delivery = Delivery(
+        key=key,
+        run_key=run_key,
+        method=method,
+        channel=channel,
+        payload=payload,
+        content=content,
+        parent_id=parent.id if parent else None,
+        state=PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def take_due(
+    session: Session,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    accept: Callable[[Delivery], bool] = lambda _: True,
+) -> list[Delivery]:
+    """Lease the due deliveries that `accept` lets through (at most `limit` looked at), oldest
+    first: pending ones whose time has come, and ones whose sender's lease ran out. Thread
+    replies wait until their parent is delivered."""
+    parent = aliased(Delivery)
+    statement = (
+        select(Delivery)
+        .outerjoin(parent, col(Delivery.parent_id) == parent.id)
+        .where(
+            or_(
+                and_(col(Delivery.state) == PENDING, col(Delivery.next_attempt_at) <= now),
+                and_(col(Delivery.state) == SENDING, col(Delivery.lease_until) <= now),
+            ),
+            or_(col(Delivery.parent_id).is_(None), parent.state == DELIVERED),
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
+    )
+    taken = [delivery for delivery in session.exec(statement) if accept(delivery)]
+    for delivery in taken:
+        delivery.state = SENDING
+        delivery.lease_until = lease_until
+        delivery.attempts += 1
+        session.add(delivery)
+    session.flush()
+    return taken
+
+
+def parent_ts(session: Session, delivery: Delivery) -> str | None:
+    if delivery.parent_id is None:
+        return None
+    parent = session.get(Delivery, delivery.parent_id)
+    return parent.ts if parent else None
+
+
+def delivered(session: Session, delivery_id: int, *, ts: str | None, at: datetime) -> Delivery:
+    delivery = _get(session, delivery_id)
+    delivery.state, delivery.ts, delivery.delivered_at = DELIVERED, ts, at
+    delivery.lease_until = None
+    delivery.last_error = None
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def retry_later(
+    session: Session, delivery_id: int, *, at: datetime, error: str | None, counted: bool = True
+) -> None:
+    """Back to pending until `at`; an uncounted retry (held back by our own pacing) gives its
+    attempt back."""
+    delivery = _get(session, delivery_id)
+    delivery.state, delivery.next_attempt_at, delivery.lease_until = PENDING, at, None
+    if error is not None:
+        delivery.last_error = error
+    if not counted:
+        delivery.attempts = max(0, delivery.attempts - 1)
+    session.add(delivery)
+    session.flush()
+
+
+def failed(session: Session, delivery_id: int, *, error: str) -> list[Delivery]:
+    """Give up on a delivery for good, and on the thread replies that were waiting for it."""
+    given_up: list[Delivery] = []
+    queue = [_get(session, delivery_id)]
+    while queue:
+        delivery = queue.pop()
+        delivery.state, delivery.lease_until = FAILED, None
+        delivery.last_error = error if not given_up else f"its thread's parent failed: {error}"
+        session.add(delivery)
+        given_up.append(delivery)
+        queue.extend(
+            session.exec(
+                select(Delivery).where(
+                    Delivery.parent_id == delivery.id, col(Delivery.state).in_([PENDING, SENDING])
+                )
+            )
+        )
+    session.flush()
+    return given_up
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest waiting delivery becomes due (None when nothing waits)."""
+    return session.exec(
+        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == PENDING)
+    ).first()
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Delivery.state, func.count()).group_by(Delivery.state))
+    return {state: count for state, count in rows}
+
+
+def of_run(session: Session, *, run_key: str) -> list[Delivery]:
+    return list(
+        session.exec(select(Delivery).where(Delivery.run_key == run_key).order_by(col(Delivery.id)))
+    )
+
+
+def of_state(session: Session, states: Sequence[str], *, limit: int = 100) -> list[Delivery]:
+    return list(
+        session.exec(
+            select(Delivery)
+            .where(col(Delivery.state).in_(states))
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        )
+    )
+
+
+def _get(session: Session, delivery_id: int) -> Delivery:
+    delivery = session.get(Delivery, delivery_id)
+    assert delivery is not None, f"delivery {delivery_id} vanished"
+    return delivery

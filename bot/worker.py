@@ -1,0 +1,118 @@
+"""The background worker inside `serve`, `socket` and `worker`: APScheduler firing the schedule,
+a periodic sweep, and the courier delivering the outbox.
+
+APScheduler keeps each process's jobs in memory, built from the config at start; every cron
+trigger carries its zone. The scheduler only says *when* to look: whether a run happens, and
+that it happens once, is decided by the database claim in `ScheduledWork`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from bot.backend import Backend
+from bot.config import Settings
+from bot.courier import Courier
+from bot.schedule import Schedule, build_schedule
+from bot.services.digests import ChartRenderer
+from bot.services.scheduled import ScheduledWork
+from bot.store.runs import worker_name
+
+log = logging.getLogger("rescuebot.worker")
+
+
+def courier_client(settings: Settings) -> WebClient:
+    """A Web API client that never retries by itself: the courier owns retries."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=30)
+    client.retry_handlers = []
+    return client
+
+
+class Worker:
+    """Starts and stops the scheduler, the sweep and the courier of one process."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        client: WebClient,
+        *,
+        approvers: Collection[str] | None = None,
+        schedule: Schedule | None = None,
+        scheduler: bool = True,
+        chart: ChartRenderer | None = None,
+    ) -> None:
+        self.backend = backend
+        self.schedule = schedule or build_schedule(backend.config)
+        self.courier = Courier(backend.engine, client, backend.clock)
+        self.work = ScheduledWork(
+            backend,
+            self.schedule,
+            worker=worker_name(),
+            approvers=(lambda: approvers) if approvers is not None else None,
+            chart=chart,
+            queued=self.courier.wake.set,
+        )
+        self.with_scheduler = scheduler
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._scheduler: BackgroundScheduler | None = None
+
+    def start(self) -> None:
+        self._spawn("courier", lambda: self.courier.run(self._stop))
+        if not self.with_scheduler:
+            log.info("scheduler off: this process only delivers the outbox")
+            return
+        grace = int(self.schedule.grace.total_seconds())
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        )
+        for job in self.schedule.jobs:
+            scheduler.add_job(self._fire, trigger=job.trigger, args=[job.id], id=job.id)
+        minutes = self.backend.config.schedule.reminder_every_minutes or 10
+        scheduler.add_job(
+            self._sweep, trigger=IntervalTrigger(minutes=minutes, timezone=UTC), id="sweep"
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        # A late start: whatever was due while no process was up runs now, once.
+        self._spawn("catch-up", self._sweep)
+        log.info(
+            "scheduler started: %s",
+            ", ".join(f"{j.id} (next {j.trigger.get_next_fire_time(None, self.backend.now())})"
+                      for j in self.schedule.jobs),
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+        self._stop.set()
+        self.courier.wake.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.courier.close()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _fire(self, job_id: str) -> None:
+        try:
+            self.work.fire(job_id)
+        except Exception:
+            log.exception("scheduled job %s failed; the next sweep tries again", job_id)
+
+    def _sweep(self) -> None:
+        try:
+            self.work.sweep()
+        except Exception:
+            log.exception("sweep failed; the next one tries again")
