@@ -409,7 +409,9 @@ class SegmentFlag:
 @dataclass(frozen=True, slots=True)
 class Indicator:
     """One indicator's calibration (a signal, or the whole model): day 30 (the headline) and
-    day 60 over the cohort, day 30 per segment, its verdict and its segment flags."""
+    day 60 over the cohort, day 30 per segment, its verdict and its segment flags. `ranked` is
+    the (risk, bad) pairs the day-30 AUC ranked, in cohort order: what its ROC curve is drawn
+    from (not part of the JSON)."""
 
     day30: Detection
     day60: Detection
@@ -417,6 +419,7 @@ class Indicator:
     verdict: Verdict
     segment_verdicts: Mapping[str, Verdict]
     segment_flags: tuple[SegmentFlag, ...]
+    ranked: tuple[tuple[float, bool], ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -731,6 +734,7 @@ def _indicator(
         verdict=day30.verdict(min_class=min_class, retire_margin=retire_margin),
         segment_verdicts=verdicts,
         segment_flags=flags,
+        ranked=tuple((risk, bad) for bad, _, risk in rows30 if risk is not None),
     )
 
 
