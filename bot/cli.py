@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bot.config import Config, ConfigError, Settings, load_config
+from scoring.calibration import Calibration
 from scoring.errors import DomainError, UnknownName
 
 app = typer.Typer(
@@ -442,11 +443,17 @@ def calibrate(
     ] = None,
     as_of: AsOf = None,
     as_json: AsJson = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw the reliability and ROC plot into this PNG file."),
+    ] = None,
 ) -> None:
     """How well day-30/60 scorecards predicted bad outcomes, per signal and for the model."""
     from bot.services.outcomes import calibration_of
     from bot.store.db import session_scope
 
+    if plot is not None:
+        _check_png_path(plot)
     runtime = _runtime(ctx)
     with refusals():
         config = runtime.config()
@@ -455,6 +462,8 @@ def calibrate(
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
             result = calibration_of(session, config.rules, today=today, since=start)
+    if plot is not None:
+        _write_calibration_plot(plot, result, config, quiet=as_json)
     data = result.as_json()
     if as_json:
         _print_json(data)
@@ -469,6 +478,32 @@ def calibrate(
         )
     console.print(f"  model: {data['model']}")
     console.print(f"  proposed weights: {data['proposal']['weights']}")
+
+
+def _check_png_path(path: Path) -> None:
+    if path.suffix.lower() != ".png":
+        fail(f"--plot `{path}` must name a .png file", code=2)
+    if not path.parent.is_dir():
+        fail(f"--plot: the directory `{path.parent}` does not exist", code=2)
+
+
+def _write_calibration_plot(
+    path: Path, result: Calibration, config: Config, *, quiet: bool
+) -> None:
+    """Draw the calibration plot into `path`; say where on stderr when stdout is JSON."""
+    from bot.charts import calibration_chart
+
+    if result.accounts == 0:
+        fail("no finished onboardings to plot: record outcomes first "
+             "(`/onboard outcome`, or outcome columns in `rescuebot accounts import`)")  # fmt: skip
+    try:
+        path.write_bytes(calibration_chart(result, bands=config.rules.bands))
+    except OSError as exc:
+        fail(f"--plot: cannot write `{path}` ({exc.strerror})")
+    Console(stderr=quiet).print(
+        f"Calibration plot of {result.accounts} finished onboardings written to {path}",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -498,6 +533,13 @@ def digest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render the digest here instead of posting it.")
     ] = False,
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="The channel to post to (its configured scope applies)."),
+    ] = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="Post it now, by hand, instead of waiting for its cron.")
+    ] = False,
     as_of: AsOf = None,
     as_json: AsJson = False,
 ) -> None:
@@ -509,9 +551,16 @@ def digest(
     from bot.terminal import print_digest
     from scoring.kpis import Window
 
+    if dry_run and now:
+        fail("choose one: --dry-run renders the digest here, --now posts it", code=2)
+    if now:
+        if channel is None:
+            fail("--now needs --channel C0123456789: the channel to post the digest to", code=2)
+        _post_digest_now(ctx, channel, as_of)
+        return
     if not dry_run:
-        fail("posting a digest to Slack needs the Slack app's scheduler; "
-             "use `rescuebot digest --dry-run` to render it here", code=2)  # fmt: skip
+        fail("say what to do: `--dry-run` renders the digest here, "
+             "`--channel C… --now` posts it to Slack", code=2)  # fmt: skip
     runtime = _runtime(ctx)
     with refusals():
         config = runtime.config()
@@ -519,12 +568,49 @@ def digest(
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
+            if channel is not None:
+                from bot.services.digests import in_scope, spec_for
+
+                result = result.narrowed(in_scope(spec_for(config, channel)))
             built = result.digest()
             headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
     if as_json:
         _print_json(digest_json(built, headline))
     else:
         print_digest(Console(), built, kpis=headline)
+
+
+def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> None:
+    from bot.backend import Backend
+    from bot.courier import Courier
+    from bot.services.digests import digest_chart, post_now
+    from bot.worker import courier_client
+
+    runtime = _runtime(ctx)
+    if not runtime.settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)")
+    with refusals():
+        config = runtime.config()
+        day = _as_of(as_of, runtime, config)
+        engine = _engine(runtime.settings.database_url)
+        backend = Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
+        courier = Courier(engine, courier_client(runtime.settings), backend.clock)
+        try:
+            posted = post_now(backend, courier, channel, as_of=day, chart=digest_chart)
+        finally:
+            courier.close()
+    if posted.failed:
+        fail(f"the digest for <#{channel}> was not posted: {posted.failed}")
+    if posted.pending:
+        fail(
+            f"Slack did not accept the digest for {channel} yet ({posted.pending}); it stays "
+            "queued and `rescuebot serve` or `rescuebot worker` will deliver it"
+        )
+    Console().print(
+        f"Posted the {posted.week} digest to {channel}: {posted.delivered} message(s) "
+        f"delivered ({posted.key}).",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -598,17 +684,43 @@ def _demo_day(url: str) -> date | None:
 def _slack_backend(runtime: Runtime, *, socket_mode: bool = False) -> tuple[Any, Any]:
     """The backend and the Bolt app for `serve` and `socket`."""
     from bot.app import MissingSecret, create_app
+
+    backend = _backend(runtime)
+    try:
+        return backend, create_app(runtime.settings, backend, socket_mode=socket_mode)
+    except MissingSecret as exc:
+        fail(str(exc))
+
+
+def _backend(runtime: Runtime) -> Any:
     from bot.backend import Backend
     from bot.logs import configure
 
     configure(runtime.settings.log_level)
     config = runtime.config()
     engine = _engine(runtime.settings.database_url)
-    backend = Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
-    try:
-        return backend, create_app(runtime.settings, backend, socket_mode=socket_mode)
-    except MissingSecret as exc:
-        fail(str(exc))
+    return Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
+
+
+def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
+    """The scheduler and the outbox courier of this process."""
+    from bot.services.digests import digest_chart
+    from bot.worker import Worker, courier_client
+
+    if not runtime.settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)")
+    return Worker(
+        backend, courier_client(runtime.settings), scheduler=scheduler, chart=digest_chart
+    )
+
+
+NoScheduler = Annotated[
+    bool,
+    typer.Option(
+        "--no-scheduler",
+        help="Run no scheduled jobs here (run `rescuebot worker` elsewhere); still deliver.",
+    ),
+]
 
 
 @app.command()
@@ -616,8 +728,10 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 3000,
+    no_scheduler: NoScheduler = False,
 ) -> None:
-    """Run the Slack app over HTTP: Slack's requests at /slack/events, health at /healthz."""
+    """Run the Slack app over HTTP: Slack's requests at /slack/events, health at /healthz;
+    and the schedule (digests, recompute, reminders) with the delivery outbox."""
     import uvicorn
 
     from bot.http import create_web_app
@@ -626,11 +740,16 @@ def serve(
     with refusals():
         backend, bolt = _slack_backend(runtime)
         web = create_web_app(bolt, backend.engine)
-    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+        background = _worker(runtime, backend, scheduler=not no_scheduler)
+    background.start()
+    try:
+        uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        background.stop()
 
 
 @app.command()
-def socket(ctx: typer.Context) -> None:
+def socket(ctx: typer.Context, no_scheduler: NoScheduler = False) -> None:
     """Run the Slack app over Socket Mode (no public URL needed; needs SLACK_APP_TOKEN)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -640,8 +759,52 @@ def socket(ctx: typer.Context) -> None:
         fail("SLACK_APP_TOKEN is not set: create an app-level token (xapp-…) with the "
              "connections:write scope under Basic Information")  # fmt: skip
     with refusals():
-        _, bolt = _slack_backend(runtime, socket_mode=True)
-    SocketModeHandler(bolt, token.get_secret_value(), web_client=bolt.client).start()
+        backend, bolt = _slack_backend(runtime, socket_mode=True)
+        background = _worker(runtime, backend, scheduler=not no_scheduler)
+    background.start()
+    try:
+        SocketModeHandler(bolt, token.get_secret_value(), web_client=bolt.client).start()
+    finally:
+        background.stop()
+
+
+@app.command()
+def worker(ctx: typer.Context) -> None:
+    """Run the schedule and deliver the outbox without serving Slack's requests: for running
+    scheduled work apart from the web replicas (which then take --no-scheduler)."""
+    import signal
+    import threading
+
+    runtime = _runtime(ctx)
+    with refusals():
+        backend = _backend(runtime)
+        running = _worker(runtime, backend, scheduler=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    running.start()
+    Console(stderr=True).print("rescuebot worker running; Ctrl-C to stop.", highlight=False)
+    stop.wait()
+    running.stop()
+
+
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check the token, the bot's channels, the config, the database and the outbox; say what
+    to fix. Exits 1 when something needs fixing."""
+    from bot.doctor import examine
+    from bot.worker import courier_client
+
+    runtime = _runtime(ctx)
+    findings = examine(runtime.settings, runtime.config_path, courier_client(runtime.settings))
+    console = Console()
+    for finding in findings:
+        mark = "[green]✓[/green]" if finding.ok else "[red]✗[/red]"
+        console.print(f"{mark} {finding.check}: {finding.detail}", highlight=False)
+        if finding.fix:
+            console.print(f"    → {finding.fix}", highlight=False)
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -44,10 +44,17 @@ class Recomputed:
 
 
 def recompute(
-    engine: Engine, config: Config, *, today: date, since: date, now: datetime, run_key: str
+    engine: Engine,
+    config: Config,
+    *,
+    today: date,
+    since: datetime | None,
+    now: datetime,
+    run_key: str,
 ) -> Recomputed:
     """Snapshot every onboarding account as of `today` and fire the triggers it entered since
-    `since` (the previous recompute's day)."""
+    `since` (when the previous recompute ran: what it saw is rebuilt from the readings recorded
+    until then; the first recompute fires nothing)."""
     rules = config.rules
     with session_scope(engine, read_only=True) as session:
         accounts = [
@@ -55,7 +62,8 @@ def recompute(
             for a in account_rows.list_accounts(session)
             if a.outcome is None or (a.outcome_on is not None and a.outcome_on > today)
         ]
-        window_start = previous_week_end(min(since, today)) - timedelta(weeks=TREND_WINDOW_WEEKS)
+        earliest = min(since.astimezone(rules.team_timezone).date(), today) if since else today
+        window_start = previous_week_end(earliest) - timedelta(weeks=TREND_WINDOW_WEEKS)
         readings = reading_rows.history_by_account(
             session, since=datetime.combine(window_start, time.max, UTC)
         )
@@ -63,15 +71,15 @@ def recompute(
     week, end = week_label(today), week_end(today)
     changes: list[tuple[Account, float | None, str, float, list[RescueTrigger]]] = []
     for account in accounts:
-        history = history_of(readings.get(account.id, []), rules)
+        rows = readings.get(account.id, [])
         account_facts = facts(account)
-        after = evaluate(account_facts, history, rules, as_of=today, trend_weeks=0)
-        before = (
-            evaluate(account_facts, history, rules, as_of=since, trend_weeks=0)
-            if since < today
-            else None
-        )
-        triggers = rescue_triggers(after, before=before) if before is not None else []
+        after = evaluate(account_facts, history_of(rows, rules), rules, as_of=today, trend_weeks=0)
+        triggers: list[RescueTrigger] = []
+        if since is not None:
+            seen = history_of([r for r in rows if r.recorded_at <= since], rules)
+            day = since.astimezone(rules.team_timezone).date()
+            before = evaluate(account_facts, seen, rules, as_of=day, trend_weeks=0)
+            triggers = rescue_triggers(after, before=before)
         changes.append((account, after.score, after.status.value, after.coverage, triggers))
     for start in range(0, len(changes), BATCH):
         with session_scope(engine) as session:

@@ -128,16 +128,11 @@ class ScheduledWork:
         today = fired.astimezone(job.zone).date()
         with self.backend.session() as session:
             previous = last_finished(session, job=RECOMPUTE)
-        since = (
-            previous.due_at.astimezone(job.zone).date()
-            if previous is not None
-            else today - timedelta(days=1)
-        )
         done = recompute(
             self.backend.engine,
             self.backend.config,
             today=today,
-            since=min(since, today),
+            since=previous.claimed_at if previous is not None else None,
             now=self.backend.now(),
             run_key=key,
         )

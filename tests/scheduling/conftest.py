@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -71,10 +72,11 @@ def seed(engine: Engine, *, today: date = date(2026, 10, 19), accounts: int = 6)
                 session, key=f"acct-{i}", name=f"Account {i}", segment="mid" if i % 2 else "smb",
                 csm=CSM, signed_on=today - timedelta(days=20), arr=1000 * i,
             )  # fmt: skip
+            rated_at = datetime.combine(today, datetime.min.time(), UTC)
             for signal in ("kickoff", "admin_trained", "data_import"):
                 session.add(
                     Reading(account_id=account.id, signal=signal, value=2 if i % 3 else 1,
-                            source="import", recorded_at=datetime.combine(today, datetime.min.time(), UTC))
+                            source="import", recorded_at=rated_at)
                 )  # fmt: skip
 
 
@@ -89,6 +91,11 @@ class Scheduled:
     def work(self, worker: str = "test:1", engine: Engine | None = None) -> ScheduledWork:
         backend = Backend(config=self.config, engine=engine or self.engine, clock=self.clock)
         return ScheduledWork(backend, build_schedule(self.config), worker=worker)
+
+    def post(self, channel: str, text: str) -> str:
+        """Post as the bot (as the Slack app would have) and return the message's ts."""
+        client = WebClient(token=self.double.token, base_url=self.double.api_url)
+        return str(client.chat_postMessage(channel=channel, text=text)["ts"])
 
     def runs(self) -> list[ScheduledRun]:
         with session_scope(self.engine, read_only=True) as session:

@@ -91,8 +91,14 @@ def test_the_digest_is_valid_block_kit_and_answers_the_four_questions(
     for block in message.blocks:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
     text = str(message.blocks)
-    for question in ("Who needs help this week", "Which step creates the most delays",
-                     "Promises hard to keep", "Ready for an expansion conversation", "KPIs"):  # fmt: skip
+    questions = (
+        "Who needs help this week",
+        "Which step creates the most delays",
+        "Promises hard to keep",
+        "Ready for an expansion conversation",
+        "KPIs",
+    )
+    for question in questions:
         assert question in text
     # The New York channel is scoped to the mid segment: 3 of the 6 accounts.
     (scoped,) = [
