@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name="uq_delivery_key"),
     )
     op.create_index("ix_delivery_run_key", "delivery", ["run_key"])
-    op.create_index(
-        "ix_delivery_state_next_attempt_at", "delivery", ["state", "next_attempt_at"]
-    )
+    op.create_index("ix_delivery_state_next_attempt_at", "delivery", ["state", "next_attempt_at"])
 
 
 def downgrade() -> None:
