@@ -34,10 +34,12 @@ accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 signals_app = typer.Typer(help="Manage signal readings.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 kpis_app = typer.Typer(help="Onboarding KPIs and their baseline.")
+weights_app = typer.Typer(help="The weights in force and their approved versions.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(signals_app, name="signals")
 app.add_typer(db_app, name="db")
 app.add_typer(kpis_app, name="kpis")
+app.add_typer(weights_app, name="weights")
 
 PROGRESS_FROM_ROWS = 500
 DEMO_DATABASE_URL = "sqlite:///rescuebot-demo.db"
@@ -247,6 +249,7 @@ def scorecard(
     """One account's scorecard: score, breakdown, stale and overdue signals, trend."""
     from bot.reports import scorecard_json
     from bot.services import portfolio
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
     from bot.terminal import print_scorecard
 
@@ -257,7 +260,7 @@ def scorecard(
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
             row = portfolio.find_account(session, account)
-            card = portfolio.scorecard(session, row, config.rules, as_of=day)
+            card = portfolio.scorecard(session, row, rules_in_force(session, config), as_of=day)
     if as_json:
         _print_json(scorecard_json(card))
     else:
@@ -322,6 +325,7 @@ def report(
     """One of the four weekly questions, with the evidence behind the answer."""
     from bot.reports import digest_json
     from bot.services.portfolio import load_portfolio
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
 
     if question not in REPORTS:
@@ -333,7 +337,7 @@ def report(
         day = _as_of(as_of, runtime, config)
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            built = load_portfolio(session, config.rules, as_of=day).digest()
+            built = load_portfolio(session, rules_in_force(session, config), as_of=day).digest()
     answer = digest_json(built)[key]
     if as_json:
         _print_json({"question": question, "as_of": day.isoformat(), "answer": answer})
@@ -370,6 +374,7 @@ def kpis_command(
     if ctx.invoked_subcommand is not None:
         return
     from bot.services.outcomes import kpi_report
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
 
     runtime = _runtime(ctx)
@@ -378,7 +383,7 @@ def kpis_command(
         window = _kpi_window(since, as_of, runtime, config)
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            result = kpi_report(session, config.rules, window=window)
+            result = kpi_report(session, rules_in_force(session, config), window=window)
     if as_json:
         _print_json(result.as_json())
         return
@@ -450,6 +455,7 @@ def calibrate(
 ) -> None:
     """How well day-30/60 scorecards predicted bad outcomes, per signal and for the model."""
     from bot.services.outcomes import calibration_of
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
 
     if plot is not None:
@@ -461,15 +467,18 @@ def calibrate(
         start = _as_of(since, runtime, config) if since else None
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            result = calibration_of(session, config.rules, today=today, since=start)
+            rules = rules_in_force(session, config)
+            result = calibration_of(session, rules, today=today, since=start)
     if plot is not None:
         _write_calibration_plot(plot, result, config, quiet=as_json)
-    data = result.as_json()
+    data = {**result.as_json(), "weights_version": rules.weights_version}
     if as_json:
         _print_json(data)
         return
     console = Console()
-    console.print(f"[bold]Calibration[/bold] ({data.get('cohort', {})})")
+    console.print(
+        f"[bold]Calibration[/bold] of weights v{rules.weights_version} ({data['cohort']})"
+    )
     for signal in data["signals"]:
         console.print(
             f"  {signal['key']}: precision {signal['precision']} recall {signal['recall']} "
@@ -478,6 +487,31 @@ def calibrate(
         )
     console.print(f"  model: {data['model']}")
     console.print(f"  proposed weights: {data['proposal']['weights']}")
+    _print_proposal_and_overrides(console, result)
+
+
+def _print_proposal_and_overrides(console: Console, result: Calibration) -> None:
+    """Whether there is a proposal for an approver, and whose calls the outcomes bore out."""
+    from scoring.weights import proposal_problem
+
+    problem = proposal_problem(result)
+    console.print(
+        f"  proposal: {problem}"
+        if problem
+        else f"  proposal: held-out AUC {result.proposal.auc_before:.3f} → "
+        f"{result.proposal.auc_after:.3f}; `/onboard weights propose` puts it to an approver",
+        highlight=False,
+    )
+    if not result.overrides:
+        console.print("  overrides: none was in force at day 30 or day 60")
+    for check in result.overrides:
+        computed = check.computed.label if check.computed else "unscored"
+        console.print(
+            f"  override {check.key} day {check.day}: computed {computed}, overridden to "
+            f"{check.override.label} · {'bad' if check.bad else 'good'} outcome · "
+            + ("[green]right[/green]" if check.right else "[red]wrong[/red]"),
+            highlight=False,
+        )
 
 
 def _check_png_path(path: Path) -> None:
@@ -506,11 +540,65 @@ def _write_calibration_plot(
     )
 
 
+@weights_app.callback(invoke_without_command=True)
+def weights_command(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """The weights in force, signal by signal, every approved version, and any proposal
+    awaiting a decision."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.services.weights import weights_overview
+    from bot.store.db import session_scope
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            overview = weights_overview(session, config)
+    data = overview.as_json()
+    if as_json:
+        _print_json(data)
+        return
+    console = Console()
+    in_force = data["in_force"]
+    console.print(f"[bold]Weights in force: v{in_force['version']}[/bold]")
+    for key, weight in in_force["weights"].items():
+        console.print(f"  {key}: {weight:g}", highlight=False)
+    if in_force["retired"]:
+        console.print(f"  retired: {', '.join(in_force['retired'])}", highlight=False)
+    for version in data["versions"]:
+        console.print(
+            f"  v{version['version']} {version['created_at'][:10]} from {version['source']}, "
+            f"approved by {', '.join(version['approved_by']) or 'nobody'}",
+            highlight=False,
+        )
+    if not data["versions"]:
+        console.print("  No version approved yet: the weights are as configured.")
+    if data["pending_proposal"]:
+        console.print(f"  Proposal #{data['pending_proposal']['id']} awaits a decision in Slack.")
+
+
+@weights_app.command("reset")
+def weights_reset(ctx: typer.Context) -> None:
+    """Put the configured weights back in force, as a new version (the history stays)."""
+    from bot.services.weights import reset_to_config
+    from bot.store.db import session_scope
+
+    runtime = _runtime(ctx)
+    with refusals():
+        config = runtime.config()
+        engine = _engine(runtime.settings.database_url)
+        with session_scope(engine) as session:
+            version = reset_to_config(session, config, actor="cli", now=runtime.now)
+    Console().print(f"Weights v{version.version} in force: the configured weights.")
+
+
 @app.command()
 def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Who needs help this week: ranked, each with an owner, a next step and a date."""
     from bot.reports import standup_json
     from bot.services.portfolio import load_portfolio
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
     from bot.terminal import print_standup
 
@@ -520,9 +608,10 @@ def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> 
         day = _as_of(as_of, runtime, config)
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            items = load_portfolio(session, config.rules, as_of=day).standup()
+            rules = rules_in_force(session, config)
+            items = load_portfolio(session, rules, as_of=day).standup()
     if as_json:
-        _print_json(standup_json(items, as_of=day))
+        _print_json(standup_json(items, as_of=day, weights_version=rules.weights_version))
     else:
         print_standup(Console(), items, title=f"Standup · who needs help this week ({day})")
 
@@ -547,6 +636,7 @@ def digest(
     from bot.reports import digest_json
     from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
+    from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
     from bot.terminal import print_digest
     from scoring.kpis import Window
@@ -567,13 +657,14 @@ def digest(
         day = _as_of(as_of, runtime, config)
         engine = _engine(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
-            result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
+            rules = rules_in_force(session, config)
+            result = load_portfolio(session, rules, as_of=day, with_previous_week=True)
             if channel is not None:
                 from bot.services.digests import in_scope, spec_for
 
                 result = result.narrowed(in_scope(spec_for(config, channel)))
             built = result.digest()
-            headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
+            headline = kpis_of(session, rules, window=Window(day - KPI_WINDOW, day))
     if as_json:
         _print_json(digest_json(built, headline))
     else:

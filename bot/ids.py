@@ -13,11 +13,13 @@ class ActionId(StrEnum):
     NOTE_VALUE = "note.value"
     NOTE_TEXT = "note.text"
     HANDOFF_ANSWER = "handoff.answer"
+    OVERRIDE_STATUS = "scorecard.override"
 
 
 class CallbackId(StrEnum):
     NOTE = "modal.note"
     HANDOFF = "modal.handoff"
+    OVERRIDE = "modal.override"
 
 
 class BlockId(StrEnum):
@@ -94,3 +96,28 @@ class RescueInput(StrEnum):
 
 def plan_block_id(field: str) -> str:
     return f"plan.{field}"
+
+
+class OverrideInput(StrEnum):
+    """Block ids (also used as action ids) of the status override modal."""
+
+    STATUS = "override.status"
+    REASON = "override.reason"
+
+
+CLEAR_OVERRIDE = "clear"
+"""The override modal's status option that clears the override in force."""
+
+
+class WeightAction(StrEnum):
+    """Decision buttons on a weight proposal; each button's value is the proposal id."""
+
+    APPROVE = "weights.approve"
+    REJECT = "weights.reject"
+
+
+class WeightModal(StrEnum):
+    """Callback id of the reject-reason modal, and its input's block (and action) id."""
+
+    REASON = "modal.weights_reason"
+    REASON_INPUT = "weights.reason"

@@ -68,6 +68,15 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
             ],
         },
         "flags": list(card.flags),
+        "weights_version": card.weights_version,
+        "override": None
+        if card.override is None
+        else {
+            "status": card.override.status.value,
+            "reason": card.override.reason,
+            "author": card.override.author,
+            "set_at": card.override.set_at.isoformat(),
+        },
     }
 
 
@@ -86,11 +95,16 @@ def standup_item_json(item: StandupItem) -> dict[str, Any]:
         "arr": card.account.arr,
         "falling_weeks": card.trend.falling_weeks,
         "delta": card.trend.delta,
+        "weights_version": card.weights_version,
     }
 
 
-def standup_json(items: list[StandupItem], *, as_of: date) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat(), "items": [standup_item_json(i) for i in items]}
+def standup_json(items: list[StandupItem], *, as_of: date, weights_version: int) -> dict[str, Any]:
+    return {
+        "as_of": as_of.isoformat(),
+        "weights_version": weights_version,
+        "items": [standup_item_json(i) for i in items],
+    }
 
 
 def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:

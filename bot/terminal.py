@@ -68,7 +68,16 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
     flags = f"\nFlags: {', '.join(card.flags)}" if card.flags else ""
     console.print(Panel.fit(head, title=f"Scorecard as of {card.as_of.isoformat()}"))
     console.print(table)
-    console.print(footer + flags)
+    console.print(footer + flags + f"\nWeights v{card.weights_version}", highlight=False)
+    if card.override is not None:
+        override = card.override
+        console.print(
+            Text.assemble(
+                f"Computed: {card.status.label} {_score(card.score)} · Overridden to ",
+                _status(override.status),
+                f" by {override.author}: {override.reason}",
+            )
+        )
 
 
 def print_standup(console: Console, items: list[StandupItem], *, title: str) -> None:

@@ -604,19 +604,24 @@ Fitter = Callable[[Sequence[FinishedOnboarding], Mapping[str, float]], dict[str,
 
 
 def fit_weights(
-    training: Sequence[FinishedOnboarding], weights: Mapping[str, float]
+    training: Sequence[FinishedOnboarding], weights: Mapping[str, float], *, min_class: int = 10
 ) -> dict[str, float]:
     """Weights ∝ max(0, lower 95% AUC bound − 0.5) of each signal's day-30 values on `training`,
-    scaled to the current total and rounded to 0.01; the current weights when none is proven."""
+    shared out of what the judged signals weigh now and rounded to 0.01. A signal with fewer than
+    `min_class` bad or good accounts rated cannot be judged, so it keeps its weight (too little
+    data is not evidence against it); when no judged signal is proven, nothing changes."""
     evidence: dict[str, float] = {}
     for key in weights:
         d = detection(signal_rows(training, key))
-        evidence[key] = max(0.0, d.auc_ci.low - 0.5) if d.auc_ci is not None else 0.0
+        if d.auc_ci is not None and min(d.auc_bad, d.auc_good) >= min_class:
+            evidence[key] = max(0.0, d.auc_ci.low - 0.5)
     strength = sum(evidence.values())
+    fitted = {key: float(w) for key, w in weights.items()}
     if strength == 0:
-        return {key: float(w) for key, w in weights.items()}
-    total = float(sum(weights.values())) or len(weights)
-    return {key: round(total * e / strength, 2) for key, e in evidence.items()}
+        return fitted
+    total = sum(float(weights[key]) for key in evidence) or len(evidence)
+    fitted.update({key: round(total * e / strength, 2) for key, e in evidence.items()})
+    return fitted
 
 
 def weighted_score(values: Mapping[str, int | None], weights: Mapping[str, float]) -> float | None:

@@ -61,3 +61,4 @@ class Rules:
     team_timezone: tzinfo = UTC
     holidays: frozenset[date] = frozenset()
     trend_weeks: int = 12
+    weights_version: int = 0  # the approved weight version applied; 0: as configured

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scoring.accounts import AccountFacts
+from scoring.overrides import Override
 from scoring.phases import Phase, phase_for
 from scoring.readings import History, Reading
 from scoring.rules import Rules, Status
@@ -56,6 +57,8 @@ class Scorecard:
     """An account evaluated as of a day, using only readings recorded on or before it.
 
     `band_status` is what the score alone says; `status` is that after the floors.
+    `weights_version` is the weight version it was computed with; `override` is a person's
+    manual status call in force, shown beside `status`, never replacing it.
     """
 
     account: AccountFacts
@@ -69,6 +72,8 @@ class Scorecard:
     flags: tuple[str, ...]
     phase: Phase
     days_since_signature: int | None
+    weights_version: int = 0
+    override: Override | None = None
 
     @property
     def score(self) -> float | None:
@@ -213,4 +218,5 @@ def evaluate(
         flags=tuple(flags),
         phase=phase_for(days_since),
         days_since_signature=days_since,
+        weights_version=rules.weights_version,
     )

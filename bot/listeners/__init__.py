@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.backend import Backend
-from bot.listeners import actions, commands, events, rescues, views
+from bot.listeners import actions, commands, events, overrides, rescues, views, weights
 from bot.listeners.refresh import HomeRefresher
 
 
@@ -16,3 +16,5 @@ def register(app: App, backend: Backend) -> None:
     views.register(app, backend, homes)
     events.register(app, backend)
     rescues.register(app, backend, homes)
+    overrides.register(app, backend, homes)
+    weights.register(app, backend)

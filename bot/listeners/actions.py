@@ -14,6 +14,7 @@ from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import mention
 from bot.services import accounts, portfolio, rescues
+from bot.services.weights import rules_in_force
 from scoring.signals import parse_value
 
 
@@ -29,7 +30,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         user = body["user"]["id"]
         with backend.change(request_key(body)) as session:
             account = portfolio.find_account(session, key)
-            signal = backend.config.rules.taxonomy.resolve(signal_key)
+            signal = rules_in_force(session, backend.config).taxonomy.resolve(signal_key)
             recorded, opened = rescues.record_and_rescue(
                 session,
                 backend.config,
@@ -42,7 +43,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
                 channel=(body.get("container") or {}).get("channel_id"),
             )
             card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
+                session, account, rules_in_force(session, backend.config), as_of=backend.today()
             )
         respond(
             text=f"{account.name}: {ui.score_line(card)}",
@@ -64,15 +65,14 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack()
         with backend.session() as session:
             account = portfolio.find_account(session, action["value"])
-            card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
-            )
+            rules = rules_in_force(session, backend.config)
+            card = portfolio.scorecard(session, account, rules, as_of=backend.today())
         metadata = {
             "account": account.key,
             "response_url": body.get("response_url", ""),
             "channel": (body.get("container") or {}).get("channel_id"),
         }
-        view = ui.note_modal(card, backend.config.rules.taxonomy.active, metadata=metadata)
+        view = ui.note_modal(card, rules.taxonomy.active, metadata=metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.CLAIM)
@@ -85,7 +85,10 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             account = portfolio.find_account(session, action["value"])
             accounts.claim(session, account=account, user=user, now=backend.now())
             items = portfolio.load_portfolio(
-                session, backend.config.rules, as_of=today, only=portfolio.with_keys({account.key})
+                session,
+                rules_in_force(session, backend.config),
+                as_of=today,
+                only=portfolio.with_keys({account.key}),
             ).standup()
         message = body.get("message") or {}
         if items and message.get("blocks"):

@@ -17,14 +17,17 @@ from slack_sdk.errors import SlackApiError
 from bot import slash
 from bot.backend import Backend
 from bot.listeners.errors import answers_errors
+from bot.listeners.overrides import run_override
 from bot.listeners.parsing import account_named, allowed_options, no_more_words, request_key
 from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
+from bot.listeners.weights import run_weights
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.usage import help_text
 from bot.services import accounts, fields, portfolio, rescues
 from bot.services.outcomes import kpis_of
+from bot.services.weights import rules_in_force
 from scoring.errors import InvalidValue
 from scoring.kpis import Window
 from scoring.signals import Value, parse_value
@@ -35,8 +38,9 @@ OPTIONS = {
     "set": frozenset(accounts.EDITABLE),
     "outcome": frozenset({"date"}),
     "list": frozenset({"segment"}),
+    "override": frozenset({"reason"}),
 }
-ONBOARD = ("add", "handoff", "set", "outcome", "list", "kpis", "help")
+ONBOARD = ("add", "handoff", "set", "outcome", "override", "list", "kpis", "weights", "help")
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
@@ -58,7 +62,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         no_more_words(parsed)
         with backend.session() as session:
             card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
+                session, account, rules_in_force(session, backend.config), as_of=backend.today()
             )
         respond(
             text=f"{escape_mrkdwn(account.name)}: {ui.score_line(card)}",
@@ -102,7 +106,8 @@ def _ratings(
     backend: Backend, parsed: slash.CommandText
 ) -> tuple[list[tuple[Any, Value]], str | None]:
     """`sig value [note]` or `sig=value sig=value … [note]`."""
-    taxonomy = backend.config.rules.taxonomy
+    with backend.session() as session:
+        taxonomy = rules_in_force(session, backend.config).taxonomy
     if not parsed.words:
         raise InvalidValue("a signal and a value are missing")
     if "=" in parsed.words[0]:
@@ -135,7 +140,8 @@ def run_onboard(
     allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
     user = body["user_id"]
     if sub == "help":
-        keys = [signal.key for signal in backend.config.rules.taxonomy.active]
+        with backend.session() as session:
+            keys = [s.key for s in rules_in_force(session, backend.config).taxonomy.active]
         respond(text=help_text(keys), response_type="ephemeral")
     elif sub == "add":
         with backend.change(request_key(body)) as session:
@@ -154,7 +160,7 @@ def run_onboard(
         no_more_words(parsed)
         with backend.session() as session:
             card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
+                session, account, rules_in_force(session, backend.config), as_of=backend.today()
             )
         answers = {
             q: getattr(account, q)
@@ -201,6 +207,10 @@ def run_onboard(
             f"{account.outcome_on}.",
             response_type="ephemeral",
         )
+    elif sub == "override":
+        run_override(backend, homes, body, parsed, respond)
+    elif sub == "weights":
+        run_weights(backend, body, parsed, respond, client)
     elif sub == "kpis":
         no_more_words(parsed)
         today = backend.today()
@@ -239,7 +249,7 @@ def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Re
     only, scope = _scope(parsed, user)
     with backend.session() as session:
         loaded = portfolio.load_portfolio(
-            session, backend.config.rules, as_of=backend.today(), only=only
+            session, rules_in_force(session, backend.config), as_of=backend.today(), only=only
         )
     cards = sorted(
         (s.card for s in loaded.states),
@@ -262,7 +272,7 @@ def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClien
     today = backend.today()
     with backend.session() as session:
         items = portfolio.load_portfolio(
-            session, backend.config.rules, as_of=today, only=only
+            session, rules_in_force(session, backend.config), as_of=today, only=only
         ).standup()
     pages = ui.standup_pages(items, as_of=today, scope=scope)
     channel = body["channel_id"]

@@ -24,6 +24,7 @@ from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
 from bot.services import accounts, portfolio, rescues
 from bot.services.readings import MAX_NOTE_CHARS
+from bot.services.weights import rules_in_force
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
 
@@ -56,7 +57,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         with backend.session() as session:
             account = portfolio.find_account(session, metadata.get("account", ""))
             card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
+                session, account, rules_in_force(session, backend.config), as_of=backend.today()
             )
         line = card.line(signal_key) if signal_key else None
         if signal_key and line is None:
@@ -88,7 +89,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
                 channel=metadata.get("channel"),
             )
             card = portfolio.scorecard(
-                session, account, backend.config.rules, as_of=backend.today()
+                session, account, rules_in_force(session, backend.config), as_of=backend.today()
             )
         if metadata.get("response_url"):
             WebhookClient(metadata["response_url"]).send(

@@ -48,6 +48,7 @@ VIEW_BLOCKS = 100
 STANDUP_PAGE = 20
 HOME_ACCOUNTS = 25
 NOTE_PREVIEW = 150
+OVERRIDE_PREVIEW = 500
 SPARK = "▁▂▃▄▅▆▇█"
 VALUE_WORDS = {0: "At risk", 1: "Watch", 2: "Healthy"}
 VALUE_EMOJI = {
@@ -93,6 +94,25 @@ def score_line(card: Scorecard) -> str:
     )
 
 
+def override_text(card: Scorecard) -> str | None:
+    """A manual override, beside the computed status it never replaces; None without one."""
+    override = card.override
+    if override is None:
+        return None
+    score = "(unscored)" if card.score is None else f"{card.score:.1f}"
+    return (
+        f":pushpin: Computed: {card.status.label} {score} · "
+        f"*Overridden to {override.status.label}* by {mention(override.author)}: "
+        f"{escape_mrkdwn(clip(override.reason, OVERRIDE_PREVIEW))}"
+    )
+
+
+def weights_label(card: Scorecard) -> str:
+    """Which weights the score was computed with."""
+    version = card.weights_version
+    return f"weights v{version}" + (" (as configured)" if version == 0 else "")
+
+
 def _value_options() -> list[Option]:
     return [Option(value=str(v), text=f"{v} · {VALUE_WORDS[v]}") for v in (2, 1, 0)]
 
@@ -133,6 +153,9 @@ def scorecard_blocks(
         ),
         DividerBlock(),
     ]
+    overridden = override_text(card)
+    if overridden:
+        blocks.insert(2, SectionBlock(text=md(overridden)))
     if change:
         blocks.insert(2, ContextBlock(elements=[md(f":pencil2: {change}")]))
     options = _value_options()
@@ -156,7 +179,7 @@ def scorecard_blocks(
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(ContextBlock(elements=[md(breakdown(card))]))
+    blocks.append(ContextBlock(elements=[md(breakdown(card)), md(weights_label(card))]))
     missing = [HANDOFF_QUESTIONS[q] for q in account.handoff.missing]
     blocks.append(
         ContextBlock(
@@ -177,6 +200,11 @@ def scorecard_blocks(
                 elements=[
                     ButtonElement(
                         text=plain("Add a note"), action_id=ActionId.ADD_NOTE, value=account.key
+                    ),
+                    ButtonElement(
+                        text=plain("Override status"),
+                        action_id=ActionId.OVERRIDE_STATUS,
+                        value=account.key,
                     ),
                 ]
             )
@@ -401,10 +429,12 @@ def home_view(
         ),
     )
     for card in ordered[:HOME_ACCOUNTS]:
+        overridden = override_text(card)
         blocks.append(
             SectionBlock(
                 text=md(
                     f"*{escape_mrkdwn(card.account.name)}* `{card.account.key}`\n{score_line(card)}"
+                    + (f"\n{overridden}" if overridden else "")
                 )
             )
         )

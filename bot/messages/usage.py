@@ -10,8 +10,11 @@ USAGE: dict[str, str] = {
     "name: segment: csm: signed: arr: users: channel: problem: timeline: dependencies: "
     "decision:; `none` clears)",
     "/onboard outcome": "/onboard outcome <account> completed|churned|expanded [date:YYYY-MM-DD]",
+    "/onboard override": '/onboard override <account> healthy|watch|risk reason:"…"   or   '
+    "/onboard override <account> clear",
     "/onboard list": "/onboard list [mine|segment:smb|mid|enterprise|@user]",
     "/onboard kpis": "/onboard kpis",
+    "/onboard weights": "/onboard weights [propose]",
     "/onboard help": "/onboard help",
     "/scorecard": "/scorecard <account> [share]",
     "/signal": "/signal <account> <signal> <0|1|2|healthy|watch|risk> [note…]   or   "

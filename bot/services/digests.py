@@ -23,6 +23,7 @@ from bot.messages.digest import DigestMessage, digest_messages
 from bot.messages.text import escape_mrkdwn, mention
 from bot.services.outcomes import kpis_of
 from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
+from bot.services.weights import rules_in_force
 from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.runs import claim_run, finish_run, worker_name
@@ -79,7 +80,7 @@ def prepare_digests(
     """Every channel's digest as of `as_of`, from one read of the portfolio."""
     if not specs:
         return []
-    rules = config.rules
+    rules = rules_in_force(session, config)
     portfolio = load_portfolio(
         session,
         rules,

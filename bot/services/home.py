@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.services.portfolio import involves, load_portfolio
+from bot.services.weights import rules_in_force
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Approval, Escalation
 from scoring.scorecard import Scorecard
@@ -25,7 +26,8 @@ class Home:
 
 
 def home_for(session: Session, config: Config, *, user: str, today: date) -> Home:
-    portfolio = load_portfolio(session, config.rules, as_of=today, only=involves(user))
+    rules = rules_in_force(session, config)
+    portfolio = load_portfolio(session, rules, as_of=today, only=involves(user))
     accounts = {a.id: a for a in portfolio.accounts.values()}
     rescues = [
         (accounts[r.account_id].key, accounts[r.account_id].name, r.checkpoint_on, r.next_step)

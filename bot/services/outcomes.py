@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
+from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store.tables import Account, Escalation, Event, KpiBaseline, Rescue
 from scoring.calibration import (
@@ -34,6 +35,7 @@ from scoring.kpis import (
     kpis,
     movement,
 )
+from scoring.overrides import Override, in_force
 from scoring.readings import History
 from scoring.rules import Rules, Status
 from scoring.scorecard import evaluate
@@ -192,34 +194,41 @@ def capture_baseline(
     return baseline
 
 
-def _picture(account: Account, history: History, rules: Rules, day: date) -> EarlyPicture:
+def _picture(
+    account: Account, history: History, overrides: list[Override], rules: Rules, day: date
+) -> EarlyPicture:
     card = evaluate(facts(account), history, rules, as_of=day, trend_weeks=0)
+    override = in_force(overrides, day, rules.team_timezone)
     return EarlyPicture(
         values={line.key: line.value for line in card.signals},
         score=card.score,
         status=card.status,
+        override=override.status if override is not None else None,
     )
 
 
 def calibration_of(
     session: Session, rules: Rules, *, today: date, since: date | None = None
 ) -> Calibration:
-    """How well day-30 and day-60 scorecards predicted how onboardings ended."""
+    """How well day-30 and day-60 scorecards (and the manual overrides in force then)
+    predicted how onboardings ended."""
     accounts, histories = _histories(session, rules)
+    overrides = override_rows.overrides_by_account(session)
     finished = []
     for account in accounts:
         bad = bad_outcome(account.outcome, account.outcome_on, account.signed_on, today=today)
         if bad is None or account.signed_on is None:
             continue
-        history = histories[account.id]
+        history, called = histories[account.id], overrides.get(account.id, [])
+        day30, day60 = (account.signed_on + timedelta(days=n) for n in (30, 60))
         finished.append(
             FinishedOnboarding(
                 key=account.key,
                 segment=account.segment,
                 bad=bad,
                 signed_on=account.signed_on,
-                day30=_picture(account, history, rules, account.signed_on + timedelta(days=30)),
-                day60=_picture(account, history, rules, account.signed_on + timedelta(days=60)),
+                day30=_picture(account, history, called, rules, day30),
+                day60=_picture(account, history, called, rules, day60),
             )
         )
     weights = {s.key: s.weight for s in rules.taxonomy.active}

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from bot.store import accounts as account_rows
+from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Rescue
 from scoring.accounts import AccountFacts, Handoff, resolve_account
 from scoring.digest import Digest, build_digest
+from scoring.overrides import in_force
 from scoring.readings import History, Reading
 from scoring.rules import Rules, Status
 from scoring.scorecard import Scorecard, evaluate
@@ -89,9 +91,14 @@ def with_keys(keys: set[str]) -> Callable[[Account, Rescue | None], bool]:
 
 
 def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) -> Scorecard:
+    """The account's scorecard as of a day, with the manual override in force that day."""
     readings = reading_rows.history_by_account(session, account_ids=[account.id])
     history = history_of(readings.get(account.id, []), rules)
-    return evaluate(facts(account), history, rules, as_of=as_of)
+    card = evaluate(facts(account), history, rules, as_of=as_of)
+    overrides = override_rows.overrides_by_account(session, account_ids=[account.id])
+    return replace(
+        card, override=in_force(overrides.get(account.id, ()), as_of, rules.team_timezone)
+    )
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,9 @@ def load_portfolio(
             previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
         ),
     )
+    overrides = override_rows.overrides_by_account(
+        session, account_ids=None if everyone else [a.id for a in accounts]
+    )
     last_week = previous_week_end(as_of)
     states: list[AccountState] = []
     previous: dict[str, Status] = {}
@@ -157,6 +167,9 @@ def load_portfolio(
         account_facts = facts(account)
         weeks = min(trend_weeks, TREND_WINDOW_WEEKS)
         card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=weeks)
+        override = in_force(overrides.get(account.id, ()), as_of, rules.team_timezone)
+        if override is not None:
+            card = replace(card, override=override)
         if with_previous_week:
             previous[account.key] = evaluate(
                 account_facts, history, rules, as_of=last_week, trend_weeks=0

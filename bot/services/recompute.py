@@ -21,6 +21,7 @@ from bot.messages.rescue import rescue_blocks, rescue_text
 from bot.messages.text import escape_mrkdwn, short_date
 from bot.services.portfolio import TREND_WINDOW_WEEKS, facts, history_of
 from bot.services.rescues import Opened, open_rescue
+from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import deliveries
 from bot.store import readings as reading_rows
@@ -55,8 +56,8 @@ def recompute(
     """Snapshot every onboarding account as of `today` and fire the triggers it entered since
     `since` (when the previous recompute ran: what it saw is rebuilt from the readings recorded
     until then; the first recompute fires nothing)."""
-    rules = config.rules
     with session_scope(engine, read_only=True) as session:
+        rules = rules_in_force(session, config)
         accounts = [
             a
             for a in account_rows.list_accounts(session)
@@ -94,6 +95,7 @@ def recompute(
                     status=status,
                     coverage=coverage,
                     computed_at=now,
+                    weights_version=rules.weights_version,
                 )
                 result.snapshots += 1
     for account, _, _, _, triggers in changes:

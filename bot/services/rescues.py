@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.services import portfolio
 from bot.services.readings import Recorded, record_readings
+from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import rescues as rescue_rows
@@ -73,7 +74,7 @@ def _text(value: str | None, name: str, *, required: bool = False) -> str | None
 def view_of(session: Session, config: Config, rescue: Rescue, *, today: date) -> RescueView:
     account = session.get(Account, rescue.account_id)
     assert account is not None
-    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
     plan = session.exec(
         select(Escalation)
         .where(Escalation.rescue_id == rescue.id)
@@ -141,7 +142,7 @@ def open_rescue(
         _event(session, existing, "rescue_trigger", actor, now, trigger=trigger.kind.value,
                reason=trigger.reason, note=note)  # fmt: skip
         return Opened(view_of(session, config, existing, today=today), False, trigger)
-    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
     terms = rescue_terms(card.status, now, config.rules.rescue, tz=config.rules.team_timezone,
                          holidays=config.rules.holidays)  # fmt: skip
     rescue = rescue_rows.add_rescue(
@@ -250,7 +251,7 @@ def resolve(
     today = now.astimezone(config.rules.team_timezone).date()
     account = session.get(Account, rescue.account_id)
     assert account is not None
-    card = portfolio.scorecard(session, account, config.rules, as_of=today)
+    card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
     rescue_rows.resolve_rescue(session, rescue=rescue, resolution=resolution, resolved_at=now)
     _event(session, rescue, "rescue_resolved", actor, now, resolution=resolution, note=note,
            status=card.status.value, score=card.score)  # fmt: skip
@@ -265,8 +266,9 @@ def record_and_rescue(
     """Record ratings and, in the same transaction, open (or add to) the account's rescue when
     they set off a trigger: it turned At risk, started falling three weeks in a row, or a signal
     went to 0."""
-    recorded = record_readings(session, config.rules, account=account, ratings=ratings,
-                               author=author, note=note, source=source, now=now)  # fmt: skip
+    recorded = record_readings(session, rules_in_force(session, config), account=account,
+                               ratings=ratings, author=author, note=note, source=source,
+                               now=now)  # fmt: skip
     triggers = rescue_triggers(recorded.after, before=recorded.before)
     if not triggers:
         return recorded, None

@@ -17,8 +17,10 @@ def upsert_snapshot(
     status: str,
     coverage: float,
     computed_at: datetime,
+    weights_version: int,
 ) -> WeeklySnapshot:
-    """Store the account's snapshot for ``week`` (e.g. "2026-W47"), replacing an earlier one."""
+    """Store the account's snapshot for ``week`` (e.g. "2026-W47"), replacing an earlier one;
+    ``weights_version`` is the weight version the score was computed with."""
     snapshot = session.exec(
         select(WeeklySnapshot).where(
             WeeklySnapshot.account_id == account_id, WeeklySnapshot.week == week
@@ -31,6 +33,7 @@ def upsert_snapshot(
     snapshot.status = status
     snapshot.coverage = coverage
     snapshot.computed_at = computed_at
+    snapshot.weights_version = weights_version
     session.add(snapshot)
     session.flush()
     return snapshot

@@ -84,6 +84,7 @@ class WeeklySnapshot(SQLModel, table=True):
     status: str = Field(max_length=16)
     coverage: float
     computed_at: datetime = Field(sa_type=UTCDateTime)
+    weights_version: int | None = None  # the weight version the score was computed with
 
 
 # A rescue of a drifting account; at most one per account is not resolved (see open_account_id).
@@ -218,3 +219,57 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ts: str | None = None  # the Slack message's ts once delivered
+
+
+# A manual status override, stored beside the computed status, never instead of it. The one in
+# force has no cleared_at; a new override for the account clears the one before it.
+class StatusOverride(SQLModel, table=True):
+    __tablename__ = "status_override"
+    __table_args__ = (
+        CheckConstraint("status IN ('healthy', 'watch', 'at_risk')", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    status: str = Field(max_length=16)  # healthy | watch | at_risk
+    reason: str = Field(sa_type=Text)
+    author: str  # Slack user id
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cleared_by: str | None = None  # Slack user id (of the clearer, or of the next override)
+
+
+# An approved set of weights: the weights in force are the config's taxonomy with the latest
+# version applied (no version: the config as shipped). Versions are only ever added.
+class WeightVersion(SQLModel, table=True):
+    __tablename__ = "weight_version"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    weights: dict[str, float] = Field(default_factory=dict, sa_type=JSON)  # {signal: weight}
+    retired: list[str] = Field(default_factory=list, sa_type=JSON)
+    source: str = Field(max_length=32)  # "config" | "proposal N"
+    approved_by: list[str] = Field(default_factory=list, sa_type=JSON)  # Slack user ids
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# New weights proposed by calibration, with the evidence for them, awaiting an approver.
+class WeightProposal(SQLModel, table=True):
+    __tablename__ = "weight_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    based_on: int  # the weight version in force when proposed (0: the config)
+    weights: dict[str, float] = Field(default_factory=dict, sa_type=JSON)  # proposed
+    retire: list[str] = Field(default_factory=list, sa_type=JSON)
+    # current vs proposed per signal, AUCs, the cohort and the cross-validation folds
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    auc_before: float | None = None  # mean held-out AUC with the weights in force
+    auc_after: float | None = None  # … and with weights refitted without the held-out fold
+    proposed_by: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    state: str = Field(max_length=16)  # pending | approved | rejected | withdrawn
+    decided_by: str | None = None
+    reason: str | None = Field(default=None, sa_type=Text)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, foreign_key="weight_version.version")  # approved
+    channel: str | None = None  # where it was posted for decision
+    message_ts: str | None = None

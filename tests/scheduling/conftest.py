@@ -134,5 +134,6 @@ def scheduled(engine: Engine, double: SlackDouble) -> Iterator[Scheduled]:
     seed(engine)
     try:
         yield Scheduled(clock, engine, scheduled_config(), double, courier)
+        double.assert_no_violations()  # every message sent was valid Block Kit within limits
     finally:
         courier.close()

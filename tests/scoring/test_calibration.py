@@ -466,3 +466,12 @@ def test_detection_intervals_contain_their_estimates(rows):
         assert (estimate is None) == (interval is None)
         if estimate is not None and interval is not None:
             assert interval.low - 1e-12 <= estimate <= interval.high + 1e-12
+
+
+def test_a_signal_too_rarely_rated_to_judge_keeps_its_weight_in_the_proposal():
+    records = cohort(300, seed=5)
+    unrated = {**WEIGHTS, "never_rated": 1.0}
+    fitted = fit_weights(records, unrated)
+    assert fitted["never_rated"] == 1.0
+    judged = {k: v for k, v in fitted.items() if k != "never_rated"}
+    assert sum(judged.values()) == pytest.approx(sum(WEIGHTS.values()), abs=0.05)

@@ -17,6 +17,9 @@ TABLES = {
     "escalation",
     "approval",
     "event",
+    "status_override",
+    "weight_version",
+    "weight_proposal",
 }
 
 

@@ -21,6 +21,7 @@ def _snapshot(session: Session, account: Account, week: str, score: float | None
         status="watch",
         coverage=0.5,
         computed_at=COMPUTED,
+        weights_version=2,
     )
 
 
@@ -31,3 +32,4 @@ def test_recomputing_a_week_replaces_its_snapshot(session: Session, account: Acc
     session.commit()
     snapshots = session.exec(select(WeeklySnapshot).order_by(WeeklySnapshot.week)).all()
     assert [(s.week, s.score) for s in snapshots] == [("2026-W47", 5.8), ("2026-W48", None)]
+    assert {s.weights_version for s in snapshots} == {2}

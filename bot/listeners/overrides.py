@@ -1,0 +1,128 @@
+"""Status override listeners: the scorecard's Override status button, its modal, and
+`/onboard override`. Thin: parse, call the use case, answer."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import slash
+from bot.backend import Backend
+from bot.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
+from bot.listeners.errors import answers_errors
+from bot.listeners.parsing import account_named, no_more_words, request_key
+from bot.listeners.refresh import HomeRefresher
+from bot.messages import blocks as ui
+from bot.messages.overrides import change_text, override_modal
+from bot.services import portfolio
+from bot.services.overrides import OverrideChange, clear_override, set_override
+from bot.services.weights import rules_in_force
+from bot.store.tables import Account
+from scoring.errors import InvalidValue
+from scoring.overrides import STATUS_USAGE, clean_reason, parse_status
+from scoring.rules import Status
+
+CHOOSE_STATUS = "Choose Healthy, Watch or At risk."
+
+
+def _state(view: dict, block: str) -> dict:
+    return view["state"]["values"].get(block, {}).get(block, {})
+
+
+def modal_problems(chosen: str | None, reason: str | None) -> dict[str, str]:
+    """What is wrong with the modal's answers, by block; empty when they can be saved."""
+    if not chosen:
+        return {OverrideInput.STATUS: CHOOSE_STATUS}
+    if chosen == CLEAR_OVERRIDE:
+        return {}
+    if chosen not in {s.value for s in Status}:
+        return {OverrideInput.STATUS: f"`{chosen}` is not a status. {CHOOSE_STATUS}"}
+    try:
+        clean_reason(reason)
+    except InvalidValue as exc:
+        text = str(exc)
+        return {OverrideInput.REASON: f"{text[0].upper()}{text[1:]}."}
+    return {}
+
+
+def _apply(
+    backend: Backend, body: dict, account: Account, status: Status | None, reason: str | None
+) -> OverrideChange:
+    """Set the override (or clear it, when `status` is None) in one transaction."""
+    user = (body.get("user") or {}).get("id") or body["user_id"]
+    with backend.change(request_key(body)) as session:
+        session.add(account)
+        if status is None:
+            return clear_override(
+                session, backend.config, account=account, actor=user, now=backend.now()
+            )
+        return set_override(
+            session, backend.config, account=account, status=status, reason=reason,
+            author=user, now=backend.now(),
+        )  # fmt: skip
+
+
+def run_override(
+    backend: Backend, homes: HomeRefresher, body: dict, parsed: slash.CommandText, respond: Respond
+) -> None:
+    """`/onboard override <account> <status> reason:"…"` or `/onboard override <account> clear`."""
+    account = account_named(backend, parsed)
+    word = parsed.take_word()
+    if word is None:
+        raise InvalidValue(f"the status is missing: {STATUS_USAGE}, or `clear`")
+    no_more_words(parsed)
+    clearing = word.lower() == CLEAR_OVERRIDE
+    if clearing and "reason" in parsed.options:
+        raise InvalidValue("`clear` takes no `reason:`; it ends the override in force")
+    status = None if clearing else parse_status(word)
+    change = _apply(backend, body, account, status, parsed.options.get("reason"))
+    respond(text=change_text(change, cleared=clearing), response_type="ephemeral")
+    homes.request({body["user_id"], account.csm})
+
+
+def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
+    @app.action(ActionId.OVERRIDE_STATUS)
+    @answers_errors
+    def open_override(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        with backend.session() as session:
+            account = portfolio.find_account(session, action["value"])
+            rules = rules_in_force(session, backend.config)
+            card = portfolio.scorecard(session, account, rules, as_of=backend.today())
+        metadata = {
+            "account": account.key,
+            "response_url": body.get("response_url", ""),
+            "channel": (body.get("container") or {}).get("channel_id"),
+        }
+        client.views_open(
+            trigger_id=body["trigger_id"], view=override_modal(card, metadata=metadata)
+        )
+
+    @app.view(CallbackId.OVERRIDE)
+    @answers_errors
+    def override_submitted(ack: Ack, body: dict, view: dict) -> None:
+        chosen = (_state(view, OverrideInput.STATUS).get("selected_option") or {}).get("value")
+        reason = _state(view, OverrideInput.REASON).get("value")
+        errors = modal_problems(chosen, reason)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        with backend.session() as session:
+            account = portfolio.find_account(session, metadata.get("account", ""))
+        clearing = chosen == CLEAR_OVERRIDE
+        status = None if clearing else Status(chosen)
+        change = _apply(backend, body, account, status, reason)
+        if metadata.get("response_url"):
+            WebhookClient(metadata["response_url"]).send(
+                text=f"{account.name}: {ui.score_line(change.card)}",
+                blocks=ui.as_dicts(
+                    ui.scorecard_blocks(change.card, change=change_text(change, cleared=clearing))
+                ),
+                replace_original=True,
+            )
+        homes.request({body["user"]["id"], account.csm})

@@ -1,0 +1,180 @@
+"""Block Kit for the weights: a proposal with its evidence and decision buttons, the reject-reason
+modal, and the weights in force."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    HeaderBlock,
+    InputBlock,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.ids import WeightAction, WeightModal
+from bot.messages.blocks import clip, md, plain
+from bot.messages.text import escape_mrkdwn, mention
+from bot.store.tables import WeightProposal, WeightVersion
+from scoring.overrides import MAX_REASON
+from scoring.rules import Rules
+from scoring.weights import SAME_WEIGHT, ProposalState
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+def proposal_text(proposal: WeightProposal) -> str:
+    return f"Weight proposal #{proposal.id}: {proposal.state}"
+
+
+def _signal_line(signal: dict[str, Any]) -> str:
+    interval = signal.get("auc_ci")
+    auc = _number(signal.get("auc"))
+    if interval:
+        auc += f" [{_number(interval[0])}, {_number(interval[1])}]"
+    if signal["retire"]:
+        change = f"{signal['current']:g} → *retire*"
+    elif abs(signal["proposed"] - signal["current"]) >= SAME_WEIGHT:
+        change = f"{signal['current']:g} → *{signal['proposed']:g}*"
+    else:
+        change = f"{signal['current']:g} (unchanged)"
+    return f"• `{escape_mrkdwn(signal['key'])}` {change} · AUC {auc} · {signal['verdict']}"
+
+
+def proposal_blocks(proposal: WeightProposal) -> list[Block]:
+    """The proposal as approvers see it; once decided, the buttons give way to the decision."""
+    evidence = proposal.evidence
+    held_out = evidence.get("held_out", {})
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(f"Weight proposal #{proposal.id}", 150)),
+        SectionBlock(
+            text=md(
+                f"Proposed by {mention(proposal.proposed_by)} from calibration on "
+                f"{evidence.get('accounts', 0)} finished onboardings ({evidence.get('bad', 0)} "
+                f"bad) · replaces weights v{proposal.based_on}"
+                + (" (as configured)" if proposal.based_on == 0 else "")
+            )
+        ),
+        SectionBlock(
+            text=md(
+                "*Weight per signal* (current → proposed · day-30 AUC [95% CI] · verdict)\n"
+                + "\n".join(_signal_line(s) for s in evidence.get("signals", []))
+            )
+        ),
+        SectionBlock(
+            text=md(
+                f"*Model AUC now* (day 30): {_number(evidence.get('model_auc'))}\n"
+                f"*Expected on held-out onboardings* ({held_out.get('folds', 0)}-fold "
+                f"cross-validation, never scored on the accounts it was fitted on): AUC "
+                f"{_number(proposal.auc_before, 3)} with the current weights → "
+                f"{_number(proposal.auc_after, 3)} proposed, gain "
+                f"*{_signed(held_out.get('gain'))}*"
+            )
+        ),
+    ]
+    if proposal.state == ProposalState.PENDING:
+        value = str(proposal.id)
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=plain("Approve"),
+                        action_id=WeightAction.APPROVE,
+                        value=value,
+                        style="primary",
+                        confirm=_confirm(
+                            "Approve these weights?",
+                            "Every score is computed with them from now on.",
+                            "Approve",
+                        ),
+                    ),
+                    ButtonElement(
+                        text=plain("Reject"),
+                        action_id=WeightAction.REJECT,
+                        value=value,
+                        style="danger",
+                        confirm=_confirm(
+                            "Reject these weights?", "You will be asked for a reason.", "Continue"
+                        ),
+                    ),
+                ]
+            )
+        )
+    else:
+        blocks.append(SectionBlock(text=md(decision_text(proposal))))
+    return blocks
+
+
+def decision_text(proposal: WeightProposal) -> str:
+    reason = f": {escape_mrkdwn(clip(proposal.reason, 1000))}" if proposal.reason else ""
+    if proposal.state == ProposalState.APPROVED:
+        return (
+            f"*Approved* by {mention(proposal.decided_by)}: weights v{proposal.version} are in "
+            f"force{reason}."
+        )
+    if proposal.state == ProposalState.REJECTED:
+        return f"*Rejected* by {mention(proposal.decided_by)}{reason}. The weights stay."
+    return f"*Withdrawn*{reason}."
+
+
+def _confirm(title: str, text: str, confirm: str) -> ConfirmObject:
+    return ConfirmObject(
+        title=plain(title, 100),
+        text=md(f"{text} Your decision is recorded with your name."),
+        confirm=plain(confirm, 30),
+        deny=plain("Cancel", 30),
+    )
+
+
+def reject_modal(metadata: dict[str, int]) -> View:
+    return View(
+        type="modal",
+        callback_id=WeightModal.REASON,
+        title=plain("Reject the weights", 24),
+        submit=plain("Reject", 24),
+        close=plain("Cancel", 24),
+        private_metadata=json.dumps(metadata),
+        blocks=[
+            InputBlock(
+                block_id=WeightModal.REASON_INPUT,
+                label=plain("Reason"),
+                hint=plain("The proposer and the leadership channel will see it.", 150),
+                element=PlainTextInputElement(
+                    action_id=WeightModal.REASON_INPUT, multiline=True, max_length=MAX_REASON
+                ),
+            )
+        ],
+    )
+
+
+def weights_text(rules: Rules, versions: Sequence[WeightVersion]) -> str:
+    """The weights in force, signal by signal, and where they came from."""
+    taxonomy = rules.taxonomy
+    weights = " · ".join(f"`{s.key}` {float(s.weight):g}" for s in taxonomy.active)
+    retired = [s.key for s in taxonomy.signals if s.retired]
+    latest = versions[-1] if versions else None
+    origin = (
+        "as configured"
+        if latest is None
+        else f"from {latest.source}, approved by "
+        + (", ".join(mention(u) for u in latest.approved_by) or "nobody")
+        + f" on {latest.created_at.date().isoformat()}"
+    )
+    lines = [f"*Weights in force: v{rules.weights_version}* ({origin})", weights]
+    if retired:
+        lines.append("Retired: " + ", ".join(f"`{k}`" for k in retired))
+    lines.append("`/onboard weights propose` asks calibration for better ones.")
+    return "\n".join(lines)
