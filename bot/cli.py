@@ -475,18 +475,10 @@ def calibrate(
     if as_json:
         _print_json(data)
         return
+    from bot.terminal import print_calibration
+
     console = Console()
-    console.print(
-        f"[bold]Calibration[/bold] of weights v{rules.weights_version} ({data['cohort']})"
-    )
-    for signal in data["signals"]:
-        console.print(
-            f"  {signal['key']}: precision {signal['precision']} recall {signal['recall']} "
-            f"lift {signal['lift']} AUC {signal['auc']} CI {signal['ci']}"
-            + ("  [yellow]retire?[/yellow]" if signal["retire_proposed"] else "")
-        )
-    console.print(f"  model: {data['model']}")
-    console.print(f"  proposed weights: {data['proposal']['weights']}")
+    print_calibration(console, data, version=rules.weights_version)
     _print_proposal_and_overrides(console, result)
 
 

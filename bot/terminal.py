@@ -118,3 +118,62 @@ def print_digest(
 ) -> None:
     body = render("digest.mrkdwn.j2", digest=digest, limit=limit, kpis=kpis)
     console.print(Panel(slack_to_rich(body), title="Monday digest, as posted in Slack"))
+
+
+def _ci(interval: list[float] | None, *, digits: int = 2) -> str:
+    return "" if interval is None else f" ({interval[0]:.{digits}f}–{interval[1]:.{digits}f})"
+
+
+def _metric(value: float | None, interval: list[float] | None, *, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    if percent:
+        low_high = "" if interval is None else f" ({interval[0]:.0%}–{interval[1]:.0%})"
+        return f"{value:.0%}{low_high}"
+    return f"{value:.2f}{_ci(interval)}"
+
+
+def print_calibration(console: Console, data: dict, *, version: int) -> None:
+    """`rescuebot calibrate` as tables: each signal and the model, with 95% intervals."""
+    cohort = data["cohort"]
+    since = f" signed since {cohort['since']}" if cohort["since"] else ""
+    console.print(
+        f"[bold]Calibration[/bold] of weights v{version}: {cohort['accounts']} finished "
+        f"onboardings{since}, {cohort['bad']} ended badly "
+        f"(churned, or not completed by day 90)",
+        highlight=False,
+    )
+    table = Table(
+        title="How well each day-30 signal at 0 picked out bad outcomes", title_justify="left"
+    )
+    for column in ("signal", "weight", "precision", "recall", "lift", "AUC", "verdict"):
+        table.add_column(column, justify="left" if column in ("signal", "verdict") else "right")
+    for s in data["signals"]:
+        ci = s["ci"]
+        weight = f"{s['weight']:g}"
+        if s["proposed_weight"] is not None and s["proposed_weight"] != s["weight"]:
+            weight += f" → {s['proposed_weight']:g}"
+        verdict = s["verdict"] + (" · [yellow]retire?[/yellow]" if s["retire_proposed"] else "")
+        for flag in s["segment_flags"]:
+            verdict += f"\n[yellow]{escape(flag['message'])}[/yellow]"
+        table.add_row(
+            escape(s["key"]), weight, _metric(s["precision"], ci["precision"], percent=True),
+            _metric(s["recall"], ci["recall"], percent=True), _metric(s["lift"], ci["lift"]),
+            _metric(s["auc"], ci["auc"]), verdict,
+        )  # fmt: skip
+    model = data["model"]
+    table.add_row(
+        "[bold]model (At risk at day 30)[/bold]", "",
+        _metric(model["precision"], model["ci"]["precision"], percent=True),
+        _metric(model["recall"], model["ci"]["recall"], percent=True),
+        _metric(model["lift"], model["ci"]["lift"]), _metric(model["auc"], model["ci"]["auc"]),
+        model["verdict"],
+    )  # fmt: skip
+    console.print(table)
+    misses = (
+        ("False alarms (flagged, ended well)", model["false_positives"]),
+        ("Missed (not flagged, ended badly)", model["false_negatives"]),
+    )
+    for label, keys in misses:
+        shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+        console.print(f"{label}: {shown or 'none'}", highlight=False)
