@@ -1,11 +1,17 @@
 """The courier: delivers the outbox to Slack, once each, whatever Slack does meanwhile.
 
-Each round leases the due deliveries (at most one per channel per pacing interval, since Slack
-allows about one message per second per channel), sends them, different channels in parallel and
-each channel's in order, and records every answer in its own short transaction:
+Each round leases the due deliveries (each channel's oldest, and a posted message at most once
+per pacing interval per channel, since Slack allows about one message per second per channel;
+uploads and edits are limited per method instead), sends them, different channels in parallel
+and each channel's in order, and records every answer in its own short transaction. The loop
+(`run`) does not wait for a round's slowest send: a channel's next delivery is leased as soon as
+its previous one is answered and its pacing interval has passed, while other channels' sends are
+still under way (at most one delivery per channel in flight, and one per thread). Answers:
 
 - accepted: delivered, with the message's ts (thread replies waiting for it become due);
-- HTTP 429: due again after `Retry-After`, and the channel paused as long;
+- HTTP 429: due again after `Retry-After`, and the channel paused as long (for a posted
+  message, limited per channel) or the method, for every channel (an upload or an edit, whose
+  limits are per method and workspace);
 - connection errors, 5xx and Slack's transient errors: due again after an exponential backoff,
   until the delivery is older than `give_up_after`;
 - anything else (`channel_not_found`, `not_in_channel`, `is_archived`, bad blocks…): failed for
@@ -22,6 +28,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,12 +36,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.tables import Delivery, Escalation, Rescue
 
 log = logging.getLogger("rescuebot.courier")
+
+POLL = 0.25  # seconds between looks while due deliveries wait on another process
+RECORD_TRIES = 3  # writing down Slack's answer, when the database is busy
 
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -51,6 +62,10 @@ class Pacing:
     backoff_cap: timedelta = timedelta(minutes=5)
     give_up_after: timedelta = timedelta(hours=24)
     lease: timedelta = timedelta(minutes=2)
+    # The deliveries Slack's per-channel limit counts: posted messages (chat.postMessage). File
+    # uploads and edits have per-method, workspace-wide tiers instead: a 429 answering one of
+    # them pauses that method, in every channel, for its Retry-After.
+    paced_methods: frozenset[str] = frozenset({"message"})
 
     def backoff(self, attempts: int) -> timedelta:
         return min(self.backoff_cap, self.backoff_first * 2 ** max(0, attempts - 1))
@@ -95,10 +110,21 @@ class Courier:
         self.clock = clock
         self.pacing = pacing or Pacing()
         self.batch = batch
+        self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="courier")
         self._lock = threading.Lock()
         self._channel_free_at: dict[str, datetime] = {}
+        self._method_free_at: dict[str, datetime] = {}  # methods paused by a 429
+        self._in_flight: set[str] = set()  # channels with a delivery being sent by `run`
+        self._idle = threading.Condition(self._lock)  # told when `_in_flight` empties
+        # SQLite has one writer at a time and makes the others poll for the lock, so threads
+        # polling for it while one keeps taking it may wait past the busy timeout; this
+        # process's writes queue on a lock instead.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
         self.wake = threading.Event()
+
+    def _writing(self) -> AbstractContextManager[Any]:
+        return self._write_lock or nullcontext()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -106,18 +132,23 @@ class Courier:
     # ---- the loop ---------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, *, idle: float = 5.0) -> None:
-        """Deliver until `stop` is set: rounds back to back while there is work, else wait for
-        the next due delivery, a `wake`, or `idle` seconds."""
-        while not stop.is_set():
-            try:
-                done = self.deliver_due()
-                wait = 0.0 if done.sent else self._seconds_until_due(idle)
-            except Exception:
-                log.exception("delivery round failed; trying again shortly")
-                wait = idle
-            if wait > 0:
-                self.wake.wait(wait)
-                self.wake.clear()
+        """Deliver until `stop` is set, without rounds: lease whatever is due on a free channel
+        while a thread is free, and send it; else wait for a send to finish, a paced channel to
+        be free again, the next due delivery, a `wake`, or `idle` seconds. Sends under way when
+        `stop` is set are finished and recorded before returning."""
+        try:
+            while not stop.is_set():
+                self.wake.clear()  # before looking, so that a wake while looking is not lost
+                try:
+                    wait = self._dispatch(idle)
+                except Exception:
+                    log.exception("delivery round failed; trying again shortly")
+                    wait = idle
+                if wait > 0:
+                    self.wake.wait(wait)
+        finally:
+            with self._idle:
+                self._idle.wait_for(lambda: not self._in_flight)
 
     def drain(self, *, rounds: int = 10_000) -> Round:
         """Rounds until nothing is due now (for the CLI and tests): what they did in total."""
@@ -132,36 +163,102 @@ class Courier:
             total.errors += done.errors
         return total
 
-    def _seconds_until_due(self, idle: float) -> float:
+    def _dispatch(self, idle: float) -> float:
+        """Lease and start sending what `run` may send now; how long it may then wait."""
+        now = self.clock()
+        with self._lock:
+            free = self.threads - len(self._in_flight)
+            busy, paused = self._busy_channels(now), self._paused_methods(now)
+        if free <= 0:
+            return idle  # a send finishing wakes the loop
+        with self._writing(), session_scope(self.engine) as session:
+            taken = deliveries.take_due(
+                session,
+                now=now,
+                lease_until=now + self.pacing.lease,
+                limit=min(self.batch, 2 * free + 16),
+                accept=self._one_per_channel(now, set()),
+                skip_channels=busy,
+                most=free,
+                first_per_channel=True,
+                skip_methods=paused,
+            )
+            work = [(d, deliveries.parent_ts(session, d)) for d in taken]
+        for delivery, thread_ts in work:
+            with self._lock:
+                self._in_flight.add(delivery.channel)
+            try:
+                self._pool.submit(self._deliver_in_flight, delivery, thread_ts)
+            except RuntimeError:  # closed meanwhile: the lease runs out, another sends it
+                with self._idle:
+                    self._in_flight.discard(delivery.channel)
+                    self._idle.notify_all()
+                raise
+        if len(work) == free:
+            return 0.0  # maybe more is due: look again once a thread is free
+        return self._next_wake(now, idle)
+
+    def _deliver_in_flight(self, delivery: Delivery, thread_ts: str | None) -> None:
+        try:
+            self._deliver_channel([(delivery, thread_ts)], Round())
+        except Exception:
+            # Its lease runs out and it is sent again: Slack's answer could not be recorded.
+            log.exception("delivery %s to %s: recording failed", delivery.key, delivery.channel)
+        finally:
+            with self._idle:
+                self._in_flight.discard(delivery.channel)
+                self._idle.notify_all()
+            self.wake.set()
+
+    def _busy_channels(self, now: datetime) -> set[str]:
+        """Channels not to lease for now: sending, or paced (caller holds the lock)."""
+        for channel in [c for c, at in self._channel_free_at.items() if at <= now]:
+            del self._channel_free_at[channel]
+        return self._in_flight | self._channel_free_at.keys()
+
+    def _paused_methods(self, now: datetime) -> set[str]:
+        """Delivery methods waiting out a workspace-wide 429 (caller holds the lock)."""
+        for method in [m for m, at in self._method_free_at.items() if at <= now]:
+            del self._method_free_at[method]
+        return set(self._method_free_at)
+
+    def _next_wake(self, now: datetime, idle: float) -> float:
+        """Seconds until a paced channel is free again or a delivery becomes due, at most
+        `idle`. Deliveries already due but held back (their channel busy, their parent not yet
+        delivered) wake the loop when a send finishes; those waiting for another process are
+        looked at again every `POLL` seconds."""
+        with self._lock:
+            paced = min(self._channel_free_at.values(), default=None)
+            paused = min(self._method_free_at.values(), default=None)
+            sending = bool(self._in_flight)
         with session_scope(self.engine, read_only=True) as session:
-            due = deliveries.next_due_at(session)
-        if due is None:
-            return idle
-        return min(idle, max(0.05, (due - self.clock()).total_seconds()))
+            later = deliveries.next_due_at(session, after=now)
+            overdue = deliveries.next_due_at(session)
+        wait = idle
+        for moment in (paced, paused, later):
+            if moment is not None:
+                wait = min(wait, (moment - now).total_seconds())
+        if overdue is not None and overdue <= now and not sending:
+            wait = min(wait, POLL)
+        return max(0.001, wait)
 
     # ---- one round --------------------------------------------------------------------------
 
     def deliver_due(self) -> Round:
         """Lease what is due now, send it, record the answers."""
         now = self.clock()
-        taken_channels: set[str] = set()
-
-        def paced(delivery: Delivery) -> bool:
-            if delivery.channel in taken_channels:
-                return False
-            free_at = self._channel_free_at.get(delivery.channel)
-            if free_at is not None and free_at > now:
-                return False
-            taken_channels.add(delivery.channel)
-            return True
-
-        with session_scope(self.engine) as session:
+        with self._lock:
+            busy, paused = self._busy_channels(now), self._paused_methods(now)
+        with self._writing(), session_scope(self.engine) as session:
             taken = deliveries.take_due(
                 session,
                 now=now,
                 lease_until=now + self.pacing.lease,
                 limit=self.batch,
-                accept=paced,
+                accept=self._one_per_channel(now, set()),
+                skip_channels=busy,
+                first_per_channel=True,
+                skip_methods=paused,
             )
             work = [(d, deliveries.parent_ts(session, d)) for d in taken]
         by_channel: dict[str, list[tuple[Delivery, str | None]]] = defaultdict(list)
@@ -174,6 +271,26 @@ class Courier:
         for future in futures:
             future.result()
         return result
+
+    def _one_per_channel(self, now: datetime, taken: set[str]) -> Callable[[Delivery], bool]:
+        """Accepts a channel's first due delivery, if the channel is neither paced nor sending."""
+
+        def accept(delivery: Delivery) -> bool:
+            if delivery.channel in taken:
+                return False
+            with self._lock:
+                if delivery.channel in self._in_flight:
+                    return False
+                free_at = self._channel_free_at.get(delivery.channel)
+                paused_until = self._method_free_at.get(delivery.method)
+            if free_at is not None and free_at > now:
+                return False
+            if paused_until is not None and paused_until > now:
+                return False
+            taken.add(delivery.channel)
+            return True
+
+        return accept
 
     def _deliver_channel(self, items: list[tuple[Delivery, str | None]], result: Round) -> None:
         for delivery, thread_ts in items:
@@ -247,21 +364,44 @@ class Courier:
     def _record(self, delivery: Delivery, answer: _Answer, result: Round) -> None:
         now = self.clock()
         assert delivery.id is not None
-        interval = timedelta(seconds=1 / self.pacing.per_channel_per_second)
+        paced = delivery.method in self.pacing.paced_methods
+        interval = timedelta(seconds=1 / self.pacing.per_channel_per_second if paced else 0)
         with self._lock:
-            self._channel_free_at[delivery.channel] = now + (answer.pause or interval)
-        with session_scope(self.engine) as session:
-            if answer.error is None:
-                done = deliveries.delivered(session, delivery.id, ts=answer.ts, at=now)
-                _remember_message(session, done)
-                counted = "delivered"
-            elif answer.permanent:
-                given_up = deliveries.failed(session, delivery.id, error=answer.error)
-                counted = "failed"
+            if answer.pause is not None and not paced:
+                # A workspace-wide limit (per method): every channel waits, not just this one.
+                until = now + answer.pause
+                if until > self._method_free_at.get(delivery.method, now):
+                    self._method_free_at[delivery.method] = until
             else:
-                assert answer.retry_at is not None
-                deliveries.retry_later(session, delivery.id, at=answer.retry_at, error=answer.error)
-                counted = "retrying"
+                # Never earlier than already set: an upload after a post keeps the post's pace.
+                free_at = now + (answer.pause or interval)
+                current = self._channel_free_at.get(delivery.channel)
+                if free_at > now and (current is None or free_at > current):
+                    self._channel_free_at[delivery.channel] = free_at
+        given_up: list[Delivery] = []
+        for attempt in range(1, RECORD_TRIES + 1):
+            # Slack has answered: failing to write that down would send the message again once
+            # the lease runs out, so a busy database is waited out a few times.
+            try:
+                with self._writing(), session_scope(self.engine) as session:
+                    if answer.error is None:
+                        done = deliveries.delivered(session, delivery.id, ts=answer.ts, at=now)
+                        _remember_message(session, done)
+                        counted = "delivered"
+                    elif answer.permanent:
+                        given_up = deliveries.failed(session, delivery.id, error=answer.error)
+                        counted = "failed"
+                    else:
+                        assert answer.retry_at is not None
+                        deliveries.retry_later(
+                            session, delivery.id, at=answer.retry_at, error=answer.error
+                        )
+                        counted = "retrying"
+                break
+            except OperationalError:
+                if attempt == RECORD_TRIES:
+                    raise
+                log.warning("delivery %s: recording Slack's answer failed; again", delivery.key)
         with self._lock:
             setattr(result, counted, getattr(result, counted) + 1)
             if answer.error:

@@ -7,12 +7,12 @@ the lease runs out and another process takes it again. A thread reply waits for 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import aliased, defer, undefer
 from sqlmodel import Session, col, func, select
 
 from bot.store.tables import Delivery
@@ -62,26 +62,62 @@ def take_due(
     lease_until: datetime,
     limit: int,
     accept: Callable[[Delivery], bool] = lambda _: True,
+    skip_channels: Collection[str] = (),
+    most: int | None = None,
+    first_per_channel: bool = False,
+    skip_methods: Collection[str] = (),
 ) -> list[Delivery]:
-    """Lease the due deliveries that `accept` lets through (at most `limit` looked at), oldest
-    first: pending ones whose time has come, and ones whose sender's lease ran out. Thread
-    replies wait until their parent is delivered."""
-    parent = aliased(Delivery)
-    statement = (
-        select(Delivery)
-        .outerjoin(parent, col(Delivery.parent_id) == parent.id)
-        .where(
-            or_(
-                and_(col(Delivery.state) == PENDING, col(Delivery.next_attempt_at) <= now),
-                and_(col(Delivery.state) == SENDING, col(Delivery.lease_until) <= now),
-            ),
-            or_(col(Delivery.parent_id).is_(None), parent.state == DELIVERED),
+    """Lease the due deliveries that `accept` lets through (at most `limit` looked at, and at
+    most `most` taken), oldest first: pending ones whose time has come, and ones whose sender's
+    lease ran out. Thread replies wait until their parent is delivered. Deliveries to
+    `skip_channels` are not looked at; with `first_per_channel`, only each channel's oldest due
+    delivery is. Deliveries whose method is in `skip_methods` are not taken (with
+    `first_per_channel`, a channel whose oldest due delivery is one of them waits whole).
+
+    The rows are looked at without their payload and file bytes (a window of a thousand queued
+    digests would otherwise read every chart); those are loaded for the taken ones only."""
+    if first_per_channel:
+        inner, inner_parent = aliased(Delivery), aliased(Delivery)
+        first = (
+            select(func.min(inner.id))
+            .outerjoin(inner_parent, inner.parent_id == inner_parent.id)
+            .where(*_due(inner, inner_parent, now, skip_channels))
+            .group_by(inner.channel)
         )
-        .order_by(col(Delivery.id))
+        statement = select(Delivery).where(col(Delivery.id).in_(first))
+    else:
+        parent = aliased(Delivery)
+        statement = (
+            select(Delivery)
+            .outerjoin(parent, col(Delivery.parent_id) == parent.id)
+            .where(*_due(Delivery, parent, now, skip_channels))
+        )
+    if skip_methods:
+        statement = statement.where(col(Delivery.method).not_in(list(skip_methods)))
+    statement = (
+        statement.order_by(col(Delivery.id))
         .limit(limit)
+        .options(defer(Delivery.payload), defer(Delivery.content))  # type: ignore[arg-type]
         .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
     )
-    taken = [delivery for delivery in session.exec(statement) if accept(delivery)]
+    taken: list[Delivery] = []
+    rows = session.exec(statement)
+    try:
+        for delivery in rows:
+            if most is not None and len(taken) >= most:
+                break
+            if accept(delivery):
+                taken.append(delivery)
+    finally:
+        rows.close()
+    if not taken:
+        return taken
+    # The taken rows' payload and bytes, into the same objects (they are in the session).
+    session.exec(
+        select(Delivery)
+        .where(col(Delivery.id).in_([d.id for d in taken]))
+        .options(undefer(Delivery.payload), undefer(Delivery.content))  # type: ignore[arg-type]
+    ).all()
     for delivery in taken:
         delivery.state = SENDING
         delivery.lease_until = lease_until
@@ -89,6 +125,22 @@ def take_due(
         session.add(delivery)
     session.flush()
     return taken
+
+
+def _due(
+    delivery: Any, parent: Any, now: datetime, skip_channels: Collection[str]
+) -> list[ColumnElement[bool]]:
+    """Conditions for a delivery row that may be sent now (`parent`: its parent's row)."""
+    due = [
+        or_(
+            and_(delivery.state == PENDING, delivery.next_attempt_at <= now),
+            and_(delivery.state == SENDING, delivery.lease_until <= now),
+        ),
+        or_(delivery.parent_id.is_(None), parent.state == DELIVERED),
+    ]
+    if skip_channels:
+        due.append(delivery.channel.not_in(list(skip_channels)))
+    return due
 
 
 def parent_ts(session: Session, delivery: Delivery) -> str | None:
@@ -144,11 +196,13 @@ def failed(session: Session, delivery_id: int, *, error: str) -> list[Delivery]:
     return given_up
 
 
-def next_due_at(session: Session) -> datetime | None:
-    """When the earliest waiting delivery becomes due (None when nothing waits)."""
-    return session.exec(
-        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == PENDING)
-    ).first()
+def next_due_at(session: Session, *, after: datetime | None = None) -> datetime | None:
+    """When the earliest waiting delivery becomes due (None when nothing waits); with `after`,
+    the earliest that becomes due later than that."""
+    statement = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == PENDING)
+    if after is not None:
+        statement = statement.where(col(Delivery.next_attempt_at) > after)
+    return session.exec(statement).first()
 
 
 def counts_by_state(session: Session) -> dict[str, int]:

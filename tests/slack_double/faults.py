@@ -91,6 +91,8 @@ class Faults:
         self._ratio_method: str | None = None
         self._random = random.Random()
         self._channel_bucket: _TokenBucket | None = None
+        self._workspace_bucket: _TokenBucket | None = None
+        self._workspace_methods: frozenset[str] = frozenset()
 
     def plan(self, n: int, fault: Fault, method: str | None) -> None:
         """Make the next `n` requests to `method` (any when None) answer `fault`."""
@@ -111,6 +113,16 @@ class Faults:
             None if per_second is None else _TokenBucket(per_second, burst, self.clock)
         )
 
+    def limit_workspace(
+        self, per_second: float | None, burst: int, methods: frozenset[str]
+    ) -> None:
+        """Rate-limit each of `methods` across the whole workspace (Slack's tiers are per method
+        per workspace per app); None turns the limit off."""
+        self._workspace_bucket = (
+            None if per_second is None else _TokenBucket(per_second, burst, self.clock)
+        )
+        self._workspace_methods = frozenset(methods) if per_second is not None else frozenset()
+
     def injected(self, method: str) -> Fault | None:
         """Return the planned or random failure for this request, consuming it, or None."""
         for rule in self._rules:
@@ -129,4 +141,11 @@ class Faults:
         if self._channel_bucket is None:
             return None
         wait = self._channel_bucket.take(channel)
+        return rate_limit_fault(wait) if wait > 0 else None
+
+    def workspace_limited(self, method: str) -> Fault | None:
+        """Return a 429 when `method` is over its workspace-wide rate, else None."""
+        if self._workspace_bucket is None or method not in self._workspace_methods:
+            return None
+        wait = self._workspace_bucket.take(method)
         return rate_limit_fault(wait) if wait > 0 else None

@@ -59,6 +59,9 @@ class _Reply:
 
 class _HttpServer(ThreadingHTTPServer):
     double: SlackDouble
+    # socketserver's default listen backlog (5) drops or resets connections when a client
+    # sends many requests at once, which Slack doesn't: a sender's parallelism must not fail.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -428,6 +431,18 @@ class SlackDouble:
         with self._lock:
             self._faults.limit_channels(per_second, burst)
 
+    def limit_workspace(
+        self,
+        per_second: float | None,
+        burst: int = 1,
+        methods: Iterable[str] = ("chat.postMessage", "files.completeUploadExternal"),
+    ) -> None:
+        """Rate-limit each of `methods` across the workspace (its own bucket per method, as
+        Slack's tiers apply per method per workspace): over it, HTTP 429 with Retry-After.
+        Checked after the per-channel limit; None turns it off."""
+        with self._lock:
+            self._faults.limit_workspace(per_second, burst, frozenset(methods))
+
     def clear_faults(self) -> None:
         """Drop planned failures, the failure ratio and the per-channel limit."""
         with self._lock:
@@ -529,6 +544,9 @@ class SlackDouble:
                 fault = self._faults.channel_limited(key)
                 if fault is not None:
                     return self._refuse(call, fault)
+            fault = self._faults.workspace_limited(call.method)
+            if fault is not None:
+                return self._refuse(call, fault)
             answer = {"ok": True, **method(call.params)}
         except ApiError as error:
             answer = error.body()
