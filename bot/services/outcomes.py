@@ -41,14 +41,6 @@ from scoring.rules import Rules, Status
 from scoring.scorecard import evaluate
 
 
-def _first_value_on(history: History) -> date | None:
-    """The day of the first Healthy first-value reading."""
-    for reading in history.readings(FIRST_VALUE):
-        if reading.value == 2:
-            return reading.recorded_at.astimezone(history.tz).date()
-    return None
-
-
 def _histories(session: Session, rules: Rules) -> tuple[list[Account], dict[int, History]]:
     accounts = account_rows.list_accounts(session)
     readings = reading_rows.history_by_account(session)
@@ -77,7 +69,9 @@ def _kpis(records: KpiRecords, rules: Rules, window: Window) -> Kpis:
 
 
 def kpi_records(session: Session, rules: Rules) -> KpiRecords:
-    accounts, histories = _histories(session, rules)
+    accounts = account_rows.list_accounts(session)
+    first_value = reading_rows.first_reached(session, signal=FIRST_VALUE, value=2)
+    zone = rules.team_timezone
     keys = {a.id: a.key for a in accounts}
     onboardings = [
         OnboardingRecord(
@@ -86,7 +80,9 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
             signed_on=a.signed_on,
             outcome=Outcome(a.outcome) if a.outcome else None,
             outcome_on=a.outcome_on,
-            first_value_healthy_on=_first_value_on(histories[a.id]),
+            first_value_healthy_on=(
+                first_value[a.id].astimezone(zone).date() if a.id in first_value else None
+            ),
             users=a.users or 0,
         )
         for a in accounts

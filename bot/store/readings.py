@@ -137,3 +137,14 @@ def add_readings(session: Session, *, rows: list[dict[str, Any]]) -> None:
     """Append many readings in one statement (executemany); rows hold Reading's columns."""
     if rows:
         session.execute(insert(Reading), rows)
+
+
+def first_reached(session: Session, *, signal: str, value: int) -> dict[int, datetime]:
+    """When each account first had `signal` at `value` (accounts that never did are absent):
+    one aggregate, instead of loading every reading for the question."""
+    rows = session.exec(
+        select(Reading.account_id, func.min(Reading.recorded_at))
+        .where(Reading.signal == signal, Reading.value == value)
+        .group_by(col(Reading.account_id))
+    )
+    return {account_id: at for account_id, at in rows}

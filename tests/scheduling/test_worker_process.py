@@ -49,7 +49,11 @@ def test_a_worker_killed_after_claiming_is_resumed_by_the_next_start_without_dup
     double.go_down()  # Slack unreachable: the digest is claimed and queued, but not posted
     first = start_worker(database_url, double, tmp_path)
     try:
-        wait_for(lambda: any(d.attempts >= 1 for d in queued(engine)), first)
+        # Killed once a post has failed and is waiting to be retried (not mid-send, whose
+        # lease would hold the delivery for two minutes).
+        wait_for(
+            lambda: any(d.attempts >= 1 and d.state == "pending" for d in queued(engine)), first
+        )
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
