@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from bot.backend import Backend
 from bot.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
-from bot.services.digests import ChartRenderer, PreparedDigest, prepare_digests, queue_digest
+from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
 from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
 from bot.store.db import session_scope
@@ -110,16 +110,15 @@ class ScheduledWork:
                 prepared = prepare_digests(
                     session, self.backend.config, specs, as_of=day, chart=self.chart
                 )
-            for (_, key), digest in zip(claimed, prepared, strict=True):
-                self.queue(digest, key)
-                ran.runs.append(key)
-                log.info("digest for %s queued (%s)", digest.channel, key)
-
-    def queue(self, prepared: PreparedDigest, key: str) -> None:
-        """Queue a prepared digest and finish its run, in one transaction."""
-        with session_scope(self.backend.engine) as session:
-            queue_digest(session, prepared, run_key=key, now=self.backend.now())
-            finish_run(session, key=key, at=self.backend.now())
+            keys = [key for _, key in claimed]
+            queue_prepared(
+                self.backend.engine,
+                list(zip(prepared, keys, strict=True)),
+                clock=self.backend.now,
+                queued=self.queued,
+            )
+            ran.runs += keys
+            log.info("%d digests queued: %s", len(keys), ", ".join(keys))
 
     def _recompute(self, job: Job, fired: datetime, ran: Ran) -> None:
         key = self._claim(job, fired)

@@ -210,6 +210,10 @@ def counts_by_state(session: Session) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
+def by_key(session: Session, key: str) -> Delivery | None:
+    return session.exec(select(Delivery).where(Delivery.key == key)).first()
+
+
 def of_run(session: Session, *, run_key: str) -> list[Delivery]:
     return list(
         session.exec(select(Delivery).where(Delivery.run_key == run_key).order_by(col(Delivery.id)))

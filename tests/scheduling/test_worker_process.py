@@ -37,6 +37,12 @@ def start_worker(
     )  # fmt: skip
 
 
+def digest_queued(engine: Engine) -> bool:
+    with session_scope(engine, read_only=True) as session:
+        run = session.exec(select(ScheduledRun).where(ScheduledRun.job == "digest")).first()
+        return run is not None and run.finished_at is not None
+
+
 def queued(engine: Engine) -> list[Delivery]:
     with session_scope(engine, read_only=True) as session:
         return list(session.exec(select(Delivery)))
@@ -49,11 +55,10 @@ def test_a_worker_killed_after_claiming_is_resumed_by_the_next_start_without_dup
     double.go_down()  # Slack unreachable: the digest is claimed and queued, but not posted
     first = start_worker(database_url, double, tmp_path)
     try:
-        # Killed once a post has failed and is waiting to be retried (not mid-send, whose
-        # lease would hold the delivery for two minutes).
-        wait_for(
-            lambda: any(d.attempts >= 1 and d.state == "pending" for d in queued(engine)), first
-        )
+        # Killed once the whole digest is queued (its chart too) and a post has failed and is
+        # waiting to be retried: not mid-send, whose lease would hold it for two minutes.
+        wait_for(lambda: digest_queued(engine) and any(
+            d.attempts >= 1 and d.state == "pending" for d in queued(engine)), first)  # fmt: skip
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
