@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, not_, or_
 from sqlalchemy.orm import aliased, defer, undefer
 from sqlmodel import Session, col, func, select
 
@@ -66,6 +66,8 @@ def take_due(
     most: int | None = None,
     first_per_channel: bool = False,
     skip_methods: Collection[str] = (),
+    paced_channels: Collection[str] = (),
+    paced_methods: Collection[str] = (),
 ) -> list[Delivery]:
     """Lease the due deliveries that `accept` lets through (at most `limit` looked at, and at
     most `most` taken), oldest first: pending ones whose time has come, and ones whose sender's
@@ -73,6 +75,7 @@ def take_due(
     `skip_channels` are not looked at; with `first_per_channel`, only each channel's oldest due
     delivery is. Deliveries whose method is in `skip_methods` are not taken (with
     `first_per_channel`, a channel whose oldest due delivery is one of them waits whole).
+    In `paced_channels`, deliveries by `paced_methods` wait; the others (uploads) may go.
 
     The rows are looked at without their payload and file bytes (a window of a thousand queued
     digests would otherwise read every chart); those are loaded for the taken ones only."""
@@ -81,16 +84,19 @@ def take_due(
         first = (
             select(func.min(inner.id))
             .outerjoin(inner_parent, inner.parent_id == inner_parent.id)
-            .where(*_due(inner, inner_parent, now, skip_channels))
+            .where(*_due(inner, inner_parent, now, skip_channels, paced_channels, paced_methods))
             .group_by(inner.channel)
         )
-        statement = select(Delivery).where(col(Delivery.id).in_(first))
+        # The due condition again on the outer rows: when a row is found locked-then-committed
+        # by another courier, PostgreSQL re-checks only these conditions on its new version, so
+        # without them a delivery just taken elsewhere would be taken (and sent) twice.
+        statement = select(Delivery).where(col(Delivery.id).in_(first), _sendable(Delivery, now))
     else:
         parent = aliased(Delivery)
         statement = (
             select(Delivery)
             .outerjoin(parent, col(Delivery.parent_id) == parent.id)
-            .where(*_due(Delivery, parent, now, skip_channels))
+            .where(*_due(Delivery, parent, now, skip_channels, paced_channels, paced_methods))
         )
     if skip_methods:
         statement = statement.where(col(Delivery.method).not_in(list(skip_methods)))
@@ -127,19 +133,38 @@ def take_due(
     return taken
 
 
+def _sendable(delivery: Any, now: datetime) -> ColumnElement[bool]:
+    """Waiting and due, or leased by a sender whose lease ran out."""
+    return or_(
+        and_(delivery.state == PENDING, delivery.next_attempt_at <= now),
+        and_(delivery.state == SENDING, delivery.lease_until <= now),
+    )
+
+
 def _due(
-    delivery: Any, parent: Any, now: datetime, skip_channels: Collection[str]
+    delivery: Any,
+    parent: Any,
+    now: datetime,
+    skip_channels: Collection[str],
+    paced_channels: Collection[str],
+    paced_methods: Collection[str],
 ) -> list[ColumnElement[bool]]:
     """Conditions for a delivery row that may be sent now (`parent`: its parent's row)."""
     due = [
-        or_(
-            and_(delivery.state == PENDING, delivery.next_attempt_at <= now),
-            and_(delivery.state == SENDING, delivery.lease_until <= now),
-        ),
+        _sendable(delivery, now),
         or_(delivery.parent_id.is_(None), parent.state == DELIVERED),
     ]
     if skip_channels:
         due.append(delivery.channel.not_in(list(skip_channels)))
+    if paced_channels and paced_methods:
+        due.append(
+            not_(
+                and_(
+                    delivery.channel.in_(list(paced_channels)),
+                    delivery.method.in_(list(paced_methods)),
+                )
+            )
+        )
     return due
 
 
