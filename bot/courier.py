@@ -168,7 +168,7 @@ class Courier:
         now = self.clock()
         with self._lock:
             free = self.threads - len(self._in_flight)
-            busy, paused = self._busy_channels(now), self._paused_methods(now)
+            (sending, paced), paused = self._held(now), self._paused_methods(now)
         if free <= 0:
             return idle  # a send finishing wakes the loop
         with self._writing(), session_scope(self.engine) as session:
@@ -178,10 +178,12 @@ class Courier:
                 lease_until=now + self.pacing.lease,
                 limit=min(self.batch, 2 * free + 16),
                 accept=self._one_per_channel(now, set()),
-                skip_channels=busy,
+                skip_channels=sending,
                 most=free,
                 first_per_channel=True,
                 skip_methods=paused,
+                paced_channels=paced,
+                paced_methods=self.pacing.paced_methods,
             )
             work = [(d, deliveries.parent_ts(session, d)) for d in taken]
         for delivery, thread_ts in work:
@@ -210,11 +212,12 @@ class Courier:
                 self._idle.notify_all()
             self.wake.set()
 
-    def _busy_channels(self, now: datetime) -> set[str]:
-        """Channels not to lease for now: sending, or paced (caller holds the lock)."""
+    def _held(self, now: datetime) -> tuple[set[str], set[str]]:
+        """Channels with a send under way (nothing more goes there now), and channels whose
+        pace has not run out (no post goes there yet; an upload may). Caller holds the lock."""
         for channel in [c for c, at in self._channel_free_at.items() if at <= now]:
             del self._channel_free_at[channel]
-        return self._in_flight | self._channel_free_at.keys()
+        return set(self._in_flight), set(self._channel_free_at)
 
     def _paused_methods(self, now: datetime) -> set[str]:
         """Delivery methods waiting out a workspace-wide 429 (caller holds the lock)."""
@@ -248,7 +251,7 @@ class Courier:
         """Lease what is due now, send it, record the answers."""
         now = self.clock()
         with self._lock:
-            busy, paused = self._busy_channels(now), self._paused_methods(now)
+            (sending, paced), paused = self._held(now), self._paused_methods(now)
         with self._writing(), session_scope(self.engine) as session:
             taken = deliveries.take_due(
                 session,
@@ -256,9 +259,11 @@ class Courier:
                 lease_until=now + self.pacing.lease,
                 limit=self.batch,
                 accept=self._one_per_channel(now, set()),
-                skip_channels=busy,
+                skip_channels=sending,
                 first_per_channel=True,
                 skip_methods=paused,
+                paced_channels=paced,
+                paced_methods=self.pacing.paced_methods,
             )
             work = [(d, deliveries.parent_ts(session, d)) for d in taken]
         by_channel: dict[str, list[tuple[Delivery, str | None]]] = defaultdict(list)
@@ -273,7 +278,8 @@ class Courier:
         return result
 
     def _one_per_channel(self, now: datetime, taken: set[str]) -> Callable[[Delivery], bool]:
-        """Accepts a channel's first due delivery, if the channel is neither paced nor sending."""
+        """Accepts a channel's first due delivery, if the channel is not sending and, for a
+        post, its pace has run out."""
 
         def accept(delivery: Delivery) -> bool:
             if delivery.channel in taken:
@@ -283,7 +289,8 @@ class Courier:
                     return False
                 free_at = self._channel_free_at.get(delivery.channel)
                 paused_until = self._method_free_at.get(delivery.method)
-            if free_at is not None and free_at > now:
+            paced = delivery.method in self.pacing.paced_methods
+            if paced and free_at is not None and free_at > now:
                 return False
             if paused_until is not None and paused_until > now:
                 return False
