@@ -42,7 +42,6 @@ import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
-import random
 import resource
 import shutil
 import statistics
@@ -57,10 +56,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, insert, make_url, text
+from sqlalchemy import create_engine, delete, make_url, text
 from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.slack_double
+
+from bench_store import fill
 
 import bot.services.digests as digests_module
 import bot.services.scheduled as scheduled_module
@@ -71,8 +72,8 @@ from bot.schedule import DIGEST, Schedule, build_schedule
 from bot.services.digests import digest_chart
 from bot.services.scheduled import ScheduledWork
 from bot.store import deliveries
-from bot.store.db import make_engine, session_scope, upgrade
-from bot.store.tables import Account, Delivery, Reading
+from bot.store.db import make_engine, session_scope
+from bot.store.tables import Delivery
 from bot.worker import courier_client
 
 FIRED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
@@ -91,42 +92,8 @@ def csm_id(n: int) -> str:
     return f"U0CSM{n:04d}"
 
 
-def fill(url: str, n: int, csms: int) -> int:
-    """N accounts × 6 signals × 52 weeks of readings, by bulk inserts (as bench_store.py)."""
-    engine = make_engine(url)
-    upgrade(engine)
-    rng = random.Random(11)
-    start = datetime.combine(AS_OF - timedelta(weeks=WEEKS), datetime.min.time(), UTC)
-    with session_scope(engine) as session:
-        session.execute(insert(Account), [
-            {"key": f"account-{i}", "name": f"Account {i}", "segment": SEGMENTS[i % 3],
-             "csm": csm_id(i % csms), "arr": rng.randrange(5_000, 900_000),
-             "signed_on": AS_OF - timedelta(days=rng.randint(0, 400)),
-             "business_problem": "p", "promised_timeline": "90 days", "dependencies": "d",
-             "decision_maker": "m" if i % 4 else None}
-            for i in range(n)
-        ])  # fmt: skip
-    total = 0
-    with session_scope(engine) as session:
-        for first in range(0, n, 500):
-            rows = []
-            for account_id in range(first + 1, min(first + 500, n) + 1):
-                drift = rng.choice((-1, 0, 0, 1))
-                for week in range(WEEKS):
-                    for key in SIGNALS:
-                        value = max(0, min(2, rng.choice((1, 2, 2)) + (drift if week > 48 else 0)))
-                        moment = start + timedelta(weeks=week, hours=rng.randint(0, 100))
-                        rows.append({"account_id": account_id, "signal": key, "value": value,
-                                     "author": "U1", "source": "import", "created_at": start,
-                                     "recorded_at": moment})  # fmt: skip
-            session.execute(insert(Reading), rows)
-            total += len(rows)
-    engine.dispose()
-    return total
-
-
 def _fill_child(url: str, n: int, csms: int, out: multiprocessing.connection.Connection) -> None:
-    out.send(fill(url, n, csms))
+    out.send(fill(url, n, as_of=AS_OF, csm=lambda i: csm_id(i % csms)))
 
 
 def channel_id(n: int) -> str:

@@ -13,6 +13,7 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -27,17 +28,21 @@ AS_OF = date(2026, 11, 24)
 WEEKS = 52
 
 
-def fill(url: str, n: int) -> int:
+def fill(
+    url: str, n: int, *, as_of: date = AS_OF, csm: Callable[[int], str] = lambda i: f"U{i % 40:04d}"
+) -> int:
+    """A fresh, migrated database with N accounts (account i's CSM is `csm(i)`) × 6 signals × 52
+    weeks of readings up to `as_of`, by bulk inserts; returns the number of readings."""
     engine = make_engine(url)
     upgrade(engine)
     rng = random.Random(11)
     keys = ["kickoff", "admin_trained", "data_import", "first_value", "ticket_trend", "exec_update"]
-    start = datetime.combine(AS_OF - timedelta(weeks=WEEKS), datetime.min.time(), UTC)
+    start = datetime.combine(as_of - timedelta(weeks=WEEKS), datetime.min.time(), UTC)
     with session_scope(engine) as session:
         session.execute(insert(Account), [
             {"key": f"account-{i}", "name": f"Account {i}", "segment": ("smb", "mid",
-             "enterprise")[i % 3], "csm": f"U{i % 40:04d}", "arr": rng.randrange(5_000, 900_000),
-             "signed_on": AS_OF - timedelta(days=rng.randint(0, 400)),
+             "enterprise")[i % 3], "csm": csm(i), "arr": rng.randrange(5_000, 900_000),
+             "signed_on": as_of - timedelta(days=rng.randint(0, 400)),
              "business_problem": "p", "promised_timeline": "90 days", "dependencies": "d",
              "decision_maker": "m" if i % 4 else None}
             for i in range(n)
@@ -57,6 +62,7 @@ def fill(url: str, n: int) -> int:
                                      "recorded_at": moment})  # fmt: skip
             session.execute(insert(Reading), rows)
             total += len(rows)
+    engine.dispose()
     return total
 
 
