@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from bot.backend import Backend
 from bot.ids import ActionId, parse_signal_block_id, standup_block_id
 from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import request_key
+from bot.listeners.parsing import request_key, scorecard_clicked
 from bot.listeners.refresh import HomeRefresher
 from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
@@ -63,16 +63,8 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @answers_errors
     def add_note(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        with backend.session() as session:
-            account = portfolio.find_account(session, action["value"])
-            rules = rules_in_force(session, backend.config)
-            card = portfolio.scorecard(session, account, rules, as_of=backend.today())
-        metadata = {
-            "account": account.key,
-            "response_url": body.get("response_url", ""),
-            "channel": (body.get("container") or {}).get("channel_id"),
-        }
-        view = ui.note_modal(card, rules.taxonomy.active, metadata=metadata)
+        clicked = scorecard_clicked(backend, body, action)
+        view = ui.note_modal(clicked.card, clicked.rules.taxonomy.active, metadata=clicked.metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ActionId.CLAIM)

@@ -13,13 +13,17 @@ from bot import slash
 from bot.backend import Backend
 from bot.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
 from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import account_named, no_more_words, request_key
+from bot.listeners.parsing import (
+    account_named,
+    no_more_words,
+    request_key,
+    scorecard_clicked,
+)
 from bot.listeners.refresh import HomeRefresher
 from bot.messages import blocks as ui
 from bot.messages.overrides import change_text, override_modal
 from bot.services import portfolio
 from bot.services.overrides import OverrideChange, clear_override, set_override
-from bot.services.weights import rules_in_force
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.overrides import STATUS_USAGE, clean_reason, parse_status
@@ -88,17 +92,10 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @answers_errors
     def open_override(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        with backend.session() as session:
-            account = portfolio.find_account(session, action["value"])
-            rules = rules_in_force(session, backend.config)
-            card = portfolio.scorecard(session, account, rules, as_of=backend.today())
-        metadata = {
-            "account": account.key,
-            "response_url": body.get("response_url", ""),
-            "channel": (body.get("container") or {}).get("channel_id"),
-        }
+        clicked = scorecard_clicked(backend, body, action)
         client.views_open(
-            trigger_id=body["trigger_id"], view=override_modal(card, metadata=metadata)
+            trigger_id=body["trigger_id"],
+            view=override_modal(clicked.card, metadata=clicked.metadata),
         )
 
     @app.view(CallbackId.OVERRIDE)

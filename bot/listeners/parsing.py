@@ -1,14 +1,19 @@
-"""Parsing shared by the listeners: Slack's request id, options, leftover words, accounts."""
+"""Parsing shared by the listeners: Slack's request id, options, leftover words, accounts, and
+the scorecard a button was clicked on."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot import slash
 from bot.backend import Backend
 from bot.services import portfolio
+from bot.services.weights import rules_in_force
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
+from scoring.rules import Rules
+from scoring.scorecard import Scorecard
 
 
 def request_key(body: dict[str, Any]) -> str | None:
@@ -34,3 +39,27 @@ def account_named(backend: Backend, parsed: slash.CommandText) -> Account:
         raise InvalidValue("an account is missing")
     with backend.session() as session:
         return portfolio.find_account(session, word)
+
+
+@dataclass(frozen=True)
+class ScorecardClick:
+    """A button on a scorecard message: its account scored now, under the rules in force, and
+    the metadata a modal it opens carries back (the account, where to answer, the channel)."""
+
+    account: Account
+    rules: Rules
+    card: Scorecard
+    metadata: dict[str, str]
+
+
+def scorecard_clicked(backend: Backend, body: dict[str, Any], action: dict) -> ScorecardClick:
+    with backend.session() as session:
+        account = portfolio.find_account(session, action["value"])
+        rules = rules_in_force(session, backend.config)
+        card = portfolio.scorecard(session, account, rules, as_of=backend.today())
+    metadata = {
+        "account": account.key,
+        "response_url": body.get("response_url", ""),
+        "channel": (body.get("container") or {}).get("channel_id"),
+    }
+    return ScorecardClick(account, rules, card, metadata)
