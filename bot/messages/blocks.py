@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -69,6 +70,16 @@ def md(text: str) -> MarkdownTextObject:
 
 def plain(text: str, limit: int = 75) -> PlainTextObject:
     return PlainTextObject(text=clip(text, limit), emoji=True)
+
+
+def decision_confirm(title: str, confirm: str, *, first: str = "") -> ConfirmObject:
+    """The confirm dialog of a decision button (`first`: what the decision does)."""
+    return ConfirmObject(
+        title=plain(title, 100),
+        text=md(f"{first} Your decision is recorded with your name.".lstrip()),
+        confirm=plain(confirm, 30),
+        deny=plain("Cancel", 30),
+    )
 
 
 def as_dicts(blocks: Sequence[Block]) -> list[dict]:

@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     ContextBlock,
     DatePickerElement,
     HeaderBlock,
@@ -24,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
-from bot.messages.blocks import clip, md, plain, score_line
+from bot.messages.blocks import clip, decision_confirm, md, plain, score_line
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services.rescues import RescueView, elapsed
 from bot.store.tables import Approval, Escalation
@@ -335,20 +334,20 @@ def plan_blocks(
                         action_id=PlanAction.APPROVE,
                         value=value,
                         style="primary",
-                        confirm=_confirm("Approve this plan?", "Approve"),
+                        confirm=decision_confirm("Approve this plan?", "Approve"),
                     ),
                     ButtonElement(
                         text=plain("Request changes"),
                         action_id=PlanAction.REQUEST_CHANGES,
                         value=value,
-                        confirm=_confirm("Ask for changes?", "Continue"),
+                        confirm=decision_confirm("Ask for changes?", "Continue"),
                     ),
                     ButtonElement(
                         text=plain("Reject"),
                         action_id=PlanAction.REJECT,
                         value=value,
                         style="danger",
-                        confirm=_confirm("Reject this plan?", "Continue"),
+                        confirm=decision_confirm("Reject this plan?", "Continue"),
                     ),
                 ]
             )
@@ -356,12 +355,3 @@ def plan_blocks(
     else:
         blocks.append(SectionBlock(text=md(f"*Decision: {plan.state.replace('_', ' ')}*")))
     return blocks
-
-
-def _confirm(title: str, confirm: str) -> ConfirmObject:
-    return ConfirmObject(
-        title=plain(title, 100),
-        text=md("Your decision is recorded with your name."),
-        confirm=plain(confirm, 30),
-        deny=plain("Cancel", 30),
-    )

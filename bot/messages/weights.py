@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     HeaderBlock,
     InputBlock,
     PlainTextInputElement,
@@ -20,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import WeightAction, WeightModal
-from bot.messages.blocks import clip, md, plain
+from bot.messages.blocks import clip, decision_confirm, md, plain
 from bot.messages.text import escape_mrkdwn, mention
 from bot.store.tables import WeightProposal, WeightVersion
 from scoring.overrides import MAX_REASON
@@ -95,10 +94,10 @@ def proposal_blocks(proposal: WeightProposal) -> list[Block]:
                         action_id=WeightAction.APPROVE,
                         value=value,
                         style="primary",
-                        confirm=_confirm(
+                        confirm=decision_confirm(
                             "Approve these weights?",
-                            "Every score is computed with them from now on.",
                             "Approve",
+                            first="Every score is computed with them from now on.",
                         ),
                     ),
                     ButtonElement(
@@ -106,8 +105,10 @@ def proposal_blocks(proposal: WeightProposal) -> list[Block]:
                         action_id=WeightAction.REJECT,
                         value=value,
                         style="danger",
-                        confirm=_confirm(
-                            "Reject these weights?", "You will be asked for a reason.", "Continue"
+                        confirm=decision_confirm(
+                            "Reject these weights?",
+                            "Continue",
+                            first="You will be asked for a reason.",
                         ),
                     ),
                 ]
@@ -128,15 +129,6 @@ def decision_text(proposal: WeightProposal) -> str:
     if proposal.state == ProposalState.REJECTED:
         return f"*Rejected* by {mention(proposal.decided_by)}{reason}. The weights stay."
     return f"*Withdrawn*{reason}."
-
-
-def _confirm(title: str, text: str, confirm: str) -> ConfirmObject:
-    return ConfirmObject(
-        title=plain(title, 100),
-        text=md(f"{text} Your decision is recorded with your name."),
-        confirm=plain(confirm, 30),
-        deny=plain("Cancel", 30),
-    )
 
 
 def reject_modal(metadata: dict[str, int]) -> View:
