@@ -150,19 +150,6 @@ class Courier:
             with self._idle:
                 self._idle.wait_for(lambda: not self._in_flight)
 
-    def drain(self, *, rounds: int = 10_000) -> Round:
-        """Rounds until nothing is due now (for the CLI and tests): what they did in total."""
-        total = Round()
-        for _ in range(rounds):
-            done = self.deliver_due()
-            if not done.sent:
-                break
-            total.delivered += done.delivered
-            total.retrying += done.retrying
-            total.failed += done.failed
-            total.errors += done.errors
-        return total
-
     def _dispatch(self, idle: float) -> float:
         """Lease and start sending what `run` may send now; how long it may then wait."""
         now = self.clock()

@@ -68,11 +68,6 @@ class Schedule:
     def job(self, job_id: str) -> Job:
         return next(job for job in self.jobs if job.id == job_id)
 
-    def digest_job(self, channel: str) -> Job | None:
-        return next(
-            (j for j in self.jobs if j.digest is not None and j.digest.channel == channel), None
-        )
-
 
 def cron(expression: str, zone: tzinfo) -> CronTrigger:
     return CronTrigger.from_crontab(expression, timezone=zone)

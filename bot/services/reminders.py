@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -59,12 +59,6 @@ class Reminder:
     event: tuple[str, dict] | None = None  # a timeline event recorded when it is queued
 
 
-@dataclass
-class Queued:
-    reminders: list[str] = field(default_factory=list)
-    skipped: int = 0
-
-
 def due_reminders(
     session: Session, config: Config, *, now: datetime, approvers: Collection[str]
 ) -> list[Reminder]:
@@ -87,10 +81,6 @@ def due_reminders(
     return found
 
 
-def _where(rescue: Rescue) -> tuple[str | None, str | None]:
-    return rescue.channel, rescue.message_ts
-
-
 def _rescue_reminders(
     session: Session,
     config: Config,
@@ -104,7 +94,7 @@ def _rescue_reminders(
     account = session.get(Account, rescue.account_id)
     assert account is not None
     name = escape_mrkdwn(account.name)
-    channel, thread = _where(rescue)
+    channel, thread = rescue.channel, rescue.message_ts
     owner = rescue.owner
     found: list[Reminder] = []
 
@@ -258,9 +248,10 @@ def stale_reminders(session: Session, config: Config, *, today: date) -> list[Re
 
 def queue_reminders(
     engine: Engine, reminders: list[Reminder], *, now: datetime, worker: str
-) -> Queued:
-    """Queue each reminder not queued before, each in its own transaction with its claim."""
-    queued = Queued()
+) -> list[str]:
+    """Queue each reminder not queued before, each in its own transaction with its claim;
+    the keys of those this call queued."""
+    queued: list[str] = []
     for reminder in reminders:
         with session_scope(engine) as session:
             if not claim_run(
@@ -271,7 +262,6 @@ def queue_reminders(
                 now=now,
                 by=worker,
             ):
-                queued.skipped += 1
                 continue
             for n, post in enumerate(reminder.posts, start=1):
                 payload: dict = {"text": post.text}
@@ -300,7 +290,7 @@ def queue_reminders(
                     at=now,
                     payload=details,
                 )
-            queued.reminders.append(reminder.key)
-    if queued.reminders:
-        log.info("queued %d reminders", len(queued.reminders))
+            queued.append(reminder.key)
+    if queued:
+        log.info("queued %d reminders", len(queued))
     return queued

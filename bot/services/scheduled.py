@@ -147,9 +147,7 @@ class ScheduledWork:
         now = self.backend.now()
         with self.backend.session() as session:
             found = due_reminders(session, self.backend.config, now=now, approvers=self.approvers())
-        ran.reminders += queue_reminders(
-            self.backend.engine, found, now=now, worker=self.worker
-        ).reminders
+        ran.reminders += queue_reminders(self.backend.engine, found, now=now, worker=self.worker)
 
     def _stale(self, job: Job, fired: datetime, ran: Ran) -> None:
         key = self._claim(job, fired)
@@ -160,7 +158,7 @@ class ScheduledWork:
             found = stale_reminders(session, self.backend.config, today=today)
         ran.reminders += queue_reminders(
             self.backend.engine, found, now=self.backend.now(), worker=self.worker
-        ).reminders
+        )
         with session_scope(self.backend.engine) as session:
             finish_run(session, key=key, at=self.backend.now())
         ran.runs.append(key)

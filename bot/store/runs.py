@@ -67,13 +67,6 @@ def finish_run(session: Session, *, key: str, at: datetime) -> None:
         session.flush()
 
 
-def runs_of(session: Session, *, job: str | None = None) -> list[ScheduledRun]:
-    statement = select(ScheduledRun).order_by(col(ScheduledRun.claimed_at))
-    if job is not None:
-        statement = statement.where(ScheduledRun.job == job)
-    return list(session.exec(statement))
-
-
 def last_finished(session: Session, *, job: str) -> ScheduledRun | None:
     return session.exec(
         select(ScheduledRun)
