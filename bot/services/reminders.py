@@ -29,6 +29,7 @@ from bot.messages.rescue import rescue_blocks, rescue_text
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import portfolio
 from bot.services.rescues import view_of
+from bot.services.weights import rules_in_force
 from bot.store import deliveries, events
 from bot.store import rescues as rescue_rows
 from bot.store.db import session_scope
@@ -216,7 +217,7 @@ def _decision_reminder(session: Session, plan: Escalation, approvers: Collection
 def stale_reminders(session: Session, config: Config, *, today: date) -> list[Reminder]:
     """Per CSM: the signals of their accounts that are stale, or will be by tomorrow."""
     tomorrow = today + timedelta(days=1)
-    cards = portfolio.load_portfolio(session, config.rules, as_of=tomorrow)
+    cards = portfolio.load_portfolio(session, rules_in_force(session, config), as_of=tomorrow)
     by_csm: dict[str, list[str]] = {}
     for state in cards.states:
         card = state.card
