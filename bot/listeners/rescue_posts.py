@@ -11,7 +11,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.backend import Backend
 from bot.messages.blocks import as_dicts
-from bot.messages.rescue import plan_blocks, plan_text, rescue_blocks, rescue_text
+from bot.messages.rescue import (
+    plan_blocks,
+    plan_text,
+    rescue_blocks,
+    rescue_text,
+    severe_reply,
+    trigger_reply,
+)
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import rescues
 from bot.services.rescues import Opened, RescueView
@@ -64,7 +71,7 @@ def announce(backend: Backend, client: WebClient, opened: Opened, *, fallback: s
     """A new rescue gets its message, its owner a DM; a trigger on an open one, a reply."""
     rescue = opened.view.rescue
     if not opened.created:
-        reply(client, rescue, f":repeat: New trigger: {escape_mrkdwn(opened.trigger.reason)}.")
+        reply(client, rescue, trigger_reply(opened.trigger.reason))
         warn_if_severe(backend, client, rescue.id)
         return
     channel = rescue.channel or fallback
@@ -112,12 +119,7 @@ def warn_if_severe(backend: Backend, client: WebClient, rescue_id: int) -> None:
     if view.severe is None:
         return
     with backend.change(None) as session:
-        already = any(
-            e.payload.get("rescue_id") == rescue_id
-            for e in events.events_of_kind(
-                session, account_id=view.account.id, kind="rescue_severe"
-            )
-        )
+        already = rescues.severity_said(session, view.rescue)
         if not already:
             events.record_event(
                 session,
@@ -128,12 +130,7 @@ def warn_if_severe(backend: Backend, client: WebClient, rescue_id: int) -> None:
                 payload={"rescue_id": rescue_id, "reason": view.severe},
             )
     if not already:
-        reply(
-            client,
-            view.rescue,
-            f":rotating_light: This rescue is now *severe*: "
-            f"{escape_mrkdwn(view.severe)}. Escalate it to leadership with a recovery plan.",
-        )
+        reply(client, view.rescue, severe_reply(view.severe))
         refresh(backend, client, rescue_id)
 
 

@@ -48,6 +48,19 @@ def rescue_text(view: RescueView) -> str:
     return f"Rescue: {escape_mrkdwn(view.account.name)} · {STATE_LABEL[view.rescue.state]}"
 
 
+def trigger_reply(reason: str) -> str:
+    """The thread reply when a new trigger lands on a rescue already open."""
+    return f":repeat: New trigger: {escape_mrkdwn(reason)}."
+
+
+def severe_reply(reason: str) -> str:
+    """The thread reply, said once, when a rescue turns severe."""
+    return (
+        f":rotating_light: This rescue is now *severe*: {escape_mrkdwn(reason)}. "
+        "Escalate it to leadership with a recovery plan."
+    )
+
+
 def rescue_blocks(view: RescueView, *, now: datetime) -> list[Block]:
     """The rescue's parent message, kept current as the rescue changes."""
     rescue, account = view.rescue, view.account

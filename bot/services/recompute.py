@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.messages.blocks import as_dicts
-from bot.messages.rescue import rescue_blocks, rescue_text
+from bot.messages.rescue import rescue_blocks, rescue_text, trigger_reply
 from bot.messages.text import escape_mrkdwn, short_date
 from bot.services.portfolio import TREND_WINDOW_WEEKS, facts, history_of
 from bot.services.rescues import Opened, open_rescue
@@ -136,7 +136,7 @@ def _announce(session: Session, opened: Opened, *, now: datetime, run_key: str) 
                 method="message",
                 channel=rescue.channel,
                 payload={
-                    "text": f":repeat: New trigger: {escape_mrkdwn(opened.trigger.reason)}.",
+                    "text": trigger_reply(opened.trigger.reason),
                     "thread_ts": rescue.message_ts,
                 },
                 now=now,

@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.messages.blocks import as_dicts
-from bot.messages.rescue import rescue_blocks, rescue_text
+from bot.messages.rescue import rescue_blocks, rescue_text, severe_reply
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import portfolio
-from bot.services.rescues import view_of
+from bot.services.rescues import severity_said, view_of
 from bot.services.weights import rules_in_force
 from bot.store import deliveries, events
 from bot.store import rescues as rescue_rows
@@ -151,12 +151,8 @@ def _rescue_reminders(
             )
         )
     view = view_of(session, config, rescue, today=today)
-    if view.severe is not None and not _said_severe(session, rescue):
-        text = (
-            f":rotating_light: This rescue is now *severe*: {escape_mrkdwn(view.severe)}. "
-            "Escalate it to leadership with a recovery plan."
-        )
-        posts = thread_post(text)
+    if view.severe is not None and not severity_said(session, rescue):
+        posts = thread_post(severe_reply(view.severe))
         if channel and thread:
             posts.append(
                 Post(
@@ -176,13 +172,6 @@ def _rescue_reminders(
             )
         )
     return found
-
-
-def _said_severe(session: Session, rescue: Rescue) -> bool:
-    return any(
-        e.payload.get("rescue_id") == rescue.id
-        for e in events.events_of_kind(session, account_id=rescue.account_id, kind="rescue_severe")
-    )
 
 
 def _decision_reminder(session: Session, plan: Escalation, approvers: Collection[str]) -> Reminder:

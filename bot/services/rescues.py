@@ -166,6 +166,14 @@ def open_rescue(
 MANUAL = RescueTrigger(TriggerKind.MANUAL, "opened by hand")
 
 
+def severity_said(session: Session, rescue: Rescue) -> bool:
+    """Whether the rescue's turn to severe was already said (its `rescue_severe` event)."""
+    return any(
+        e.payload.get("rescue_id") == rescue.id
+        for e in events.events_of_kind(session, account_id=rescue.account_id, kind="rescue_severe")
+    )
+
+
 def rescue_by_id(session: Session, rescue_id: int) -> Rescue:
     rescue = session.get(Rescue, rescue_id)
     if rescue is None:
