@@ -155,24 +155,9 @@ class Courier:
         now = self.clock()
         with self._lock:
             free = self.threads - len(self._in_flight)
-            (sending, paced), paused = self._held(now), self._paused_methods(now)
         if free <= 0:
             return idle  # a send finishing wakes the loop
-        with self._writing(), session_scope(self.engine) as session:
-            taken = deliveries.take_due(
-                session,
-                now=now,
-                lease_until=now + self.pacing.lease,
-                limit=min(self.batch, 2 * free + 16),
-                accept=self._one_per_channel(now, set()),
-                skip_channels=sending,
-                most=free,
-                first_per_channel=True,
-                skip_methods=paused,
-                paced_channels=paced,
-                paced_methods=self.pacing.paced_methods,
-            )
-            work = [(d, deliveries.parent_ts(session, d)) for d in taken]
+        work = self._lease(now, limit=min(self.batch, 2 * free + 16), most=free)
         for delivery, thread_ts in work:
             with self._lock:
                 self._in_flight.add(delivery.channel)
@@ -186,6 +171,29 @@ class Courier:
         if len(work) == free:
             return 0.0  # maybe more is due: look again once a thread is free
         return self._next_wake(now, idle)
+
+    def _lease(
+        self, now: datetime, *, limit: int, most: int | None = None
+    ) -> list[tuple[Delivery, str | None]]:
+        """Lease each free channel's oldest due delivery (no post to a paced channel, nothing
+        by a paused method), with the ts of the message it replies to."""
+        with self._lock:
+            (sending, paced), paused = self._held(now), self._paused_methods(now)
+        with self._writing(), session_scope(self.engine) as session:
+            taken = deliveries.take_due(
+                session,
+                now=now,
+                lease_until=now + self.pacing.lease,
+                limit=limit,
+                accept=self._one_per_channel(now, set()),
+                skip_channels=sending,
+                most=most,
+                first_per_channel=True,
+                skip_methods=paused,
+                paced_channels=paced,
+                paced_methods=self.pacing.paced_methods,
+            )
+            return [(d, deliveries.parent_ts(session, d)) for d in taken]
 
     def _deliver_in_flight(self, delivery: Delivery, thread_ts: str | None) -> None:
         try:
@@ -236,23 +244,7 @@ class Courier:
 
     def deliver_due(self) -> Round:
         """Lease what is due now, send it, record the answers."""
-        now = self.clock()
-        with self._lock:
-            (sending, paced), paused = self._held(now), self._paused_methods(now)
-        with self._writing(), session_scope(self.engine) as session:
-            taken = deliveries.take_due(
-                session,
-                now=now,
-                lease_until=now + self.pacing.lease,
-                limit=self.batch,
-                accept=self._one_per_channel(now, set()),
-                skip_channels=sending,
-                first_per_channel=True,
-                skip_methods=paused,
-                paced_channels=paced,
-                paced_methods=self.pacing.paced_methods,
-            )
-            work = [(d, deliveries.parent_ts(session, d)) for d in taken]
+        work = self._lease(self.clock(), limit=self.batch)
         by_channel: dict[str, list[tuple[Delivery, str | None]]] = defaultdict(list)
         for delivery, thread_ts in work:
             by_channel[delivery.channel].append((delivery, thread_ts))
