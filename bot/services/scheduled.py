@@ -21,7 +21,7 @@ from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
 from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
 from bot.store.db import session_scope
-from bot.store.runs import claim_run, finish_run, last_finished, worker_name
+from bot.store.runs import claim_run, finish_run, finished_keys, last_finished, worker_name
 
 log = logging.getLogger("rescuebot.scheduled")
 LEASE = timedelta(minutes=15)
@@ -64,10 +64,16 @@ class ScheduledWork:
     def _run(self, jobs: list[Job]) -> Ran:
         now = self.backend.now()
         ran = Ran()
+        due = [(job, fired) for job in jobs if (fired := job.due(now, self.schedule.grace))]
+        # Runs already done are the common case for hours after a fire time (every sweep
+        # within the grace period sees them): one read spares a write transaction for each.
+        with self.backend.session() as session:
+            done = finished_keys(
+                session, [job.run_key(fired) for job, fired in due if job.kind != REMINDERS]
+            )
         digests: list[tuple[Job, datetime]] = []
-        for job in jobs:
-            fired = job.due(now, self.schedule.grace)
-            if fired is None:
+        for job, fired in due:
+            if job.kind != REMINDERS and job.run_key(fired) in done:
                 continue
             if job.kind == DIGEST:
                 digests.append((job, fired))

@@ -8,6 +8,7 @@ the end, and a claim left unfinished past its lease may be taken over by another
 
 import os
 import socket
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import update
@@ -65,6 +66,19 @@ def finish_run(session: Session, *, key: str, at: datetime) -> None:
         run.finished_at = at
         session.add(run)
         session.flush()
+
+
+def finished_keys(session: Session, keys: Collection[str]) -> set[str]:
+    """Which of `keys` are runs already done."""
+    if not keys:
+        return set()
+    return set(
+        session.exec(
+            select(ScheduledRun.key).where(
+                col(ScheduledRun.key).in_(list(keys)), col(ScheduledRun.finished_at).is_not(None)
+            )
+        )
+    )
 
 
 def last_finished(session: Session, *, job: str) -> ScheduledRun | None:
