@@ -1,6 +1,6 @@
 """A bare Bolt app that only acks, served exactly as `rescuebot serve` serves the real one.
 
-The baseline for `benchmarks/bench_ack.py`: the same `bot.http.create_web_app` under uvicorn,
+The baseline for `benchmarks/bench_ack.py`: the same `bot.slack.http.create_web_app` under uvicorn,
 with listeners for `/signal` and the scorecard select that call `ack()` and nothing else, so
 the difference in ack latency is what our listeners cost. Run by the benchmark as a subprocess:
 
@@ -20,14 +20,14 @@ import uvicorn
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.http import create_web_app
-from bot.ids import ActionId
+from bot.slack.http import create_web_app
+from bot.slack.ids import ActionId
 from bot.store.db import make_engine
 
 
 def bare_app() -> App:
     # The token goes on the client: Bolt ignores `token=` when given a client (and then
-    # refuses to start without one), as `bot.app.create_app` does it.
+    # refuses to start without one), as `bot.slack.app.create_app` does it.
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],

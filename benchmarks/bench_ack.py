@@ -9,7 +9,7 @@ Run by hand from the repository (not part of the test suite; everything stays on
 One run starts the Slack double (tests/slack_double, in a child process so its work does not
 hold the load generator's GIL), the real app (`python -m bot serve`, on a fresh SQLite database
 in a temporary directory with `--accounts` imported accounts, all with one CSM) and a bare
-ack-only Bolt app (`benchmarks/bare_app.py`: the same `bot.http.create_web_app` under uvicorn,
+ack-only Bolt app (`benchmarks/bare_app.py`: the same `bot.slack.http.create_web_app` under uvicorn,
 listeners that only `ack()`), so the difference is what our listeners cost. It drives the bare
 app, then the real app, with the same open-loop, evenly spaced load: `--rate` requests per
 second for `--seconds`, alternating correctly signed `/signal` commands and

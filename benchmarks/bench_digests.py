@@ -65,16 +65,16 @@ from bench_store import fill
 
 import bot.services.digests as digests_module
 import bot.services.scheduled as scheduled_module
-from bot.backend import Backend
 from bot.config import DigestScope, DigestSpec, Settings, load_config
-from bot.courier import Courier, Pacing
-from bot.schedule import DIGEST, Schedule, build_schedule
+from bot.delivery.courier import Courier, Pacing
+from bot.scheduler.schedule import DIGEST, Schedule, build_schedule
+from bot.scheduler.worker import courier_client
+from bot.services.backend import Backend
 from bot.services.digests import digest_chart
 from bot.services.scheduled import ScheduledWork
 from bot.store import deliveries
 from bot.store.db import make_engine, session_scope
 from bot.store.tables import Delivery
-from bot.worker import courier_client
 
 FIRED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 NOW = FIRED + timedelta(seconds=30)

@@ -28,7 +28,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import (
+from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, short_date, signed
+from bot.services.readings import Recorded
+from bot.slack.ids import (
     ActionId,
     BlockId,
     CallbackId,
@@ -36,8 +38,6 @@ from bot.ids import (
     signal_block_id,
     standup_block_id,
 )
-from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, short_date, signed
-from bot.services.readings import Recorded
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.rules import Status
 from scoring.scorecard import Scorecard, SignalLine

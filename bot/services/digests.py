@@ -18,11 +18,11 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.backend import Backend
 from bot.config import Config, DigestSpec
-from bot.courier import Courier, fix_for
+from bot.delivery.courier import Courier, fix_for
 from bot.messages.digest import DigestMessage, digest_messages
 from bot.messages.text import escape_mrkdwn, mention
+from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
 from bot.services.weights import rules_in_force
@@ -257,7 +257,7 @@ def digest_chart(portfolio: Portfolio, digest: Digest, bands: Bands) -> bytes:
     """The digest's chart: how many accounts sat in each score band at each of the last weeks'
     ends (and now), and the accounts that need help with their real status."""
     # matplotlib takes a second to import: only processes that draw a chart pay for it.
-    from bot.charts import HelpBar, WeekScores, portfolio_chart
+    from bot.messages.charts import HelpBar, WeekScores, portfolio_chart
 
     weekly: dict[str, list[int]] = defaultdict(list)
     for state in portfolio.states:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.backend import Backend
-from bot.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
+from bot.scheduler.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
+from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
 from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders

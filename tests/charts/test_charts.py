@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.charts import HelpBar, WeekScores, _drawable, calibration_chart, portfolio_chart
+from bot.messages.charts import HelpBar, WeekScores, _drawable, calibration_chart, portfolio_chart
 from scoring.calibration import calibrate
 from scoring.rules import Bands, Status
 from tests.cli.test_calibration_plot import png_size

@@ -12,15 +12,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.backend import Backend
 from bot.config import Config, DigestScope, DigestSpec, Settings, load_config
-from bot.courier import Courier, Pacing
-from bot.schedule import build_schedule
+from bot.delivery.courier import Courier, Pacing
+from bot.scheduler.schedule import build_schedule
+from bot.scheduler.worker import courier_client
+from bot.services.backend import Backend
 from bot.services.scheduled import ScheduledWork
 from bot.store.accounts import add_account
 from bot.store.db import session_scope
 from bot.store.tables import Delivery, Reading, ScheduledRun
-from bot.worker import courier_client
 from tests.slack_double import SlackDouble
 
 LONDON, NEW_YORK, ALL = "C0LONDON", "C0NEWYORK", "C0ALL"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
-from bot.schedule import build_schedule
+from bot.scheduler.schedule import build_schedule
 from tests.scheduling.conftest import ALL, LONDON, NEW_YORK, Scheduled, scheduled_config
 
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
-from bot.courier import Courier
+from bot.delivery.courier import Courier
+from bot.scheduler.worker import courier_client
 from bot.services.rescues import MANUAL, open_rescue
 from bot.store import accounts as account_rows
 from bot.store.db import make_engine, session_scope
-from bot.worker import courier_client
 from tests.scheduling.conftest import ALL, CSM, LONDON, MANAGER, NEW_YORK, Scheduled
 
 REPLICAS = 3

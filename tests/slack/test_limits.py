@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
+from bot.cli.main import app as cli
 from tests.slack.conftest import CHANNEL, CSM, Served
 
 ACCOUNTS = 45

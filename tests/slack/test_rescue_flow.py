@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
+from bot.cli.main import app as cli
 from tests.slack.conftest import BOSS, CSM, LEADERS, MANAGER, STRANGER, Served
 
 ROOM = "C0RESCUE"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from slack_bolt import App
 
-from bot.http import create_web_app
+from bot.slack.http import create_web_app
 from bot.store.db import make_engine
 from tests.slack.conftest import CHANNEL, Served
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import web_client
 from bot.config import Settings
+from bot.slack.app import web_client
 from tests.slack_double import SlackDouble
 
 

@@ -17,10 +17,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.backend import Backend
 from bot.config import Settings
-from bot.courier import Courier
-from bot.schedule import Schedule, build_schedule
+from bot.delivery.courier import Courier
+from bot.scheduler.schedule import Schedule, build_schedule
+from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer
 from bot.services.scheduled import ScheduledWork
 from bot.store.runs import worker_name

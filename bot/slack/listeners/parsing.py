@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot import slash
-from bot.backend import Backend
 from bot.services import portfolio
+from bot.services.backend import Backend
 from bot.services.weights import rules_in_force
+from bot.slack import slash
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.rules import Rules

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.backend import Backend
-from bot.listeners.errors import answers_errors
-from bot.listeners.refresh import publish_home
+from bot.services.backend import Backend
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.refresh import publish_home
 
 
 def register(app: App, backend: Backend) -> None:

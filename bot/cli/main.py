@@ -247,11 +247,11 @@ def scorecard(
     as_json: AsJson = False,
 ) -> None:
     """One account's scorecard: score, breakdown, stale and overdue signals, trend."""
-    from bot.reports import scorecard_json
+    from bot.cli.reports import scorecard_json
+    from bot.cli.terminal import print_scorecard
     from bot.services import portfolio
     from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
-    from bot.terminal import print_scorecard
 
     runtime = _runtime(ctx)
     with refusals():
@@ -323,7 +323,7 @@ def report(
     as_json: AsJson = False,
 ) -> None:
     """One of the four weekly questions, with the evidence behind the answer."""
-    from bot.reports import digest_json
+    from bot.cli.reports import digest_json
     from bot.services.portfolio import load_portfolio
     from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
@@ -475,7 +475,7 @@ def calibrate(
     if as_json:
         _print_json(data)
         return
-    from bot.terminal import print_calibration
+    from bot.cli.terminal import print_calibration
 
     console = Console()
     print_calibration(console, data, version=rules.weights_version)
@@ -517,7 +517,7 @@ def _write_calibration_plot(
     path: Path, result: Calibration, config: Config, *, quiet: bool
 ) -> None:
     """Draw the calibration plot into `path`; say where on stderr when stdout is JSON."""
-    from bot.charts import calibration_chart
+    from bot.messages.charts import calibration_chart
 
     if result.accounts == 0:
         fail("no finished onboardings to plot: record outcomes first "
@@ -588,11 +588,11 @@ def weights_reset(ctx: typer.Context) -> None:
 @app.command()
 def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Who needs help this week: ranked, each with an owner, a next step and a date."""
-    from bot.reports import standup_json
+    from bot.cli.reports import standup_json
+    from bot.cli.terminal import print_standup
     from bot.services.portfolio import load_portfolio
     from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
-    from bot.terminal import print_standup
 
     runtime = _runtime(ctx)
     with refusals():
@@ -625,12 +625,12 @@ def digest(
     as_json: AsJson = False,
 ) -> None:
     """The Monday digest: the portfolio, who needs help, delays, broken promises, expansion."""
-    from bot.reports import digest_json
+    from bot.cli.reports import digest_json
+    from bot.cli.terminal import print_digest
     from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
     from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
-    from bot.terminal import print_digest
     from scoring.kpis import Window
 
     if dry_run and now:
@@ -664,10 +664,10 @@ def digest(
 
 
 def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> None:
-    from bot.backend import Backend
-    from bot.courier import Courier
+    from bot.delivery.courier import Courier
+    from bot.scheduler.worker import courier_client
+    from bot.services.backend import Backend
     from bot.services.digests import digest_chart, post_now
-    from bot.worker import courier_client
 
     runtime = _runtime(ctx)
     if not runtime.settings.slack_bot_token:
@@ -709,12 +709,12 @@ def demo(
 
     The demo database is reused when it was seeded for the same day, rebuilt otherwise.
     """
+    from bot.cli.terminal import print_digest, print_standup
     from bot.services.demo import seed_demo, seeded_on
     from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
     from bot.store import accounts as account_rows
     from bot.store.db import session_scope, sqlite_path
-    from bot.terminal import print_digest, print_standup
     from scoring.kpis import Window
 
     runtime = _runtime(ctx)
@@ -766,7 +766,7 @@ def _demo_day(url: str) -> date | None:
 
 def _slack_backend(runtime: Runtime, *, socket_mode: bool = False) -> tuple[Any, Any]:
     """The backend and the Bolt app for `serve` and `socket`."""
-    from bot.app import MissingSecret, create_app
+    from bot.slack.app import MissingSecret, create_app
 
     backend = _backend(runtime)
     try:
@@ -776,8 +776,8 @@ def _slack_backend(runtime: Runtime, *, socket_mode: bool = False) -> tuple[Any,
 
 
 def _backend(runtime: Runtime) -> Any:
-    from bot.backend import Backend
     from bot.logs import configure
+    from bot.services.backend import Backend
 
     configure(runtime.settings.log_level)
     config = runtime.config()
@@ -787,8 +787,8 @@ def _backend(runtime: Runtime) -> Any:
 
 def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
     """The scheduler and the outbox courier of this process."""
+    from bot.scheduler.worker import Worker, courier_client
     from bot.services.digests import digest_chart
-    from bot.worker import Worker, courier_client
 
     if not runtime.settings.slack_bot_token:
         fail("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)")
@@ -817,7 +817,7 @@ def serve(
     and the schedule (digests, recompute, reminders) with the delivery outbox."""
     import uvicorn
 
-    from bot.http import create_web_app
+    from bot.slack.http import create_web_app
 
     runtime = _runtime(ctx)
     with refusals():
@@ -875,8 +875,8 @@ def worker(ctx: typer.Context) -> None:
 def doctor(ctx: typer.Context) -> None:
     """Check the token, the bot's channels, the config, the database and the outbox; say what
     to fix. Exits 1 when something needs fixing."""
-    from bot.doctor import examine
-    from bot.worker import courier_client
+    from bot.cli.doctor import examine
+    from bot.scheduler.worker import courier_client
 
     runtime = _runtime(ctx)
     findings = examine(runtime.settings, runtime.config_path, courier_client(runtime.settings))

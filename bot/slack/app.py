@@ -1,6 +1,6 @@
 """The Slack app: built by `create_app` from settings and a backend, never at import time.
 
-Listeners answer their own errors through one handler (`bot.listeners.errors`); nothing is
+Listeners answer their own errors through one handler (`bot.slack.listeners.errors`); nothing is
 half-written because every use case is one transaction.
 """
 
@@ -17,10 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.backend import Backend
 from bot.config import Settings
-from bot.listeners import register
-from bot.listeners.errors import error_answer
+from bot.services.backend import Backend
+from bot.slack.listeners import register
+from bot.slack.listeners.errors import error_answer
 
 log = logging.getLogger("rescuebot.app")
 LISTENER_THREADS = 32

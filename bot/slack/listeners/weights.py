@@ -9,12 +9,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import slash
-from bot.backend import Backend
-from bot.ids import WeightAction, WeightModal
-from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import no_more_words, request_key
-from bot.listeners.rescue_posts import UNPOSTABLE, approvers_of
 from bot.messages.blocks import as_dicts
 from bot.messages.weights import (
     decision_text,
@@ -24,6 +18,12 @@ from bot.messages.weights import (
     weights_text,
 )
 from bot.services import weights
+from bot.services.backend import Backend
+from bot.slack import slash
+from bot.slack.ids import WeightAction, WeightModal
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.parsing import no_more_words, request_key
+from bot.slack.listeners.rescue_posts import UNPOSTABLE, approvers_of
 from bot.store import weights as weight_rows
 from bot.store.tables import WeightProposal
 from scoring.errors import DomainError, InvalidValue

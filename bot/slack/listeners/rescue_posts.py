@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.backend import Backend
 from bot.messages.blocks import as_dicts
 from bot.messages.rescue import (
     plan_blocks,
@@ -21,6 +20,7 @@ from bot.messages.rescue import (
 )
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import rescues
+from bot.services.backend import Backend
 from bot.services.rescues import Opened, RescueView
 from bot.store import events
 from bot.store.tables import Approval, Escalation, Rescue

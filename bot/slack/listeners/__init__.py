@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.backend import Backend
-from bot.listeners import actions, commands, events, overrides, rescues, views, weights
-from bot.listeners.refresh import HomeRefresher
+from bot.services.backend import Backend
+from bot.slack.listeners import actions, commands, events, overrides, rescues, views, weights
+from bot.slack.listeners.refresh import HomeRefresher
 
 
 def register(app: App, backend: Backend) -> None:

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bot.backend import AlreadyHandled
 from bot.messages.text import escape_mrkdwn
 from bot.messages.usage import usage_for
+from bot.services.backend import AlreadyHandled
 from scoring.errors import DomainError, UnknownName
 
 log = logging.getLogger("rescuebot.listeners")

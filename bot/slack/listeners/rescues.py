@@ -9,13 +9,17 @@ from datetime import date
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import slash
-from bot.backend import Backend
-from bot.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
-from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import account_named, allowed_options, request_key
-from bot.listeners.refresh import HomeRefresher
-from bot.listeners.rescue_posts import (
+from bot.messages.rescue import change_modal, log_modal, plan_modal, reason_modal, resolve_modal
+from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.services import escalations, fields, rescues
+from bot.services.backend import Backend
+from bot.services.escalations import PlanIncomplete
+from bot.slack import slash
+from bot.slack.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.parsing import account_named, allowed_options, request_key
+from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.listeners.rescue_posts import (
     announce,
     approvers_of,
     current,
@@ -25,10 +29,6 @@ from bot.listeners.rescue_posts import (
     show_decision,
     warn_if_severe,
 )
-from bot.messages.rescue import change_modal, log_modal, plan_modal, reason_modal, resolve_modal
-from bot.messages.text import escape_mrkdwn, mention, short_date
-from bot.services import escalations, fields, rescues
-from bot.services.escalations import PlanIncomplete
 from bot.store.tables import Escalation
 from scoring.errors import DomainError
 from scoring.escalation import PLAN_FIELDS, Decision, NotAllowed

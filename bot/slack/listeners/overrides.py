@@ -9,21 +9,21 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import slash
-from bot.backend import Backend
-from bot.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
-from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import (
+from bot.messages import blocks as ui
+from bot.messages.overrides import change_text, override_modal
+from bot.services import portfolio
+from bot.services.backend import Backend
+from bot.services.overrides import OverrideChange, clear_override, set_override
+from bot.slack import slash
+from bot.slack.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.parsing import (
     account_named,
     no_more_words,
     request_key,
     scorecard_clicked,
 )
-from bot.listeners.refresh import HomeRefresher
-from bot.messages import blocks as ui
-from bot.messages.overrides import change_text, override_modal
-from bot.services import portfolio
-from bot.services.overrides import OverrideChange, clear_override, set_override
+from bot.slack.listeners.refresh import HomeRefresher
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.overrides import STATUS_USAGE, clean_reason, parse_status

@@ -14,17 +14,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.backend import Backend
-from bot.ids import ActionId, BlockId, CallbackId, handoff_block_id
-from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import request_key
-from bot.listeners.refresh import HomeRefresher
-from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn
 from bot.services import accounts, portfolio, rescues
+from bot.services.backend import Backend
 from bot.services.readings import MAX_NOTE_CHARS
 from bot.services.weights import rules_in_force
+from bot.slack.ids import ActionId, BlockId, CallbackId, handoff_block_id
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.parsing import request_key
+from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.listeners.rescue_posts import announce
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
 

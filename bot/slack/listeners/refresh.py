@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from slack_sdk import WebClient
 
-from bot.backend import Backend
 from bot.messages import blocks as ui
+from bot.services.backend import Backend
 from bot.services.home import home_for
 
 log = logging.getLogger("rescuebot.home")

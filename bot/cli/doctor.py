@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Config, ConfigError, Settings, load_config
-from bot.courier import fix_for
+from bot.delivery.courier import fix_for
 from bot.store import deliveries
 from bot.store.db import current_revision, head_revision, make_engine, session_scope
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.backend import Backend
-from bot.ids import ActionId, parse_signal_block_id, standup_block_id
-from bot.listeners.errors import answers_errors
-from bot.listeners.parsing import request_key, scorecard_clicked
-from bot.listeners.refresh import HomeRefresher
-from bot.listeners.rescue_posts import announce
 from bot.messages import blocks as ui
 from bot.messages.text import mention
 from bot.services import accounts, portfolio, rescues
+from bot.services.backend import Backend
 from bot.services.weights import rules_in_force
+from bot.slack.ids import ActionId, parse_signal_block_id, standup_block_id
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.parsing import request_key, scorecard_clicked
+from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.listeners.rescue_posts import announce
 from scoring.signals import parse_value
 
 

@@ -14,20 +14,20 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import slash
-from bot.backend import Backend
-from bot.listeners.errors import answers_errors
-from bot.listeners.overrides import run_override
-from bot.listeners.parsing import account_named, allowed_options, no_more_words, request_key
-from bot.listeners.refresh import HomeRefresher
-from bot.listeners.rescue_posts import announce
-from bot.listeners.weights import run_weights
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.usage import help_text
 from bot.services import accounts, fields, portfolio, rescues
+from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.weights import rules_in_force
+from bot.slack import slash
+from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.overrides import run_override
+from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words, request_key
+from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.listeners.rescue_posts import announce
+from bot.slack.listeners.weights import run_weights
 from scoring.errors import InvalidValue
 from scoring.kpis import Window
 from scoring.signals import Value, parse_value
