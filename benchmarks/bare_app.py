@@ -20,8 +20,8 @@ import uvicorn
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.messages.ids import ActionId
 from bot.slack.http import create_web_app
-from bot.slack.ids import ActionId
 from bot.store.db import make_engine
 
 

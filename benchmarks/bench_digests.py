@@ -63,15 +63,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.slack_doub
 
 from bench_store import fill
 
+import bot.scheduler.jobs as scheduled_module
 import bot.services.digests as digests_module
-import bot.services.scheduled as scheduled_module
 from bot.config import DigestScope, DigestSpec, Settings, load_config
 from bot.delivery.courier import Courier, Pacing
+from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import DIGEST, Schedule, build_schedule
 from bot.scheduler.worker import courier_client
 from bot.services.backend import Backend
 from bot.services.digests import digest_chart
-from bot.services.scheduled import ScheduledWork
 from bot.store import deliveries
 from bot.store.db import make_engine, session_scope
 from bot.store.tables import Delivery

@@ -101,6 +101,16 @@ class EscalationSpec(_Strict):
     two_approvals_from_arr: NonNegative | None = None
 
 
+class RolesSpec(_Strict):
+    """`roles:` — who may do what (see `bot.services.policy`). Unset admins: the escalation
+    approvers are the admins; unset CSMs: every member of the workspace is one."""
+
+    admins: list[str] = Field(default_factory=list)
+    admin_group: str | None = None
+    csms: list[str] = Field(default_factory=list)
+    csm_group: str | None = None
+
+
 class DigestScope(_Strict):
     segment: Segment | None = None
     csm: str | None = None
@@ -134,6 +144,7 @@ class ConfigFile(_Strict):
     escalation: EscalationSpec | None = None
     digests: list[DigestSpec] | None = None
     schedule: ScheduleSpec | None = None
+    roles: RolesSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,7 @@ class Config:
     digests: tuple[DigestSpec, ...]
     source: str
     schedule: ScheduleSpec
+    roles: RolesSpec = RolesSpec()
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -327,7 +339,8 @@ def _build(defaults: _Parsed, user: _Parsed | None, source: str) -> Config:
         holidays=frozenset(over.holidays or base.holidays or ()),
         trend_weeks=_first(over.trend_weeks, base.trend_weeks, 12),
     )
-    return Config(rules, rescue.channel, escalation, tuple(digests), source, schedule)
+    roles = over.roles or base.roles or RolesSpec()
+    return Config(rules, rescue.channel, escalation, tuple(digests), source, schedule, roles)
 
 
 def _first(*values: int | None) -> int:

@@ -14,9 +14,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.messages.blocks import md, override_text, plain, score_line
+from bot.messages.ids import CLEAR_OVERRIDE, CallbackId, OverrideInput
+from bot.messages.models import OverrideChange
 from bot.messages.text import escape_mrkdwn
-from bot.services.overrides import OverrideChange
-from bot.slack.ids import CLEAR_OVERRIDE, CallbackId, OverrideInput
 from scoring.overrides import MAX_REASON
 from scoring.rules import Status
 from scoring.scorecard import Scorecard

@@ -23,9 +23,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.messages.blocks import clip, decision_confirm, md, plain, score_line
+from bot.messages.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
+from bot.messages.models import RescueView, elapsed
 from bot.messages.text import escape_mrkdwn, mention, short_date
-from bot.services.rescues import RescueView, elapsed
-from bot.slack.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
 from bot.store.tables import Approval, Escalation
 from scoring.escalation import PLAN_FIELDS, Decision
 

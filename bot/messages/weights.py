@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.messages.blocks import clip, decision_confirm, md, plain
+from bot.messages.ids import WeightAction, WeightModal
 from bot.messages.text import escape_mrkdwn, mention
-from bot.slack.ids import WeightAction, WeightModal
 from bot.store.tables import WeightProposal, WeightVersion
 from scoring.overrides import MAX_REASON
 from scoring.rules import Rules

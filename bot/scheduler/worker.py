@@ -19,10 +19,10 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.delivery.courier import Courier
+from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import Schedule, build_schedule
 from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer
-from bot.services.scheduled import ScheduledWork
 from bot.store.runs import worker_name
 
 log = logging.getLogger("rescuebot.worker")
@@ -52,6 +52,8 @@ class Worker:
         self.backend = backend
         self.schedule = schedule or build_schedule(backend.config)
         self.courier = Courier(backend.engine, client, backend.clock)
+        # Use cases ring the backend's bell after committing: it wakes this courier.
+        self.courier.wake = backend.outbox_bell
         self.work = ScheduledWork(
             backend,
             self.schedule,

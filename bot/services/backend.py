@@ -1,10 +1,15 @@
-"""What the Slack app's listeners need: the config in force, the database and the clock."""
+"""What every use case needs: the config in force, the database, the clock, and the outbox bell.
+
+A write transaction rings `outbox_bell` once it commits, so this process's courier sends what the
+transaction queued at once instead of at its next idle look.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -24,6 +29,7 @@ class Backend:
     config: Config
     engine: Engine
     clock: Callable[[], datetime]
+    outbox_bell: threading.Event = field(default_factory=threading.Event, compare=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -38,6 +44,7 @@ class Backend:
             if request_key and not claim_request(session, key=request_key, at=self.now()):
                 raise AlreadyHandled(request_key)
             yield session
+        self.outbox_bell.set()
 
     def now(self) -> datetime:
         return self.clock()

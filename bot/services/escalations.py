@@ -7,7 +7,6 @@ decisions from one approver, never a third approval, never a decision on a decid
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.services.policy import Actor, authorize_decision
 from bot.store import events
 from bot.store.tables import Account, Approval, Escalation, Rescue
 from scoring.errors import DomainError
@@ -86,23 +86,35 @@ def submit_plan(
 
 
 def decide_plan(
-    session: Session, *, plan_id: int, approver: str, decision: Decision, reason: str | None,
-    approvers: Collection[str], now: datetime,
+    session: Session, config: Config, *, plan_id: int, actor: Actor, decision: Decision,
+    reason: str | None, now: datetime,
 ) -> Decided:  # fmt: skip
-    """Record one approver's decision, or refuse it (NotAllowed) without writing anything."""
+    """Record one approver's decision, or refuse it (NotAllowed) without writing anything.
+
+    Two approvals are needed when the account's ARR was at or above the threshold when the plan
+    was submitted or is now: lowering ARR cannot dodge the rule."""
     plan = session.exec(
         select(Escalation).where(Escalation.id == plan_id).with_for_update()
     ).first()
     if plan is None:
         raise DomainError("that recovery plan no longer exists")
     session.refresh(plan)
+    rescue = session.get(Rescue, plan.rescue_id)
+    account = session.get(Account, plan.account_id)
+    assert rescue is not None and account is not None
+    authorize_decision(actor, plan, rescue)
+    approver = actor.user
+    plan.approvals_required = max(
+        plan.approvals_required,
+        approvals_required(account.arr, config.escalation.two_approvals_from_arr),
+    )
     earlier = list(session.exec(
         select(Approval).where(Approval.escalation_id == plan_id).order_by(col(Approval.id))
     ))  # fmt: skip
     reason = (reason or "").strip() or None
     outcome = decide(
         state=PlanState(plan.state), decision=decision, approver=approver,
-        requester=plan.requested_by, approvers=approvers,
+        requester=plan.requested_by, approvers=actor.roles.approvers | {approver},
         earlier=[(a.approver, Decision(a.decision)) for a in earlier],
         required=plan.approvals_required, reason=reason,
     )  # fmt: skip
@@ -116,8 +128,7 @@ def decide_plan(
     plan.state = outcome.state.value
     if outcome.final:
         plan.decided_at = now
-        rescue = session.get(Rescue, plan.rescue_id)
-        if rescue is not None and outcome.state is not PlanState.APPROVED:
+        if outcome.state is not PlanState.APPROVED:
             rescue.state = "recovering"
             session.add(rescue)
     session.add(plan)

@@ -7,12 +7,12 @@ account's override take turns under the account's lock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.messages.models import OverrideChange
 from bot.services import portfolio
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
@@ -23,16 +23,6 @@ from scoring.errors import DomainError
 from scoring.overrides import clean_reason
 from scoring.rules import Status
 from scoring.scorecard import Scorecard
-
-
-@dataclass(frozen=True)
-class OverrideChange:
-    """What a change did: the override set or cleared, the one it replaced, and the scorecard
-    (computed status and score, with the override now in force)."""
-
-    override: StatusOverride
-    replaced: StatusOverride | None
-    card: Scorecard
 
 
 def set_override(

@@ -13,17 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.config import Config
-from bot.messages.blocks import as_dicts
-from bot.messages.rescue import rescue_blocks, rescue_text, trigger_reply
-from bot.messages.text import escape_mrkdwn, short_date
+from bot.services import rescue_thread
 from bot.services.portfolio import TREND_WINDOW_WEEKS, facts, history_of
-from bot.services.rescues import Opened, open_rescue
+from bot.services.rescues import open_rescue
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
-from bot.store import deliveries
 from bot.store import readings as reading_rows
 from bot.store.db import session_scope
 from bot.store.snapshots import upsert_snapshot
@@ -100,7 +96,7 @@ def recompute(
                 result.snapshots += 1
     for account, _, _, _, triggers in changes:
         if triggers:
-            _fire(engine, config, account, triggers, now=now, run_key=run_key, result=result)
+            _fire(engine, config, account, triggers, now=now, result=result)
     return result
 
 
@@ -111,7 +107,6 @@ def _fire(
     triggers: list[RescueTrigger],
     *,
     now: datetime,
-    run_key: str,
     result: Recomputed,
 ) -> None:
     trigger = RescueTrigger(
@@ -121,61 +116,7 @@ def _fire(
         stored = session.get(Account, account.id)
         assert stored is not None
         opened = open_rescue(session, config, account=stored, trigger=trigger, actor=ACTOR, now=now)
-        _announce(session, opened, now=now, run_key=run_key)
+        rescue_thread.announce(session, config, opened, now=now, fallback=None)
     (result.opened if opened.created else result.triggered).append(account.key)
 
 
-def _announce(session: Session, opened: Opened, *, now: datetime, run_key: str) -> None:
-    rescue = opened.view.rescue
-    key = f"{run_key}:rescue:{rescue.id}"
-    if not opened.created:
-        if rescue.channel and rescue.message_ts:
-            deliveries.enqueue(
-                session,
-                key=f"{key}:trigger",
-                method="message",
-                channel=rescue.channel,
-                payload={
-                    "text": trigger_reply(opened.trigger.reason),
-                    "thread_ts": rescue.message_ts,
-                },
-                now=now,
-                run_key=run_key,
-            )
-        return
-    if rescue.channel is None:
-        log.error(
-            "rescue %s opened for %s but has no channel: set the account's channel or "
-            "rescue.channel in the config", rescue.id, opened.view.account.key,
-        )  # fmt: skip
-        return
-    deliveries.enqueue(
-        session,
-        key=f"{key}:message",
-        method="message",
-        channel=rescue.channel,
-        payload={
-            "text": rescue_text(opened.view),
-            "blocks": as_dicts(rescue_blocks(opened.view, now=now)),
-            "rescue_message": rescue.id,
-        },
-        now=now,
-        run_key=run_key,
-    )
-    if rescue.owner:
-        deliveries.enqueue(
-            session,
-            key=f"{key}:owner",
-            method="message",
-            channel=rescue.owner,
-            payload={
-                "text": (
-                    f"You own the rescue of *{escape_mrkdwn(opened.view.account.name)}* "
-                    f"({escape_mrkdwn(rescue.reason)}), opened by the daily recompute in "
-                    f"<#{rescue.channel}>. Please acknowledge it; the customer checkpoint is "
-                    f"{short_date(rescue.checkpoint_on)}."
-                )
-            },
-            now=now,
-            run_key=run_key,
-        )

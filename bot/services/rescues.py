@@ -6,39 +6,30 @@ the rescue opened; the caller owns the transaction and posts to Slack after it c
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.messages.models import RescueView, elapsed
 from bot.services import portfolio
 from bot.services.readings import Recorded, record_readings
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import events
+from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Escalation, Rescue
 from scoring.errors import DomainError, InvalidValue
 from scoring.escalation import NotAllowed, is_severe
 from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_triggers
-from scoring.scorecard import Scorecard
+from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Signal, Value
 
 MAX_TEXT = 3000
 RESOLUTIONS = ("recovered", "not_recovered")
-
-
-@dataclass(frozen=True)
-class RescueView:
-    """A rescue with what its message shows: the account, its scorecard, and severity."""
-
-    rescue: Rescue
-    account: Account
-    card: Scorecard
-    severe: str | None
-    plan: Escalation | None
 
 
 @dataclass(frozen=True)
@@ -48,18 +39,6 @@ class Opened:
     view: RescueView
     created: bool
     trigger: RescueTrigger
-
-
-def elapsed(since: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - since).total_seconds()))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    parts = [f"{days}d"] if days else []
-    if hours or days:
-        parts.append(f"{hours}h")
-    parts.append(f"{minutes}m")
-    return " ".join(parts)
 
 
 def _text(value: str | None, name: str, *, required: bool = False) -> str | None:
@@ -273,10 +252,14 @@ def record_and_rescue(
 ) -> tuple[Recorded, Opened | None]:  # fmt: skip
     """Record ratings and, in the same transaction, open (or add to) the account's rescue when
     they set off a trigger: it turned At risk, started falling three weeks in a row, or a signal
-    went to 0."""
+    went to 0. A rating that corrects the one which opened the automatic rescue, before anyone
+    acted on it, closes that rescue (`recorded.closed`, see `close_if_opened_by_mistake`)."""
     recorded = record_readings(session, rules_in_force(session, config), account=account,
                                ratings=ratings, author=author, note=note, source=source,
                                now=now)  # fmt: skip
+    closed = close_if_opened_by_mistake(session, config, account, recorded, author, now)
+    if closed is not None:
+        recorded = replace(recorded, closed=closed)
     triggers = rescue_triggers(recorded.after, before=recorded.before)
     if not triggers:
         return recorded, None
@@ -285,3 +268,72 @@ def record_and_rescue(
     opened = open_rescue(session, config, account=account, trigger=combined, actor=author,
                          now=now, channel=channel)  # fmt: skip
     return recorded, opened
+
+
+# What the bot writes about a rescue by itself: none of these is someone acting on it.
+UNATTENDED = frozenset({"rescue_opened", "rescue_trigger", "rescue_severe"})
+
+
+def close_if_opened_by_mistake(
+    session: Session, config: Config, account: Account, recorded: Recorded, actor: str,
+    now: datetime,
+) -> Rescue | None:  # fmt: skip
+    """Close the account's automatic rescue as `opened_by_mistake` when `recorded` corrects the
+    rating that opened it (gives one of its signals another value), nobody has acted on the
+    rescue yet, and with the values in force now it would not have opened. Returns the closed
+    rescue, else None. Acted means anything but the bot's own events: acknowledged, an action
+    logged, the owner or date changed, claimed, escalated. The caller holds the account's lock.
+    """
+    if not recorded.recorded:
+        return None
+    rescue = session.exec(
+        select(Rescue)
+        .where(Rescue.open_account_id == account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if rescue is None or rescue.trigger == TriggerKind.MANUAL or not _unattended(session, rescue):
+        return None
+    rules = rules_in_force(session, config)
+    rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
+    # The opening rating was recorded in the rescue's transaction: at its instant, by its opener.
+    opening = [
+        i for i, r in enumerate(rows)
+        if r.recorded_at == rescue.opened_at and r.author == rescue.opened_by
+    ]  # fmt: skip
+    if not opening:
+        return None
+    opened_with: dict[str, int] = {}
+    for i in opening:  # the first of a signal at that instant: a same-instant fix comes after
+        opened_with.setdefault(rows[i].signal, rows[i].value)
+    corrected = sorted(
+        c.signal.key for c in recorded.recorded
+        if c.signal.key in opened_with and int(c.value) != opened_with[c.signal.key]
+    )  # fmt: skip
+    if not corrected:
+        return None
+    today = now.astimezone(rules.team_timezone).date()
+    before_opening = evaluate(
+        portfolio.facts(account), portfolio.history_of(rows[: opening[0]], rules), rules,
+        as_of=today,
+    )  # fmt: skip
+    if rescue_triggers(recorded.after, before=before_opening):
+        return None
+    mistake = rescue_rows.OPENED_BY_MISTAKE
+    rescue_rows.resolve_rescue(session, rescue=rescue, resolution=mistake, resolved_at=now)
+    _event(session, rescue, "rescue_resolved", actor, now, resolution=mistake, note=None,
+           corrected=corrected, status=recorded.after.status.value,
+           score=recorded.after.score)  # fmt: skip
+    return rescue
+
+
+def _unattended(session: Session, rescue: Rescue) -> bool:
+    """Whether nobody has acted on the rescue: still open, unacknowledged, and every event
+    about it one the bot wrote by itself."""
+    if rescue.state != "open" or rescue.acknowledged_at is not None:
+        return False
+    return all(
+        e.kind in UNATTENDED
+        for e in events.timeline(session, account_id=rescue.account_id)
+        if e.payload.get("rescue_id") == rescue.id
+    )

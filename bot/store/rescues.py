@@ -11,6 +11,10 @@ from sqlmodel import Session, col, select
 
 from bot.store.tables import Rescue
 
+# The resolution of a rescue that a corrected rating should never have opened: a false alarm,
+# left out of the recovery and SLA KPIs.
+OPENED_BY_MISTAKE = "opened_by_mistake"
+
 
 def add_rescue(
     session: Session,
@@ -55,7 +59,8 @@ def add_rescue(
 def resolve_rescue(
     session: Session, *, rescue: Rescue, resolution: str, resolved_at: datetime
 ) -> Rescue:
-    """Close a rescue as ``recovered`` or ``not_recovered``, freeing the account for a new one."""
+    """Close a rescue as ``recovered``, ``not_recovered`` or ``opened_by_mistake``, freeing the
+    account for a new one."""
     rescue.state = "resolved"
     rescue.resolution = resolution
     rescue.resolved_at = resolved_at
@@ -74,3 +79,15 @@ def open_rescues(session: Session) -> dict[int, Rescue]:
     """Every rescue that is not resolved, by account id."""
     statement = select(Rescue).where(col(Rescue.open_account_id).is_not(None))
     return {rescue.account_id: rescue for rescue in session.exec(statement)}
+
+
+def lock_rescue(session: Session, *, rescue_id: int) -> Rescue | None:
+    """The rescue, its row locked until the transaction ends (`SELECT … FOR UPDATE`; SQLite's
+    write transactions are serialised already) and re-read, so a transition decided on it sees
+    every transition committed before it: twenty simultaneous clicks apply once."""
+    rescue = session.exec(
+        select(Rescue).where(Rescue.id == rescue_id).with_for_update()
+    ).first()
+    if rescue is not None:
+        session.refresh(rescue)
+    return rescue

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from bot.config import Config, DigestScope, DigestSpec, Settings, load_config
 from bot.delivery.courier import Courier, Pacing
+from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import build_schedule
 from bot.scheduler.worker import courier_client
 from bot.services.backend import Backend
-from bot.services.scheduled import ScheduledWork
 from bot.store.accounts import add_account
 from bot.store.db import session_scope
 from bot.store.tables import Delivery, Reading, ScheduledRun

@@ -1,15 +1,30 @@
-"""Slack listeners, registered in one place; each stays thin (parse, service, render)."""
+"""Slack listeners, registered in one place; each stays thin (parse, service, render).
+
+The `asking` middleware runs first for every request: it puts who asks, with the roles in force,
+into the context, so each listener hands one `Ask` to its use case.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services.backend import Backend
-from bot.slack.listeners import actions, commands, events, overrides, rescues, views, weights
+from bot.slack.directory import SlackDirectory
+from bot.slack.listeners import (
+    actions,
+    asking,
+    commands,
+    events,
+    overrides,
+    rescues,
+    views,
+    weights,
+)
 from bot.slack.listeners.refresh import HomeRefresher
 
 
 def register(app: App, backend: Backend) -> None:
+    asking.register(app, backend, SlackDirectory(app.client, backend.clock))
     homes = HomeRefresher(backend, app.client)
     commands.register(app, backend, homes)
     actions.register(app, backend, homes)

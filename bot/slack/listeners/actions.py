@@ -2,62 +2,41 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
+from bot.messages.ids import ActionId, parse_signal_block_id, standup_block_id
 from bot.messages.text import mention
-from bot.services import accounts, portfolio, rescues
+from bot.services import accounts, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.weights import rules_in_force
-from bot.slack.ids import ActionId, parse_signal_block_id, standup_block_id
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import request_key, scorecard_clicked
 from bot.slack.listeners.refresh import HomeRefresher
-from bot.slack.listeners.rescue_posts import announce
 from scoring.signals import parse_value
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.action(ActionId.SIGNAL_SELECT)
     @answers_errors
-    def signal_selected(
-        ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient
-    ) -> None:
+    def signal_selected(ack: Ack, body: dict, action: dict, respond: Respond,
+                        context: BoltContext) -> None:  # fmt: skip
         ack()
         key, signal_key = parse_signal_block_id(action["block_id"])
         value = parse_value(action["selected_option"]["value"])
-        user = body["user"]["id"]
-        with backend.change(request_key(body)) as session:
+        with backend.session() as session:
             account = portfolio.find_account(session, key)
             signal = rules_in_force(session, backend.config).taxonomy.resolve(signal_key)
-            recorded, opened = rescues.record_and_rescue(
-                session,
-                backend.config,
-                account=account,
-                ratings=[(signal, value)],
-                author=user,
-                note=None,
-                source="button",
-                now=backend.now(),
-                channel=(body.get("container") or {}).get("channel_id"),
-            )
-            card = portfolio.scorecard(
-                session, account, rules_in_force(session, backend.config), as_of=backend.today()
-            )
+        ask = context["ask"]
+        rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
+        change = f"{ui.recorded_text(rated.recorded)} By {mention(ask.user)}."
         respond(
-            text=f"{account.name}: {ui.score_line(card)}",
-            blocks=ui.as_dicts(
-                ui.scorecard_blocks(
-                    card, change=f"{ui.recorded_text(recorded)} By {mention(user)}."
-                )
-            ),
+            text=f"{account.name}: {ui.score_line(rated.card)}",
+            blocks=ui.as_dicts(ui.scorecard_blocks(rated.card, change=change)),
             replace_original=True,
         )
-        if opened is not None:
-            channel = (body.get("container") or {}).get("channel_id")
-            announce(backend, client, opened, fallback=channel)
-        homes.request({user, account.csm})
+        homes.request({ask.user, account.csm})
 
     @app.action(ActionId.ADD_NOTE)
     @answers_errors

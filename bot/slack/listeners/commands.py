@@ -10,14 +10,14 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.usage import help_text
-from bot.services import accounts, fields, portfolio, rescues
+from bot.services import accounts, fields, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.weights import rules_in_force
@@ -26,7 +26,6 @@ from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.overrides import run_override
 from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words, request_key
 from bot.slack.listeners.refresh import HomeRefresher
-from bot.slack.listeners.rescue_posts import announce
 from bot.slack.listeners.weights import run_weights
 from scoring.errors import InvalidValue
 from scoring.kpis import Window
@@ -72,27 +71,15 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.command("/signal")
     @answers_errors
-    def signal(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+    def signal(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
         account = account_named(backend, parsed)
         ratings, note = _ratings(backend, parsed)
-        with backend.change(request_key(body)) as session:
-            session.add(account)
-            recorded, opened = rescues.record_and_rescue(
-                session,
-                backend.config,
-                account=account,
-                ratings=ratings,
-                author=body["user_id"],
-                note=note,
-                source="slash_command",
-                now=backend.now(),
-                channel=body.get("channel_id"),
-            )
-        respond(text=ui.recorded_text(recorded), response_type="ephemeral")
-        if opened is not None:
-            announce(backend, client, opened, fallback=body.get("channel_id"))
+        rated = rating.rate(
+            backend, context["ask"], account, ratings, note=note, source="slash_command"
+        )
+        respond(text=ui.recorded_text(rated.recorded), response_type="ephemeral")
         homes.request({body["user_id"], account.csm})
 
     @app.command("/standup")

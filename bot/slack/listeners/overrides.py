@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.messages import blocks as ui
+from bot.messages.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
 from bot.messages.overrides import change_text, override_modal
 from bot.services import portfolio
 from bot.services.backend import Backend
 from bot.services.overrides import OverrideChange, clear_override, set_override
 from bot.slack import slash
-from bot.slack.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import (
     account_named,

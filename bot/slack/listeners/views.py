@@ -9,22 +9,21 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.messages import blocks as ui
+from bot.messages.ids import ActionId, BlockId, CallbackId, handoff_block_id
 from bot.messages.text import escape_mrkdwn
-from bot.services import accounts, portfolio, rescues
+from bot.services import accounts, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.readings import MAX_NOTE_CHARS
 from bot.services.weights import rules_in_force
-from bot.slack.ids import ActionId, BlockId, CallbackId, handoff_block_id
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import request_key
 from bot.slack.listeners.refresh import HomeRefresher
-from bot.slack.listeners.rescue_posts import announce
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
 
@@ -38,7 +37,7 @@ def _value(view: dict, block: str, action: str) -> dict:
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.view(CallbackId.NOTE)
     @answers_errors
-    def note_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+    def note_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         signal_key = (
             _value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL).get("selected_option") or {}
@@ -75,30 +74,15 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack()
         user = body["user"]["id"]
         assert line is not None and value is not None
-        with backend.change(request_key(body)) as session:
-            session.add(account)
-            _, opened = rescues.record_and_rescue(
-                session,
-                backend.config,
-                account=account,
-                ratings=[(line.signal, value)],
-                author=user,
-                note=note,
-                source="button",
-                now=backend.now(),
-                channel=metadata.get("channel"),
-            )
-            card = portfolio.scorecard(
-                session, account, rules_in_force(session, backend.config), as_of=backend.today()
-            )
+        rated = rating.rate(
+            backend, context["ask"], account, [(line.signal, value)], note=note, source="button"
+        )
         if metadata.get("response_url"):
             WebhookClient(metadata["response_url"]).send(
-                text=f"{account.name}: {ui.score_line(card)}",
-                blocks=ui.as_dicts(ui.scorecard_blocks(card)),
+                text=f"{account.name}: {ui.score_line(rated.card)}",
+                blocks=ui.as_dicts(ui.scorecard_blocks(rated.card)),
                 replace_original=True,
             )
-        if opened is not None:
-            announce(backend, client, opened, fallback=metadata.get("channel"))
         homes.request({user, account.csm})
 
     @app.view(CallbackId.HANDOFF)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages.blocks import as_dicts
+from bot.messages.ids import WeightAction, WeightModal
 from bot.messages.weights import (
     decision_text,
     proposal_blocks,
@@ -20,7 +21,6 @@ from bot.messages.weights import (
 from bot.services import weights
 from bot.services.backend import Backend
 from bot.slack import slash
-from bot.slack.ids import WeightAction, WeightModal
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import no_more_words, request_key
 from bot.slack.listeners.rescue_posts import UNPOSTABLE, approvers_of

@@ -1,0 +1,257 @@
+"""A rescue's conversation in Slack, written to the outbox inside the use case's transaction.
+
+The parent message (posted once, then kept current by edits), its thread replies, the owner's
+DM, the severity notice said once, and the recovery plan's message in the leadership channel.
+Nothing here calls Slack: each message is a delivery the courier sends after the commit, so a
+change and the messages it causes are committed together or not at all. Replies and edits name
+the parent message's delivery, so they wait for it and land in its thread, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.config import Config
+from bot.messages.blocks import as_dicts
+from bot.messages.rescue import (
+    plan_blocks,
+    plan_text,
+    rescue_blocks,
+    rescue_text,
+    severe_reply,
+    trigger_reply,
+)
+from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.services import rescues
+from bot.services.rescues import Opened, RescueView
+from bot.store import deliveries, events
+from bot.store.tables import Approval, Delivery, Escalation, Rescue
+from scoring.errors import DomainError
+
+log = logging.getLogger("rescuebot.rescues")
+BOT = "rescuebot"
+
+
+def parent_key(rescue_id: int) -> str:
+    return f"rescue:{rescue_id}:message"
+
+
+def plan_key(plan_id: int) -> str:
+    return f"plan:{plan_id}:message"
+
+
+def _delivery(session: Session, key: str) -> Delivery | None:
+    return session.exec(select(Delivery).where(Delivery.key == key)).first()
+
+
+def _once(kind: str, owner_id: int | None) -> str:
+    return f"{kind}:{owner_id}:{uuid.uuid4().hex}"
+
+
+def announce(
+    session: Session, config: Config, opened: Opened, *, now: datetime, fallback: str | None
+) -> None:
+    """A new rescue gets its message and its owner a DM; a trigger on an open one, a reply."""
+    rescue = opened.view.rescue
+    if not opened.created:
+        reply(session, rescue, trigger_reply(opened.trigger.reason), now=now)
+        refresh(session, config, rescue, now=now)
+        return
+    channel = rescue.channel or fallback
+    if channel is None:
+        log.error(
+            "rescue %s of %s has no channel for its thread: set the account's `channel:` or "
+            "`rescue.channel` in the config", rescue.id, opened.view.account.key,
+        )  # fmt: skip
+        return
+    rescue.channel = channel
+    session.add(rescue)
+    deliveries.enqueue(
+        session,
+        key=parent_key(rescue.id),
+        method="message",
+        channel=channel,
+        payload={
+            "text": rescue_text(opened.view),
+            "blocks": as_dicts(rescue_blocks(opened.view, now=now)),
+            "rescue_message": rescue.id,
+        },
+        now=now,
+    )
+    if rescue.owner:
+        dm(
+            session,
+            rescue.owner,
+            f"You own the rescue of *{escape_mrkdwn(opened.view.account.name)}* "
+            f"({escape_mrkdwn(rescue.reason)}); its thread is in <#{channel}>. Please "
+            f"acknowledge it; the customer checkpoint is {short_date(rescue.checkpoint_on)}.",
+            now=now,
+            key=f"rescue:{rescue.id}:owner:{rescue.owner}",
+        )
+    say_if_severe(session, config, rescue, now=now)
+
+
+def reply(session: Session, rescue: Rescue, text: str, *, now: datetime) -> None:
+    """A reply in the rescue's thread, after its parent message."""
+    parent = _delivery(session, parent_key(rescue.id))
+    if parent is None and not rescue.message_ts:
+        return  # the rescue never got a thread (no channel): its timeline still has it all
+    payload: dict[str, object] = {"text": text}
+    if rescue.message_ts:
+        payload["thread_ts"] = rescue.message_ts
+    deliveries.enqueue(
+        session,
+        key=_once("rescue-reply", rescue.id),
+        method="message",
+        channel=rescue.channel or (parent.channel if parent else ""),
+        payload=payload,
+        now=now,
+        parent=parent,
+    )
+
+
+def refresh(session: Session, config: Config, rescue: Rescue, *, now: datetime) -> RescueView:
+    """Edit the rescue's parent message to show it as it is now."""
+    today = now.astimezone(config.rules.team_timezone).date()
+    view = rescues.view_of(session, config, rescue, today=today)
+    parent = _delivery(session, parent_key(rescue.id))
+    if parent is None and not rescue.message_ts:
+        return view
+    payload: dict[str, object] = {
+        "text": rescue_text(view),
+        "blocks": as_dicts(rescue_blocks(view, now=now)),
+    }
+    if rescue.message_ts:
+        payload["ts"] = rescue.message_ts
+    deliveries.enqueue(
+        session,
+        key=_once("rescue-card", rescue.id),
+        method="update",
+        channel=rescue.channel or (parent.channel if parent else ""),
+        payload=payload,
+        now=now,
+        parent=parent,
+    )
+    return view
+
+
+def dm(session: Session, user: str, text: str, *, now: datetime, key: str | None = None) -> None:
+    """A direct message (Slack opens the DM when the channel is a user id)."""
+    deliveries.enqueue(
+        session,
+        key=key or _once("dm", None),
+        method="message",
+        channel=user,
+        payload={"text": text},
+        now=now,
+    )
+
+
+def say_if_severe(session: Session, config: Config, rescue: Rescue, *, now: datetime) -> None:
+    """Once a rescue turns severe, say so in its thread (once) and put Escalate first."""
+    today = now.astimezone(config.rules.team_timezone).date()
+    view = rescues.view_of(session, config, rescue, today=today)
+    if view.severe is None or rescues.severity_said(session, rescue):
+        return
+    events.record_event(
+        session,
+        account_id=view.account.id,
+        kind="rescue_severe",
+        actor=BOT,
+        at=now,
+        payload={"rescue_id": rescue.id, "reason": view.severe},
+    )
+    reply(session, rescue, severe_reply(view.severe), now=now)
+    refresh(session, config, rescue, now=now)
+
+
+def post_plan(
+    session: Session, config: Config, plan: Escalation, rescue: Rescue, *, now: datetime
+) -> None:
+    """Send the plan to the leadership channel and say so in the rescue thread."""
+    view = refresh(session, config, rescue, now=now)
+    channel = config.escalation.channel or rescue.channel
+    if channel is None:
+        raise DomainError("no leadership channel: set `escalation.channel` in the config")
+    thread = f"<#{rescue.channel}>" if rescue.channel else None
+    deliveries.enqueue(
+        session,
+        key=plan_key(plan.id),
+        method="message",
+        channel=channel,
+        payload={
+            "text": plan_text(plan, view.account.name),
+            "blocks": as_dicts(plan_blocks(plan, view.account.name, [], thread_link=thread)),
+            "plan_message": plan.id,
+        },
+        now=now,
+    )
+    reply(
+        session,
+        rescue,
+        f":incoming_envelope: Escalated by {mention(plan.requested_by)}: recovery plan sent to "
+        f"leadership in <#{channel}>, decision due {short_date(plan.decision_deadline)}.",
+        now=now,
+    )
+
+
+def show_decision(
+    session: Session,
+    config: Config,
+    plan: Escalation,
+    decisions: Sequence[Approval],
+    *,
+    final: bool,
+    now: datetime,
+) -> None:
+    """Edit the plan's message; tell the rescue thread and, once final, the requester."""
+    rescue = rescues.rescue_by_id(session, plan.rescue_id)
+    view = refresh(session, config, rescue, now=now)
+    parent = _delivery(session, plan_key(plan.id))
+    if parent is not None or plan.message_ts:
+        payload: dict[str, object] = {
+            "text": plan_text(plan, view.account.name),
+            "blocks": as_dicts(
+                plan_blocks(plan, view.account.name, decisions, thread_link=None)
+            ),
+        }
+        if plan.message_ts:
+            payload["ts"] = plan.message_ts
+        deliveries.enqueue(
+            session,
+            key=_once("plan-card", plan.id),
+            method="update",
+            channel=plan.channel or (parent.channel if parent else ""),
+            payload=payload,
+            now=now,
+            parent=parent,
+        )
+    latest = decisions[-1]
+    label = {"approve": "approved", "request_changes": "sent back for changes",
+             "reject": "rejected"}[latest.decision]  # fmt: skip
+    reason = f": {escape_mrkdwn(latest.reason)}" if latest.reason else ""
+    approvals = sum(1 for d in decisions if d.decision == "approve")
+    progress = (
+        ""
+        if final
+        else f" ({approvals} of {plan.approvals_required} approvals; one more approval needed)"
+    )
+    reply(
+        session,
+        rescue,
+        f":scales: Recovery plan {label} by {mention(latest.approver)}{reason}{progress}.",
+        now=now,
+    )
+    if final:
+        dm(
+            session,
+            plan.requested_by,
+            f"Your recovery plan for *{escape_mrkdwn(view.account.name)}* was {label} by "
+            f"{mention(latest.approver)}{reason}.",
+            now=now,
+        )

@@ -1,0 +1,44 @@
+"""Bolt middleware that says who is asking, once per request, for every listener.
+
+It puts an `Ask` in the context (`context["ask"]`): the user, the roles in force (user groups
+resolved through the cached directory), the request's key that makes a Slack retry apply once,
+and the channel it came from. Listeners hand it to the use case, which asks the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.services.backend import Backend
+from bot.services.policy import Actor, Ask, Directory, roles_in_force
+from bot.slack.listeners.parsing import request_key
+
+
+def user_of(body: dict[str, Any]) -> str | None:
+    return (body.get("user") or {}).get("id") or body.get("user_id")
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    return (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+
+
+def register(app: App, backend: Backend, directory: Directory) -> None:
+    @app.middleware
+    def who_asks(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        user = user_of(body)
+        if user:
+            roles = roles_in_force(backend.config, directory)
+            context["ask"] = Ask(
+                actor=Actor(user, roles),
+                key=request_key(body),
+                channel=channel_of(body),
+                directory=directory,
+            )
+        return next()
