@@ -34,3 +34,34 @@ def test_importing_scoring_loads_no_infrastructure():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# Web API methods that post, edit, delete or upload: the product's messages. Only the courier
+# (bot/delivery) sends them; use cases queue them in the outbox. The immediate answers to the
+# person who typed or clicked (ack, response_url, views.open/push/update, an ephemeral message
+# after a modal) and the App Home (views.publish) are not messages and stay in bot/slack.
+SLACK_WRITES = {"chat_postMessage", "chat_update", "chat_delete", "chat_scheduleMessage",
+                "chat_meMessage", "files_upload", "files_upload_v2",
+                "files_completeUploadExternal", "reactions_add", "pins_add"}  # fmt: skip
+BOT = SCORING.parent / "bot"
+
+
+def test_only_the_courier_posts_edits_or_uploads_to_slack():
+    offenders = []
+    for path in BOT.rglob("*.py"):
+        if path.is_relative_to(BOT / "delivery"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in SLACK_WRITES:
+                offenders.append(f"{path.relative_to(BOT.parent)}:{node.lineno}: {node.attr}")
+    assert offenders == []
+
+
+def test_listeners_open_no_transaction_of_their_own():
+    """Listeners parse, call one use case and render: the use case owns the transaction."""
+    offenders = []
+    for path in (BOT / "slack").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "change":
+                offenders.append(f"{path.relative_to(BOT.parent)}:{node.lineno}")
+    assert offenders == []

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.store.rescues import add_rescue
 from bot.store.tables import Account, Approval, Escalation
@@ -57,6 +57,8 @@ def _decide(session: Session, plan: Escalation, approver: str, decision: str) ->
 def test_two_approvers_may_each_decide(session: Session, plan: Escalation) -> None:
     _decide(session, plan, "U2", "approve")
     _decide(session, plan, "U3", "approve")
+    recorded = session.exec(select(Approval).where(Approval.escalation_id == plan.id)).all()
+    assert sorted(a.approver for a in recorded) == ["U2", "U3"]
 
 
 def test_an_approver_cannot_decide_the_same_plan_twice(session: Session, plan: Escalation) -> None:
