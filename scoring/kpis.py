@@ -79,7 +79,9 @@ class RescueRecord:
     """One rescue: when it opened and at what status, its SLA, its answer and how it closed.
 
     Datetimes are aware. `status_at_close` is the account's status when the rescue closed
-    (resolved or escalated); both close fields are None while the rescue is open.
+    (resolved or escalated); both close fields are None while the rescue is open. A rescue
+    `opened_by_mistake` (a corrected rating opened it, nobody acted) is a false alarm: it
+    counts in neither the recovery nor the SLA KPIs.
     """
 
     account_key: str
@@ -89,6 +91,7 @@ class RescueRecord:
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
     status_at_close: Status | None = None
+    opened_by_mistake: bool = False
 
     @property
     def answered_at(self) -> datetime | None:
@@ -306,6 +309,8 @@ def kpis(
     closed_at_risk = recovered = 0
     decided = in_time = 0
     for r in rescues:
+        if r.opened_by_mistake:
+            continue
         if (
             r.closed_at is not None
             and since <= r.closed_at < until

@@ -7,9 +7,11 @@ the bad ones are reported. Importing the same file twice changes nothing the sec
 from __future__ import annotations
 
 import re
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,9 @@ from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store.tables import Account
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key, resolve_account
+from scoring.duplicates import repeated
 from scoring.errors import DomainError
+from scoring.readings import Reading
 from scoring.rules import Rules
 from scoring.signals import VALUE_USAGE, parse_value
 
@@ -32,7 +36,6 @@ ACCOUNT_COLUMNS = (
     *HANDOFF_QUESTIONS, "outcome", "outcome_on",
 )  # fmt: skip
 READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
-DUPLICATE_WINDOW = timedelta(minutes=10)
 BATCH_ROWS = 5_000
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -201,8 +204,9 @@ def import_readings(
     skip_bad: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Append signal readings from a file. A reading already there (same account, signal, value
-    and author within 10 minutes) counts as unchanged, not as a second reading."""
+    """Append signal readings from a file. A reading that repeats what the signal already has
+    (the duplicate rule of `scoring.duplicates`: same value and author within its window)
+    counts as unchanged, not as a second reading; a different value is always new."""
     rows = read_rows(
         path, columns=READING_COLUMNS, required=("account", "signal", "value", "recorded_at")
     )
@@ -238,24 +242,25 @@ def import_readings(
         raise ImportRefused(report.skipped)
 
     involved = {account.id for _, account, *_ in parsed}
-    known: dict[tuple[int, str, int, str | None], list[datetime]] = {}
-    for account_id, readings in reading_rows.readings_by_account(
+    known: dict[tuple[int, str], list[Reading]] = {}
+    for account_id, readings in reading_rows.history_by_account(
         session, account_ids=list(involved)
     ).items():
         for r in readings:
-            known.setdefault((account_id, r.signal, r.value, r.author), []).append(r.recorded_at)
+            known.setdefault((account_id, r.signal), []).append(r)
     added: dict[int, int] = {}
     batch: list[dict[str, Any]] = []
     for _, account, signal_key, value, recorded_at, note, author in parsed:
-        times = known.setdefault((account.id, signal_key, value, author), [])
-        if any(abs(recorded_at - t) <= DUPLICATE_WINDOW for t in times):
+        history = known.setdefault((account.id, signal_key), [])
+        if repeated(history, value=value, author=author, at=recorded_at):
             report.unchanged += 1
         else:
             batch.append({
                 "account_id": account.id, "signal": signal_key, "value": value, "note": note,
                 "author": author, "source": "import", "recorded_at": recorded_at, "created_at": now,
             })  # fmt: skip
-            times.append(recorded_at)
+            reading = Reading(signal_key, value, recorded_at, author)
+            insort(history, reading, key=attrgetter("recorded_at"))
             added[account.id] = added.get(account.id, 0) + 1
             report.created += 1
         if len(batch) >= BATCH_ROWS:

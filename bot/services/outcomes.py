@@ -14,6 +14,7 @@ from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
+from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Escalation, Event, KpiBaseline, Rescue
 from scoring.calibration import (
     Calibration,
@@ -100,6 +101,7 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
             acknowledged_at=r.acknowledged_at,
             closed_at=r.resolved_at,
             status_at_close=Status(closed[r.id]) if closed.get(r.id) else None,
+            opened_by_mistake=r.resolution == rescue_rows.OPENED_BY_MISTAKE,
         )
         for r in session.exec(select(Rescue))
     ]

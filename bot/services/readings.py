@@ -1,56 +1,34 @@
 """Recording signal readings: one per real change, on the timeline, saying what each did.
 
 Several ratings given at once are validated together and recorded together, or not at all.
-A rating repeated by the same person with the same value within 10 minutes (a Slack retry,
-a double click) is recognised as already recorded, under the account's lock, so concurrent
-duplicates cannot both land. A repeat that brings a new note is new information: it is kept.
+A rating that gives a signal the value it already has, by the same person within the duplicate
+window (a Slack retry, a double click: see `scoring.duplicates`), is recognised as already
+recorded, under the account's lock, so concurrent duplicates cannot both land. A different
+value is always recorded, even one that returns to an earlier value. A repeat that brings a new
+note is new information: it is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.messages.models import Recorded, SignalChange
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store.tables import Account
+from scoring import duplicates
 from scoring.errors import InvalidValue
 from scoring.readings import Reading
 from scoring.rules import Rules
-from scoring.scorecard import Scorecard, evaluate
+from scoring.scorecard import evaluate
 from scoring.signals import Signal, Value
 
-DUPLICATE_WINDOW = timedelta(minutes=10)
 MAX_NOTE_CHARS = 3000
-
-
-@dataclass(frozen=True)
-class SignalChange:
-    """One rating: the value before and after, and whether it was already recorded."""
-
-    signal: Signal
-    before: int | None
-    value: Value
-    duplicate: bool
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What recording did to the account: the changes, and its scorecard before and after."""
-
-    account: Account
-    changes: tuple[SignalChange, ...]
-    before: Scorecard
-    after: Scorecard
-
-    @property
-    def recorded(self) -> tuple[SignalChange, ...]:
-        return tuple(c for c in self.changes if not c.duplicate)
 
 
 def clean_note(note: str | None) -> str | None:
@@ -89,10 +67,9 @@ def record_readings(
     for signal, value in ratings:
         previous = before.line(signal.key)
         was = previous.value if previous else None
-        same = reading_rows.find_recent_duplicate(
-            session, account_id=account.id, signal=signal.key, value=int(value), author=author,
-            recorded_at=now, window=DUPLICATE_WINDOW,
-        )  # fmt: skip
+        same = duplicates.repeated(
+            [r for r in rows if r.signal == signal.key], value=int(value), author=author, at=now
+        )
         duplicate = same is not None and (note is None or same.note == note)
         changes.append(SignalChange(signal, was, value, duplicate))
         if duplicate:

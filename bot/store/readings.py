@@ -1,7 +1,7 @@
 """Readings: the append-only history of signal ratings (no update or delete on purpose)."""
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert
@@ -9,8 +9,6 @@ from sqlmodel import Session, col, select
 
 from bot.store.tables import Reading
 from scoring.readings import Reading as ScoredReading
-
-DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def add_reading(
@@ -37,37 +35,6 @@ def add_reading(
     session.add(reading)
     session.flush()
     return reading
-
-
-def find_recent_duplicate(
-    session: Session,
-    *,
-    account_id: int,
-    signal: str,
-    value: int,
-    author: str | None,
-    recorded_at: datetime,
-    window: timedelta = DUPLICATE_WINDOW,
-) -> Reading | None:
-    """The reading this one would repeat, if any.
-
-    A repeat has the same account, signal, value and author, recorded within ``window`` of
-    ``recorded_at``, before or after: two clicks racing each other take their timestamps in one
-    order and the account's lock in the other, so the one recorded first may be the later.
-    """
-    statement = (
-        select(Reading)
-        .where(
-            Reading.account_id == account_id,
-            Reading.signal == signal,
-            Reading.value == value,
-            col(Reading.author).is_not_distinct_from(author),
-            col(Reading.recorded_at).between(recorded_at - window, recorded_at + window),
-        )
-        .order_by(col(Reading.recorded_at).desc(), col(Reading.id).desc())
-        .limit(1)
-    )
-    return session.exec(statement).first()
 
 
 def readings_by_account(

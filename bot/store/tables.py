@@ -110,7 +110,7 @@ class Rescue(SQLModel, table=True):
     checkpoint_on: date
     next_step: str | None = Field(default=None, sa_type=Text)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    resolution: str | None = None  # recovered | not_recovered
+    resolution: str | None = None  # recovered | not_recovered | opened_by_mistake
     status_at_open: str = Field(max_length=16)
     score_at_open: float | None = None
     channel: str | None = None  # where the rescue thread lives

@@ -1,4 +1,4 @@
-"""Readings: value range, grouping and order, and what counts as a duplicate."""
+"""Readings: value range, grouping and order (the duplicate rule: tests/scoring/)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.store.accounts import add_account
-from bot.store.readings import add_reading, find_recent_duplicate, readings_by_account
+from bot.store.readings import add_reading, readings_by_account
 from bot.store.tables import Account, Reading
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -65,67 +65,3 @@ def test_readings_by_account_groups_and_orders_by_time_then_id(
     only = readings_by_account(session, account_ids=[other.id])
     assert list(only) == [other.id]
     assert readings_by_account(session, account_ids=[]) == {}
-
-
-@pytest.mark.parametrize(
-    ("later", "value", "author", "duplicate"),
-    [
-        (timedelta(0), 2, "U1", True),  # a Slack retry: the same instant
-        (timedelta(minutes=9, seconds=59), 2, "U1", True),
-        (timedelta(minutes=10), 2, "U1", True),
-        (timedelta(minutes=10, seconds=1), 2, "U1", False),  # re-rating later is a new reading
-        (timedelta(minutes=1), 1, "U1", False),  # another value
-        (timedelta(minutes=1), 2, "U2", False),  # another author
-        (timedelta(minutes=1), 2, None, False),
-        (-timedelta(minutes=1), 2, "U1", True),  # a racing click that was recorded first
-        (-timedelta(minutes=10, seconds=1), 2, "U1", False),
-    ],
-)
-def test_find_recent_duplicate(
-    session: Session,
-    account: Account,
-    later: timedelta,
-    value: int,
-    author: str | None,
-    duplicate: bool,
-) -> None:
-    first = _read(session, account, T0)
-    assert account.id is not None
-    found = find_recent_duplicate(
-        session,
-        account_id=account.id,
-        signal="kickoff",
-        value=value,
-        author=author,
-        recorded_at=T0 + later,
-    )
-    assert (found == first) if duplicate else (found is None)
-
-
-def test_a_reading_without_author_repeats_one_without_author(
-    session: Session, account: Account
-) -> None:
-    first = _read(session, account, T0, author=None)
-    assert account.id is not None
-    found = find_recent_duplicate(
-        session,
-        account_id=account.id,
-        signal="kickoff",
-        value=2,
-        author=None,
-        recorded_at=T0 + timedelta(minutes=5),
-    )
-    assert found == first
-
-
-def test_the_duplicate_window_ignores_other_signals_and_accounts(
-    session: Session, account: Account
-) -> None:
-    other = add_account(session, key="globex", name="Globex", segment="mid")
-    _read(session, account, T0, signal="admin_trained")
-    _read(session, other, T0)
-    assert account.id is not None
-    found = find_recent_duplicate(
-        session, account_id=account.id, signal="kickoff", value=2, author="U1", recorded_at=T0
-    )
-    assert found is None
