@@ -2,12 +2,16 @@
 
 A delivery's key makes it exist once: enqueueing the same key again returns the first row. A
 delivery taken for sending carries a lease; if its process dies before recording Slack's answer,
-the lease runs out and another process takes it again. A thread reply waits for its parent.
+the lease runs out and another process takes it again, knowing that the first attempt may have
+reached Slack (`uncertain_since`). A delivery with a parent (a thread reply, or an update of the
+parent's message) waits until the parent is delivered and its earlier siblings are sent; if the
+parent fails for good, its waiting children fail with it, and `retry` revives them together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +38,10 @@ def enqueue(
     run_key: str | None = None,
 ) -> Delivery:
     """Add a delivery (or return the one already queued under `key`) in the caller's
-    transaction; it becomes due at once, or once `parent` is delivered."""
+    transaction; it becomes due at once, or once `parent` is delivered and the deliveries queued
+    before it with the same parent are sent. A `message` or `file` with a parent goes into the
+    parent's thread; an `update` with a parent edits the parent's message (its payload needs no
+    `ts` then: the parent's is used once it is known)."""
     existing = session.exec(select(Delivery).where(Delivery.key == key)).first()
     if existing is not None:
         return existing
@@ -125,8 +132,15 @@ def take_due(
         .options(undefer(Delivery.payload), undefer(Delivery.content))  # type: ignore[arg-type]
     ).all()
     for delivery in taken:
+        if delivery.state == SENDING:
+            # Its sender's lease ran out before Slack's answer was recorded: that attempt may
+            # have been posted.
+            delivery.uncertain_since = _earliest(
+                delivery.uncertain_since, delivery.attempted_at or now
+            )
         delivery.state = SENDING
         delivery.lease_until = lease_until
+        delivery.attempted_at = now
         delivery.attempts += 1
         session.add(delivery)
     session.flush()
@@ -149,10 +163,25 @@ def _due(
     paced_channels: Collection[str],
     paced_methods: Collection[str],
 ) -> list[ColumnElement[bool]]:
-    """Conditions for a delivery row that may be sent now (`parent`: its parent's row)."""
+    """Conditions for a delivery row that may be sent now (`parent`: its parent's row): due,
+    its parent delivered, and none of its earlier siblings still waiting (so a reply retried
+    later does not let the next one overtake it)."""
+    sibling = aliased(Delivery)
+    earlier_waiting = (
+        select(sibling.id)
+        .where(
+            sibling.parent_id == delivery.parent_id,
+            sibling.id < delivery.id,
+            col(sibling.state).in_(WAITING),
+        )
+        .exists()
+    )
     due = [
         _sendable(delivery, now),
-        or_(delivery.parent_id.is_(None), parent.state == DELIVERED),
+        or_(
+            delivery.parent_id.is_(None),
+            and_(parent.state == DELIVERED, not_(earlier_waiting)),
+        ),
     ]
     if skip_channels:
         due.append(delivery.channel.not_in(list(skip_channels)))
@@ -180,45 +209,138 @@ def delivered(session: Session, delivery_id: int, *, ts: str | None, at: datetim
     delivery.state, delivery.ts, delivery.delivered_at = DELIVERED, ts, at
     delivery.lease_until = None
     delivery.last_error = None
+    delivery.uncertain_since = delivery.file_id = None
     session.add(delivery)
     session.flush()
     return delivery
 
 
 def retry_later(
-    session: Session, delivery_id: int, *, at: datetime, error: str | None, counted: bool = True
+    session: Session,
+    delivery_id: int,
+    *,
+    at: datetime,
+    error: str | None,
+    uncertain_since: datetime | None = None,
+    file_id: str | None = None,
 ) -> None:
-    """Back to pending until `at`; an uncounted retry (held back by our own pacing) gives its
-    attempt back."""
+    """Back to pending until `at`. With `uncertain_since`, the attempt begun then may have
+    reached Slack (for a file: `file_id`, uploaded, may have been shared)."""
     delivery = _get(session, delivery_id)
     delivery.state, delivery.next_attempt_at, delivery.lease_until = PENDING, at, None
     if error is not None:
         delivery.last_error = error
-    if not counted:
-        delivery.attempts = max(0, delivery.attempts - 1)
+    if uncertain_since is not None:
+        delivery.uncertain_since = _earliest(delivery.uncertain_since, uncertain_since)
+    if file_id is not None:
+        delivery.file_id = file_id
     session.add(delivery)
     session.flush()
 
 
 def failed(session: Session, delivery_id: int, *, error: str) -> list[Delivery]:
     """Give up on a delivery for good, and on the thread replies that were waiting for it."""
-    given_up: list[Delivery] = []
-    queue = [_get(session, delivery_id)]
-    while queue:
-        delivery = queue.pop()
+    root = _get(session, delivery_id)
+    given_up = [root, *_descendants(session, [root], states=WAITING)]
+    for delivery in given_up:
         delivery.state, delivery.lease_until = FAILED, None
-        delivery.last_error = error if not given_up else f"its thread's parent failed: {error}"
+        delivery.last_error = error if delivery is root else f"{PARENT_FAILED}{error}"
         session.add(delivery)
-        given_up.append(delivery)
-        queue.extend(
-            session.exec(
-                select(Delivery).where(
-                    Delivery.parent_id == delivery.id, col(Delivery.state).in_([PENDING, SENDING])
-                )
-            )
-        )
     session.flush()
     return given_up
+
+
+PARENT_FAILED = "its thread's parent failed: "
+
+
+def retry(session: Session, delivery_ids: Iterable[int], *, now: datetime) -> list[Delivery]:
+    """Make failed deliveries pending again, due now, with the children that failed with them
+    (they wait for their parent again, in order). Returns every revived delivery; the ones not
+    failed are left as they are."""
+    roots = [d for d in (session.get(Delivery, i) for i in delivery_ids) if d and d.state == FAILED]
+    revived = [*roots, *_descendants(session, roots, states=[FAILED], cascaded=True)]
+    for delivery in revived:
+        delivery.state, delivery.next_attempt_at, delivery.lease_until = PENDING, now, None
+        delivery.attempts = 0  # the backoff starts small again after the fix
+        session.add(delivery)
+    session.flush()
+    return revived
+
+
+def failed_ids(session: Session) -> list[int]:
+    """Every failed delivery, oldest first (`retry` of them all revives the whole outbox)."""
+    statement = select(Delivery.id).where(Delivery.state == FAILED).order_by(col(Delivery.id))
+    return [i for i in session.exec(statement) if i is not None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A delivery that failed for good, for an admin: what, where, why, and how many of its
+    replies or edits wait on it."""
+
+    id: int
+    key: str
+    method: str
+    channel: str
+    error: str
+    failed_at: datetime | None
+    waiting_children: int
+
+
+def failed_for_admins(session: Session, *, limit: int = 10) -> list[Failure]:
+    """The latest failures that are not just a failed parent's children, newest first (the
+    App Home lists them for admins; `rescuebot outbox retry ID` revives one with its children)."""
+    parent = aliased(Delivery)
+    statement = (
+        select(Delivery)
+        .outerjoin(parent, col(Delivery.parent_id) == parent.id)
+        .where(
+            Delivery.state == FAILED,
+            or_(col(Delivery.parent_id).is_(None), parent.state != FAILED),
+        )
+        .order_by(col(Delivery.id).desc())
+        .limit(limit)
+        .options(defer(Delivery.content))  # type: ignore[arg-type]
+    )
+    failures = []
+    for delivery in session.exec(statement).all():
+        assert delivery.id is not None
+        children = _descendants(session, [delivery], states=[FAILED], cascaded=True)
+        failures.append(
+            Failure(
+                id=delivery.id,
+                key=delivery.key,
+                method=delivery.method,
+                channel=delivery.channel,
+                error=delivery.last_error or "unknown error",
+                failed_at=delivery.attempted_at,
+                waiting_children=len(children),
+            )
+        )
+    return failures
+
+
+def _descendants(
+    session: Session, roots: Sequence[Delivery], *, states: Sequence[str], cascaded: bool = False
+) -> list[Delivery]:
+    """The children, grandchildren… of `roots` in one of `states` (with `cascaded`, only those
+    that failed because their parent did), parents before children."""
+    found: list[Delivery] = []
+    level = [d.id for d in roots]
+    while level:
+        statement = select(Delivery).where(
+            col(Delivery.parent_id).in_(level), col(Delivery.state).in_(states)
+        )
+        if cascaded:
+            statement = statement.where(col(Delivery.last_error).startswith(PARENT_FAILED))
+        children = list(session.exec(statement.order_by(col(Delivery.id))))
+        found.extend(children)
+        level = [d.id for d in children]
+    return found
+
+
+def _earliest(current: datetime | None, moment: datetime) -> datetime:
+    return moment if current is None or moment < current else current
 
 
 def next_due_at(session: Session, *, after: datetime | None = None) -> datetime | None:

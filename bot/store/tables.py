@@ -200,7 +200,10 @@ class ScheduledRun(SQLModel, table=True):
 # as the work that decided it, then delivered (retried, rate-limited) until Slack accepts or
 # refuses it for good.
 class Delivery(SQLModel, table=True):
-    __table_args__ = (Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_delivery_parent_id", "parent_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # what makes a message exist once
@@ -209,7 +212,7 @@ class Delivery(SQLModel, table=True):
     channel: str = Field(max_length=32)  # channel id, or a user id for a DM
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     content: bytes | None = Field(default=None, sa_type=LargeBinary)  # a file's bytes
-    # Posted in the thread of this delivery, once that one is delivered.
+    # Waits for this delivery: a message or file goes into its thread, an update edits it.
     parent_id: int | None = Field(default=None, foreign_key="delivery.id")
     state: str = Field(max_length=16)  # pending | sending | delivered | failed
     attempts: int = 0
@@ -219,6 +222,14 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ts: str | None = None  # the Slack message's ts once delivered
+    attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # latest attempt
+    # Since when an attempt may have reached Slack without its answer reaching us (a timeout,
+    # a dropped connection, a 5xx, a sender killed mid-send): Slack's history is searched from
+    # then on for the delivery's key before it is sent again.
+    uncertain_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The file a `file` delivery uploaded before its sharing went unanswered: looked for in the
+    # channel's history, since files carry no message metadata.
+    file_id: str | None = Field(default=None, max_length=32)
 
 
 # A manual status override, stored beside the computed status, never instead of it. The one in

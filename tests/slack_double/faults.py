@@ -1,10 +1,11 @@
 """Fault injection for the Slack double: planned failures, random failures and rate limits.
 
 This module owns the decision "does this request fail, and how": `fail_next` / `rate_limit_next`
-rules consumed in the order they were planned, a seeded random failure ratio, and a per-channel
-token bucket for chat.postMessage (about 1 message per second per channel with short bursts,
-as Slack allows). It reads time only from the injected clock. Going down (refused connections or
-503s) is the server's business, since it closes the listening socket.
+/ `accept_then_fail` rules consumed in the order they were planned, a seeded random failure
+ratio, and a per-channel token bucket for chat.postMessage (about 1 message per second per
+channel with short bursts, as Slack allows). It reads time only from the injected clock. Going
+down (refused connections or 503s) is the server's business, since it closes the listening
+socket.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ ERROR_BY_STATUS = {
 
 @dataclass
 class Fault:
-    """An answer that replaces the normal one: HTTP status, JSON body and extra headers."""
+    """An answer that replaces the normal one: HTTP status, JSON body and extra headers.
+
+    With `after`, the request takes effect first (Slack did the work) and only its answer is
+    lost: replaced by this one, or with `drop` by a connection closed without an answer, after
+    holding it `hang` seconds (the client's timeout may run out first)."""
 
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    after: bool = False
+    drop: bool = False
+    hang: float = 0.0
 
 
 def error_fault(status: int, error: str | None = None) -> Fault:

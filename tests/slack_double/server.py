@@ -49,6 +49,8 @@ class _Reply:
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+    hang: float = 0.0  # seconds to hold the answer back first
 
     @classmethod
     def of_json(
@@ -81,6 +83,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         reply = self.server.double._handle(self.path, headers, body)
+        if reply.hang:
+            self.server.double._held.wait(reply.hang)
+        if reply.drop:
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -144,6 +151,7 @@ class SlackDouble:
         self._changed = threading.Condition(self._lock)
         self._faults = Faults(clock)
         self._down: str | None = None
+        self._held = threading.Event()  # set to answer every held-back request at once
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[Call] = []
@@ -173,6 +181,7 @@ class SlackDouble:
 
     def stop(self) -> None:
         """Stop listening and wait for the server thread."""
+        self._held.set()
         if self._httpd is not None:
             self._close()
 
@@ -407,6 +416,29 @@ class SlackDouble:
         with self._lock:
             self._faults.plan(n, error_fault(status, error), method)
 
+    def accept_then_fail(
+        self,
+        n: int = 1,
+        status: int = 500,
+        method: str | None = None,
+        *,
+        drop: bool = False,
+        hang: float = 0.0,
+    ) -> None:
+        """Carry out the next `n` calls (to `method`, or any) and lose their answers: answer
+        HTTP `status` instead, or with `drop` close the connection without an answer; with
+        `hang`, hold the answer back that many seconds first (until `release_held`). The calls
+        are in `calls` (they had effect) with the answer the app got."""
+        fault = error_fault(status)
+        fault.after, fault.drop, fault.hang = True, drop, hang
+        with self._lock:
+            self._held.clear()
+            self._faults.plan(n, fault, method)
+
+    def release_held(self) -> None:
+        """Answer every request held back by `accept_then_fail(hang=…)` now."""
+        self._held.set()
+
     def rate_limit_next(self, n: int = 1, retry_after: int = 1, method: str | None = None) -> None:
         """Answer the next `n` calls with HTTP 429, `Retry-After: retry_after` and ratelimited."""
         with self._lock:
@@ -511,8 +543,25 @@ class SlackDouble:
         if self._down == "503":
             return self._refuse(call, error_fault(503))
         fault = self._faults.injected(endpoint)
+        if fault is not None and fault.after:
+            self._carry_out(endpoint, path, call, headers, body, payload)
+            call.status, call.response = fault.status, fault.body
+            reply = _Reply.of_json(fault.status, fault.body, fault.headers)
+            reply.drop, reply.hang = fault.drop, fault.hang
+            return reply
         if fault is not None:
             return self._refuse(call, fault)
+        return self._carry_out(endpoint, path, call, headers, body, payload)
+
+    def _carry_out(
+        self,
+        endpoint: str,
+        path: str,
+        call: Call,
+        headers: dict[str, str],
+        body: bytes,
+        payload: Any,
+    ) -> _Reply:
         if endpoint == "response_url":
             status, answer = self.workspace.post_response(path, payload)
             return self._accept(call, _Reply.of_json(status, answer), answer)

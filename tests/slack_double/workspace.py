@@ -79,6 +79,20 @@ def _flag(value: Any) -> bool:
     return value is True or str(value).lower() in ("true", "1")
 
 
+def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str]:
+    """One page of `items` for `limit` / `cursor`, and the cursor of the next ("" at the end)."""
+    limit = int(params.get("limit") or 100)
+    cursor = str(params.get("cursor") or "")
+    try:
+        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+    except (ValueError, IndexError) as error:
+        raise ApiError("invalid_cursor") from error
+    page = items[start : start + limit]
+    end = start + len(page)
+    next_cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+    return page, next_cursor
+
+
 def _missing(name: str) -> ApiError:
     return ApiError("invalid_arguments", f"[ERROR] missing required field: {name}")
 
@@ -140,6 +154,9 @@ class Workspace:
             "conversations.info": self.conversations_info,
             "conversations.members": self.conversations_members,
             "conversations.join": self.conversations_join,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
+            "conversations.open": self.conversations_open,
             "usergroups.users.list": self.usergroups_users_list,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
@@ -576,20 +593,72 @@ class Workspace:
     def conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.members: the channel's members, paginated with limit / cursor."""
         channel = self._visible(params)
-        limit = int(params.get("limit") or 100)
-        cursor = str(params.get("cursor") or "")
-        try:
-            start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
-        except (ValueError, IndexError) as error:
-            raise ApiError("invalid_cursor") from error
-        page = channel.members[start : start + limit]
-        end = start + len(page)
-        next_cursor = (
-            base64.b64encode(f"offset:{end}".encode()).decode()
-            if end < len(channel.members)
-            else ""
-        )
+        page, next_cursor = _page(channel.members, params)
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _readable(self, params: dict[str, Any]) -> Channel:
+        """A conversation whose history the bot may read: a member, or its own DM."""
+        channel = self._visible(params)
+        if not channel.is_member and not channel.is_im:
+            raise ApiError("not_in_channel")
+        return channel
+
+    def _history_answer(self, messages: list[Message], params: dict[str, Any]) -> dict[str, Any]:
+        """Messages within oldest/latest (exclusive unless `inclusive`), one page of them, as
+        Slack lists them; message metadata only with include_all_metadata."""
+        inclusive = _flag(params.get("inclusive"))
+        oldest, latest = params.get("oldest"), params.get("latest")
+        if oldest:
+            messages = [
+                m for m in messages
+                if float(m.ts) > float(oldest) or (inclusive and m.ts == oldest)
+            ]  # fmt: skip
+        if latest:
+            messages = [
+                m for m in messages
+                if float(m.ts) < float(latest) or (inclusive and m.ts == latest)
+            ]  # fmt: skip
+        page, next_cursor = _page(messages, params)
+        shown = []
+        for message in page:
+            slack = message.to_slack(self.team_id, self.app_id)
+            if not _flag(params.get("include_all_metadata")):
+                slack.pop("metadata", None)
+            shown.append(slack)
+        return {
+            "messages": shown,
+            "has_more": bool(next_cursor),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: a conversation's top-level messages, newest first."""
+        channel = self._readable(params)
+        top = [m for m in self.messages.get(channel.id, []) if m.thread_ts in (None, m.ts)]
+        return self._history_answer(sorted(top, key=lambda m: float(m.ts), reverse=True), params)
+
+    def conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: a thread's parent and replies, oldest first."""
+        channel = self._readable(params)
+        ts = params.get("ts")
+        if not ts:
+            raise _missing("ts")
+        if self.find_message(channel.id, ts) is None:
+            raise ApiError("thread_not_found")
+        thread = [m for m in self.messages.get(channel.id, []) if m.ts == ts or m.thread_ts == ts]
+        return self._history_answer(sorted(thread, key=lambda m: float(m.ts)), params)
+
+    def conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.open: the bot's DM with one user (opened if need be)."""
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users and not params.get("channel"):
+            raise ApiError("users_list_not_supplied")
+        if len(users) > 1:
+            raise ApiError("not_supported", "[ERROR] the double opens DMs with one user only")
+        if users and users[0] not in self.users:
+            raise ApiError("user_not_found")
+        channel = self.conversation(users[0] if users else params.get("channel"))
+        return {"channel": {"id": channel.id}}
 
     def conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.join: the bot joins a public channel."""
