@@ -30,6 +30,10 @@ BOT_SCOPES = {
     "groups:read",
     "usergroups:read",
     "files:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",
 }
 
 EVENTS_PATH = "/slack/events"
