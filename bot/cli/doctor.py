@@ -2,7 +2,8 @@
 
 It checks, in order: the config file, the database and its revision, the bot token
 (auth.test), that the bot is a member of every channel it posts to, and the outbox (deliveries
-waiting, and the ones that failed for good, with their errors).
+waiting, and the ones that failed for good, with their errors, what to fix, and the
+`rescuebot outbox retry` that sends them after the fix).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Config, ConfigError, Settings, load_config
-from bot.delivery.courier import fix_for
+from bot.delivery.policy import fix_for
 from bot.store import deliveries
 from bot.store.db import current_revision, head_revision, make_engine, session_scope
 
@@ -144,7 +145,7 @@ def _outbox(settings: Settings, findings: list[Finding]) -> None:
         with session_scope(engine, read_only=True) as session:
             counts = deliveries.counts_by_state(session)
             waiting = deliveries.of_state(session, deliveries.WAITING, limit=1)
-            failures = deliveries.of_state(session, [deliveries.FAILED], limit=SHOWN_FAILURES)
+            failures = deliveries.failed_for_admins(session, limit=SHOWN_FAILURES)
     finally:
         engine.dispose()
     pending = counts.get(deliveries.PENDING, 0) + counts.get(deliveries.SENDING, 0)
@@ -167,17 +168,25 @@ def _outbox(settings: Settings, findings: list[Finding]) -> None:
             Finding("outbox", True, f"nothing waiting; {counts.get('delivered', 0)} delivered")
         )
     failed = counts.get(deliveries.FAILED, 0)
-    if failed:
-        for delivery in failures:
-            findings.append(
-                Finding(
-                    f"delivery {delivery.key}",
-                    False,
-                    f"to {delivery.channel} failed for good: {delivery.last_error}",
-                    fix_for(delivery.last_error),
-                )
+    for failure in failures:
+        children = (
+            f" ({failure.waiting_children} reply(ies) or edit(s) wait for it)"
+            if failure.waiting_children
+            else ""
+        )
+        findings.append(
+            Finding(
+                f"delivery {failure.id} ({failure.key})",
+                False,
+                f"to {failure.channel} failed for good: {failure.error}{children}",
+                f"{fix_for(failure.error)}; then `rescuebot outbox retry {failure.id}`",
             )
-        if failed > len(failures):
-            findings.append(
-                Finding("outbox", False, f"…and {failed - len(failures)} more failed deliveries")
+        )
+    shown = len(failures) + sum(f.waiting_children for f in failures)
+    if failed > shown:
+        findings.append(
+            Finding(
+                "outbox", False, f"…and {failed - shown} more failed deliveries",
+                "`rescuebot outbox list --failed` lists them all",
             )
+        )  # fmt: skip

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from bot.cli.outbox import outbox_app
 from bot.config import Config, ConfigError, Settings, load_config
 from scoring.calibration import Calibration
 from scoring.errors import DomainError, UnknownName
@@ -40,6 +41,7 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(db_app, name="db")
 app.add_typer(kpis_app, name="kpis")
 app.add_typer(weights_app, name="weights")
+app.add_typer(outbox_app, name="outbox")
 
 PROGRESS_FROM_ROWS = 500
 DEMO_DATABASE_URL = "sqlite:///rescuebot-demo.db"

@@ -258,7 +258,8 @@ def retry(session: Session, delivery_ids: Iterable[int], *, now: datetime) -> li
     (they wait for their parent again, in order). Returns every revived delivery; the ones not
     failed are left as they are."""
     roots = [d for d in (session.get(Delivery, i) for i in delivery_ids) if d and d.state == FAILED]
-    revived = [*roots, *_descendants(session, roots, states=[FAILED], cascaded=True)]
+    found = [*roots, *_descendants(session, roots, states=[FAILED], cascaded=True)]
+    revived = list({d.id: d for d in found}.values())  # a root may also be another's child
     for delivery in revived:
         delivery.state, delivery.next_attempt_at, delivery.lease_until = PENDING, now, None
         delivery.attempts = 0  # the backoff starts small again after the fix
@@ -268,9 +269,22 @@ def retry(session: Session, delivery_ids: Iterable[int], *, now: datetime) -> li
 
 
 def failed_ids(session: Session) -> list[int]:
-    """Every failed delivery, oldest first (`retry` of them all revives the whole outbox)."""
-    statement = select(Delivery.id).where(Delivery.state == FAILED).order_by(col(Delivery.id))
+    """Every delivery that failed for good by itself (not just because its parent did), oldest
+    first: `retry` of them all revives the whole outbox."""
+    statement = _failed_roots().with_only_columns(Delivery.id).order_by(col(Delivery.id))
     return [i for i in session.exec(statement) if i is not None]
+
+
+def _failed_roots() -> Any:
+    parent = aliased(Delivery)
+    return (
+        select(Delivery)
+        .outerjoin(parent, col(Delivery.parent_id) == parent.id)
+        .where(
+            Delivery.state == FAILED,
+            or_(col(Delivery.parent_id).is_(None), parent.state != FAILED),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -290,14 +304,8 @@ class Failure:
 def failed_for_admins(session: Session, *, limit: int = 10) -> list[Failure]:
     """The latest failures that are not just a failed parent's children, newest first (the
     App Home lists them for admins; `rescuebot outbox retry ID` revives one with its children)."""
-    parent = aliased(Delivery)
     statement = (
-        select(Delivery)
-        .outerjoin(parent, col(Delivery.parent_id) == parent.id)
-        .where(
-            Delivery.state == FAILED,
-            or_(col(Delivery.parent_id).is_(None), parent.state != FAILED),
-        )
+        _failed_roots()
         .order_by(col(Delivery.id).desc())
         .limit(limit)
         .options(defer(Delivery.content))  # type: ignore[arg-type]
@@ -374,6 +382,7 @@ def of_state(session: Session, states: Sequence[str], *, limit: int = 100) -> li
             .where(col(Delivery.state).in_(states))
             .order_by(col(Delivery.id))
             .limit(limit)
+            .options(defer(Delivery.content))  # type: ignore[arg-type]
         )
     )
 
