@@ -31,7 +31,8 @@ log = logging.getLogger("rescuebot.worker")
 def courier_client(settings: Settings) -> WebClient:
     """A Web API client that never retries by itself: the courier owns retries."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=30)
+    # A few seconds: an unanswered send is looked for in Slack before it is sent again.
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers = []
     return client
 
