@@ -52,7 +52,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
-    web = create_web_app(bare_app(), make_engine("sqlite://"))
+    secret = os.environ["SLACK_SIGNING_SECRET"]
+    web = create_web_app(bare_app(), make_engine("sqlite://"), signing_secret=secret)
     uvicorn.run(web, host=args.host, port=args.port, log_config=None, access_log=False)
 
 

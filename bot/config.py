@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
+    slack_team_id: str | None = None
     rescuebot_config: Path | None = None
     log_level: str = "INFO"
 

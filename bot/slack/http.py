@@ -1,38 +1,192 @@
 """The HTTP surface: Slack's requests at POST /slack/events, and GET /healthz.
 
-The Bolt app is synchronous, so each Slack request is dispatched on a worker thread: the event
-loop never waits on a listener or the database, and acks go back as soon as a listener acks.
+A request is checked before anything parses it: its size, then Slack's signature headers and
+the signature itself (401, no traceback, no Slack call, no state change), then that the body is
+something Slack sends (400). Only then is it handed to Bolt, on a worker thread, so the event
+loop never waits on a listener or the database; acks go back as soon as a listener acks.
+Dispatches are bounded: past `max_dispatches` at once a request is answered at once (a slash
+command with a "busy, run it again" text, since Slack does not retry commands; anything else
+with 503, which Slack retries for events and shows as failed for clicks). Whatever goes wrong
+inside becomes a logged error id and an answer Slack can show, never a 5xx with a traceback.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltRequest
+import anyio
+from anyio import to_thread
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.request.internals import build_context
+from slack_sdk.signature import Clock, SignatureVerifier
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.slack.app import RescueApp
+from bot.store.db import session_scope
+
 MAX_BODY_BYTES = 1_000_000
+MAX_DISPATCHES = 32
+# How long a request may wait for a free dispatch before it is told the app is busy: Slack
+# gives the whole answer 3 seconds, and the listener still has to ack after it.
+DISPATCH_WAIT_SECONDS = 0.5
+HEALTH_TIMEOUT_SECONDS = 1.0
+HEALTH_CHECKS = 4
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+JSON_TYPE = "application/json"
 log = logging.getLogger("rescuebot.http")
 
 
-def create_web_app(bolt: App, engine: Engine) -> Starlette:
-    async def slack_events(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            return Response("request too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response("request too large", status_code=413)
-        bolt_request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=request.url.query,
-            headers=dict(request.headers.items()),
+class NotSlack(ValueError):
+    """A body, validly signed, that is not a request Slack sends."""
+
+
+class _Clock(Clock):
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now()
+
+
+def unverified(
+    verifier: SignatureVerifier, body: bytes, timestamp: str | None, signature: str | None
+) -> str | None:
+    """Why this request is not verifiably Slack's, or None when it is."""
+    if timestamp is None or signature is None:
+        return "missing X-Slack-Request-Timestamp or X-Slack-Signature"
+    if not TIMESTAMP.fullmatch(timestamp):
+        return "X-Slack-Request-Timestamp is not a number of seconds"
+    if not SIGNATURE.fullmatch(signature):
+        return "X-Slack-Signature is not v0= and 64 hex digits"
+    if not verifier.is_valid(body, timestamp, signature):  # 5 minutes either way, then the HMAC
+        return "the signature does not match, or the timestamp is over 5 minutes off"
+    return None
+
+
+def slack_payload(body: str, content_type: str) -> dict[str, Any]:
+    """The body parsed as `slack_bolt.request.internals.parse_body` does (except that a command
+    whose text says "payload" stays a command), refused with `NotSlack` unless it is an event,
+    a slash command, an interaction or Slack's ssl_check."""
+    try:
+        if content_type == JSON_TYPE or body.startswith("{"):
+            parsed = json.loads(body)
+            kind = "event"
+        else:
+            form = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True))
+            if "payload" in form:
+                parsed, kind = json.loads(form["payload"]), "interaction"
+            else:
+                parsed, kind = form, "command"
+    except ValueError as error:  # JSONDecodeError and a malformed form are ValueErrors
+        raise NotSlack(f"the body is neither JSON nor a form ({error})") from error
+    if not isinstance(parsed, dict):
+        raise NotSlack("the body is not a JSON object")
+    if kind == "command" and "ssl_check" in parsed:
+        return parsed
+    if kind == "command" and not str(parsed.get("command", "")).startswith("/"):
+        raise NotSlack("a form without a `command` or a `payload`")
+    if kind != "command" and not (isinstance(parsed.get("type"), str) and parsed["type"]):
+        raise NotSlack("a payload without a `type`")
+    return parsed
+
+
+def busy_answer(payload: dict[str, Any]) -> Response:
+    if payload.get("command"):
+        return _ephemeral(
+            f":hourglass: Onboarding Rescue is busy and did not run `{payload['command']}`. "
+            "Run it again in a moment."
         )
-        answer = await run_in_threadpool(bolt.dispatch, bolt_request)
+    return Response("busy: try again", status_code=503, headers={"Retry-After": "1"})
+
+
+def failure_answer(payload: dict[str, Any], error_id: str) -> Response:
+    if payload.get("command"):
+        return _ephemeral(
+            ":x: Something went wrong on our side and nothing was changed. "
+            f"Try again, or quote error id `{error_id}`."
+        )
+    return Response(status_code=200)  # acked: retrying would fail the same way
+
+
+def _ephemeral(text_: str) -> Response:
+    return JSONResponse({"response_type": "ephemeral", "text": text_})
+
+
+def create_web_app(
+    bolt: App,
+    engine: Engine,
+    *,
+    signing_secret: str | None = None,
+    max_dispatches: int = MAX_DISPATCHES,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """The ASGI app for `bolt`. The signing secret is the app's own when it is a `RescueApp`."""
+    if signing_secret is None and isinstance(bolt, RescueApp):
+        signing_secret = bolt.signing_secret
+    if not signing_secret:
+        raise ValueError("serving Slack over HTTP needs the signing secret")
+    verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
+    dispatches = anyio.CapacityLimiter(max_dispatches)
+    health_checks = anyio.CapacityLimiter(HEALTH_CHECKS)
+
+    async def slack_events(request: Request) -> Response:
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return Response("request too large", status_code=413)
+        received = bytearray()
+        async for chunk in request.stream():
+            received += chunk
+            if len(received) > MAX_BODY_BYTES:  # a chunked body says no length up front
+                return Response("request too large", status_code=413)
+        body = bytes(received)
+        headers = request.headers
+        problem = unverified(
+            verifier, body, headers.get("x-slack-request-timestamp"),
+            headers.get("x-slack-signature"),
+        )  # fmt: skip
+        if problem is not None:
+            log.warning("refused an unverified request: %s", problem)
+            return Response(f"unverified request: {problem}", status_code=401)
+        try:
+            raw = body.decode("utf-8")
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            payload = slack_payload(raw, content_type)
+        except (UnicodeDecodeError, NotSlack) as error:
+            log.warning("refused a signed request that is not Slack's: %s", error)
+            return Response(f"not a Slack request: {error}", status_code=400)
+        bolt_request = BoltRequest(body=raw, query=request.url.query, headers=dict(headers.items()))
+        if bolt_request.body != payload:  # Bolt reads any form mentioning "payload" as empty
+            bolt_request.body = payload
+            bolt_request.context = build_context(BoltContext(), payload)
+        try:
+            with anyio.fail_after(DISPATCH_WAIT_SECONDS):
+                await dispatches.acquire()
+        except TimeoutError:
+            log.warning("all %d dispatches busy: answered busy", max_dispatches)
+            return busy_answer(payload)
+        try:
+            answer: BoltResponse = await to_thread.run_sync(bolt.dispatch, bolt_request)
+        except Exception:
+            answer = BoltResponse(status=500, body="")
+            log.exception("dispatch failed")
+        finally:
+            dispatches.release()
+        if answer.status >= 500:
+            error_id = uuid.uuid4().hex[:8]
+            log.error("Bolt answered %d (error id %s)", answer.status, error_id)
+            return failure_answer(payload, error_id)
         return Response(
             content=answer.body,
             status_code=answer.status,
@@ -40,7 +194,11 @@ def create_web_app(bolt: App, engine: Engine) -> Starlette:
         )
 
     async def healthz(_: Request) -> JSONResponse:
-        healthy = await run_in_threadpool(database_ok, engine)
+        healthy = False
+        with anyio.move_on_after(HEALTH_TIMEOUT_SECONDS):
+            healthy = await to_thread.run_sync(
+                database_ok, engine, abandon_on_cancel=True, limiter=health_checks
+            )
         return JSONResponse(
             {"status": "ok" if healthy else "unavailable",
              "database": "ok" if healthy else "unreachable"},
@@ -56,9 +214,10 @@ def create_web_app(bolt: App, engine: Engine) -> Starlette:
 
 
 def database_ok(engine: Engine) -> bool:
+    """A read that takes no lock (SQLite's writers do not block it), so it cannot hang on one."""
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with session_scope(engine, read_only=True) as session:
+            session.connection().execute(text("SELECT 1"))
         return True
     except Exception:
         log.exception("health check: the database is unreachable")

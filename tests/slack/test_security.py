@@ -119,7 +119,7 @@ def asgi_get(app, path: str) -> tuple[int, dict]:
 def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path):
     bare = App(token="xoxb-x", signing_secret="s", token_verification_enabled=False)
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
-    status, body = asgi_get(create_web_app(bare, engine), "/healthz")
+    status, body = asgi_get(create_web_app(bare, engine, signing_secret="s"), "/healthz")
     assert status == 503
     assert body == {"status": "unavailable", "database": "unreachable"}
 

@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bot.messages.limits import fit
 from bot.messages.text import escape_mrkdwn
-from bot.messages.usage import usage_for
+from bot.messages.usage import usage_text
 from bot.services.backend import AlreadyHandled
+from bot.store.requests import RequestIdReused
 from scoring.errors import DomainError, UnknownName
 
 log = logging.getLogger("rescuebot.listeners")
@@ -29,16 +31,22 @@ def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
     if isinstance(error, AlreadyHandled):
         log.info("ignored a repeated Slack request %s", error)
         return None
+    if isinstance(error, RequestIdReused):
+        log.warning("refused a Slack request id used before for another request: %s", error)
+        return (
+            ":warning: This request id was already used for another command, so nothing was "
+            "done. Run the command again."
+        )
     if isinstance(error, DomainError):
-        text = f":warning: {escape_mrkdwn(str(error)[:1500].rstrip('.'))}."
+        text = f":warning: {fit(str(error), 1500).rstrip('.')}."
         if isinstance(error, UnknownName) and error.candidates:
             text += (
                 " Did you mean: "
                 + ", ".join(f"`{escape_mrkdwn(c)}`" for c in error.candidates)
                 + "?"
             )
-        usage = usage_for(body.get("command"), body.get("text"))
-        return text + (f"\nUsage: `{usage}`" if usage else "")
+        usage = usage_text(body.get("command"), body.get("text"))
+        return text + (f"\nUsage: {usage}" if usage else "")
     error_id = uuid.uuid4().hex[:8]
     log.error("listener failed (error id %s)", error_id, exc_info=error)
     return (

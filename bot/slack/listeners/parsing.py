@@ -3,6 +3,8 @@ the scorecard a button was clicked on."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +19,21 @@ from scoring.scorecard import Scorecard
 
 
 def request_key(body: dict[str, Any]) -> str | None:
-    """The id Slack keeps across retries of one request."""
+    """The id Slack keeps across retries of one request, and after `#` a digest of what it
+    asks: a retry has both the same; the same id asking something else is refused."""
     trigger = body.get("trigger_id")
-    return f"trigger:{trigger}" if trigger else None
+    if not trigger:
+        return None
+    view = body.get("view") or {}
+    asked = [
+        body.get("command"), body.get("text"),
+        body.get("user_id") or (body.get("user") or {}).get("id"),
+        [(a.get("action_id"), a.get("value"), (a.get("selected_option") or {}).get("value"))
+         for a in body.get("actions") or []],
+        view.get("callback_id"), (view.get("state") or {}).get("values"),
+    ]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
+    return f"trigger:{str(trigger)[:96]}#{digest[:16]}"
 
 
 def allowed_options(parsed: slash.CommandText, allowed: frozenset[str], command: str) -> None:
