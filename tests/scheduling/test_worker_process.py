@@ -1,5 +1,6 @@
 """`rescuebot worker` as a real process: killed between claiming the digest and posting it, the
-next start delivers it, once."""
+next start delivers it, once; killed after Slack took a post but before its answer came back,
+the next start finds the post in Slack and does not post it again."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.tables import Delivery, ScheduledRun
 from tests.scheduling.conftest import ALL
@@ -80,6 +83,42 @@ def test_a_worker_killed_after_claiming_is_resumed_by_the_next_start_without_dup
         assert (
             len(session.exec(select(ScheduledRun).where(ScheduledRun.job == "digest")).all()) == 1
         )
+
+
+def test_a_worker_killed_while_slack_holds_the_answer_to_its_post_posts_it_once(
+    engine: Engine, database_url: str, double: SlackDouble, tmp_path: Path
+) -> None:
+    (tmp_path / "rescuebot.yml").write_text("digests: []\n", encoding="utf-8")
+    with session_scope(engine) as session:  # committed: a rescue's message and a reply
+        now = datetime.now(UTC)
+        parent = deliveries.enqueue(session, key="rescue:1:message", method="message",
+                                    channel=ALL, payload={"text": "rescue"}, now=now)  # fmt: skip
+        deliveries.enqueue(session, key="rescue:1:reply", method="message", channel=ALL,
+                           payload={"text": "reply"}, now=now, parent=parent)  # fmt: skip
+    # Slack posts the message and holds its answer; the worker dies waiting for it.
+    double.accept_then_fail(1, method="chat.postMessage", drop=True, hang=60)
+    first = start_worker(database_url, double, tmp_path)
+    try:
+        wait_for(lambda: len(double.messages(ALL)) == 1, first)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    double.release_held()
+    with session_scope(engine) as session:
+        sent = deliveries.by_key(session, "rescue:1:message")
+        assert sent is not None and sent.state == "sending"  # leased, its answer never recorded
+        sent.lease_until = datetime.now(UTC) - timedelta(seconds=1)  # two minutes later
+    second = start_worker(database_url, double, tmp_path)
+    try:
+        wait_for(lambda: all(d.state == "delivered" for d in queued(engine)), second, timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert second.returncode == 0
+    (top,) = double.messages(ALL)
+    assert [m.text for m in double.messages(ALL, thread_ts=top.ts)] == ["reply"]
+    assert len(double.calls_to("chat.postMessage")) == 2  # the message once, the reply once
+    assert len(double.calls_to("conversations.history")) == 1
 
 
 def wait_for(
