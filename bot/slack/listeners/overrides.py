@@ -7,7 +7,6 @@ import json
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.messages import blocks as ui
 from bot.messages.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
@@ -24,6 +23,7 @@ from bot.slack.listeners.parsing import (
     scorecard_clicked,
 )
 from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.outbound import GuardedRespond
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.overrides import STATUS_USAGE, clean_reason, parse_status
@@ -100,7 +100,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.view(CallbackId.OVERRIDE)
     @answers_errors
-    def override_submitted(ack: Ack, body: dict, view: dict) -> None:
+    def override_submitted(ack: Ack, body: dict, view: dict, respond: GuardedRespond) -> None:
         chosen = (_state(view, OverrideInput.STATUS).get("selected_option") or {}).get("value")
         reason = _state(view, OverrideInput.REASON).get("value")
         errors = modal_problems(chosen, reason)
@@ -115,7 +115,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         status = None if clearing else Status(chosen)
         change = _apply(backend, body, account, status, reason)
         if metadata.get("response_url"):
-            WebhookClient(metadata["response_url"]).send(
+            respond.to(metadata["response_url"])(
                 text=f"{account.name}: {ui.score_line(change.card)}",
                 blocks=ui.as_dicts(
                     ui.scorecard_blocks(change.card, change=change_text(change, cleared=clearing))

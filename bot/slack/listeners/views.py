@@ -12,7 +12,6 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.messages import blocks as ui
 from bot.messages.ids import ActionId, BlockId, CallbackId, handoff_block_id
@@ -24,6 +23,7 @@ from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import request_key
 from bot.slack.listeners.refresh import HomeRefresher
+from bot.slack.outbound import GuardedRespond
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.signals import Value
 
@@ -37,7 +37,9 @@ def _value(view: dict, block: str, action: str) -> dict:
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.view(CallbackId.NOTE)
     @answers_errors
-    def note_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    def note_submitted(
+        ack: Ack, body: dict, view: dict, context: BoltContext, respond: GuardedRespond
+    ) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         signal_key = (
             _value(view, BlockId.NOTE_SIGNAL, ActionId.NOTE_SIGNAL).get("selected_option") or {}
@@ -78,7 +80,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             backend, context["ask"], account, [(line.signal, value)], note=note, source="button"
         )
         if metadata.get("response_url"):
-            WebhookClient(metadata["response_url"]).send(
+            respond.to(metadata["response_url"])(
                 text=f"{account.name}: {ui.score_line(rated.card)}",
                 blocks=ui.as_dicts(ui.scorecard_blocks(rated.card)),
                 replace_original=True,
