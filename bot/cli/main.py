@@ -17,15 +17,26 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
+from bot.cli.options import GlobalOptionsAnywhere
 from bot.cli.outbox import outbox_app
-from bot.config import Config, ConfigError, Settings, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    Settings,
+    SettingsError,
+    database_url_problem,
+    load_config,
+    load_settings,
+)
 from scoring.calibration import Calibration
 from scoring.errors import DomainError, UnknownName
 
 app = typer.Typer(
     name="rescuebot",
+    cls=GlobalOptionsAnywhere,
     help="Onboarding Rescue: score customer onboarding, run the standup, rescue drifting accounts.",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -77,6 +88,16 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _refuse_lines(title: str, problems: list[str]) -> NoReturn:
+    """The problems one per line under `title` (a single one on its own), never wrapped, since
+    each starts `FILE, line N:`, and printed as written: `[@morgan]` is text, not markup."""
+    lines = [escape(problem) for problem in problems]
+    text = lines[0] if len(lines) == 1 else title + "".join(f"\n  {line}" for line in lines)
+    console = Console(stderr=True, soft_wrap=True)
+    console.print(f"[bold red]Error:[/bold red] {text}", highlight=False)
+    raise typer.Exit(1)
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Turn every known refusal into one clear message and a non-zero exit."""
@@ -87,7 +108,9 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:
-        fail("the configuration is not valid:\n  " + "\n  ".join(exc.problems))
+        _refuse_lines("the configuration is not valid:", exc.problems)
+    except SettingsError as exc:
+        _refuse_lines("the environment is not valid:", exc.problems)
     except ImportRefused as exc:
         fail(f"{exc}:\n  " + "\n  ".join(exc.problems))
     except UnknownName as exc:
@@ -109,7 +132,7 @@ def main_options(
 ) -> None:
     """Onboarding Rescue: transparent onboarding health scores, standups and rescues."""
     with refusals():
-        ctx.obj = Runtime(settings=Settings(), config_path=config, now=datetime.now(UTC))
+        ctx.obj = Runtime(settings=load_settings(), config_path=config, now=datetime.now(UTC))
 
 
 def _runtime(ctx: typer.Context) -> Runtime:
@@ -721,6 +744,10 @@ def demo(
 
     runtime = _runtime(ctx)
     console = Console()
+    problem = database_url_problem(database_url)
+    if problem:
+        fail(f"--database-url `{escape(database_url)}` {problem}; write it like "
+             "sqlite:///rescuebot-demo.db", code=2)  # fmt: skip
     with refusals():
         config = runtime.config()
         day = _as_of(as_of, runtime, config)
