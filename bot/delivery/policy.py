@@ -42,7 +42,8 @@ class Backoff:
     cap: timedelta = timedelta(minutes=5)
 
     def after(self, attempts: int) -> timedelta:
-        return min(self.cap, self.first * 2 ** max(0, attempts - 1))
+        # Retried forever: the exponent stops growing long before 2**n would overflow.
+        return min(self.cap, self.first * 2 ** min(30, max(0, attempts - 1)))
 
 
 DELIVERED, RETRY, FAILED = "delivered", "retry", "failed"
