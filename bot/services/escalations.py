@@ -1,6 +1,6 @@
 """Escalation use cases: submit a recovery plan for a rescue, and decide it.
 
-A decision locks the plan's row first, so two approvers clicking at once, a double click or a
+A decision locks the rescue, then the plan's row, so two approvers clicking at once, a double click or a
 Slack retry are applied one after the other against the decisions already recorded: never two
 decisions from one approver, never a third approval, never a decision on a decided plan.
 """
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.services.policy import Actor, authorize_decision
 from bot.store import events
+from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Approval, Escalation, Rescue
 from scoring.errors import DomainError
 from scoring.escalation import (
@@ -56,6 +57,7 @@ def submit_plan(
     fields: dict[str, str | None], deadline: date | None, now: datetime, today: date,
 ) -> Escalation:  # fmt: skip
     """Send a whole plan to leadership; the rescue becomes escalated."""
+    rescue_rows.lock_rescue(session, rescue_id=rescue.id)  # one pending plan, however many clicks
     if rescue.state == "resolved":
         raise DomainError("this rescue is resolved; there is nothing to escalate")
     problems = plan_problems(fields, deadline, today=today)
@@ -93,13 +95,14 @@ def decide_plan(
 
     Two approvals are needed when the account's ARR was at or above the threshold when the plan
     was submitted or is now: lowering ARR cannot dodge the rule."""
-    plan = session.exec(
-        select(Escalation).where(Escalation.id == plan_id).with_for_update()
-    ).first()
+    plan = session.get(Escalation, plan_id)
     if plan is None:
         raise DomainError("that recovery plan no longer exists")
+    # The rescue first, then the plan, the order every transition locks them in: no deadlock,
+    # and the rescue cannot be resolved while its plan is being decided.
+    rescue = rescue_rows.lock_rescue(session, rescue_id=plan.rescue_id)
+    session.exec(select(Escalation).where(Escalation.id == plan_id).with_for_update()).first()
     session.refresh(plan)
-    rescue = session.get(Rescue, plan.rescue_id)
     account = session.get(Account, plan.account_id)
     assert rescue is not None and account is not None
     authorize_decision(actor, plan, rescue)

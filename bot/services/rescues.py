@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.messages.models import RescueView, elapsed
+from bot.messages.text import mention
 from bot.services import portfolio
 from bot.services.readings import Recorded, record_readings
 from bot.services.weights import rules_in_force
@@ -160,6 +161,13 @@ def rescue_by_id(session: Session, rescue_id: int) -> Rescue:
     return rescue
 
 
+def _lock(session: Session, rescue: Rescue) -> None:
+    """Lock the rescue's row and re-read it, then check it is still open: a transition is
+    decided on the state every earlier click committed, whoever loaded `rescue` and how."""
+    rescue_rows.lock_rescue(session, rescue_id=rescue.id)
+    _open(rescue)
+
+
 def _open(rescue: Rescue) -> None:
     if rescue.state == "resolved":
         raise DomainError("this rescue is already resolved; open a new one with `/rescue`")
@@ -167,10 +175,14 @@ def _open(rescue: Rescue) -> None:
 
 def acknowledge(session: Session, rescue: Rescue, *, actor: str, now: datetime) -> str:
     """Stop the response clock; returns how long the response took."""
-    _open(rescue)
+    _lock(session, rescue)
     if rescue.acknowledged_at is not None:
         took = elapsed(rescue.opened_at, rescue.acknowledged_at)
-        raise DomainError(f"already acknowledged, {took} after opening")
+        acks = events.events_of_kind(session, account_id=rescue.account_id,
+                                     kind="rescue_acknowledged")  # fmt: skip
+        by = [e.actor for e in acks if e.payload.get("rescue_id") == rescue.id]
+        who = f" by {mention(by[0])}" if by else ""
+        raise DomainError(f"already acknowledged{who}, {took} after opening")
     rescue.acknowledged_at = now
     rescue.state = "acknowledged" if rescue.state == "open" else rescue.state
     session.add(rescue)
@@ -186,7 +198,7 @@ def log_action(
     customer_response: str | None, next_step: str | None,
 ) -> None:  # fmt: skip
     """What was done, what the customer said, what is next; the first action is a response."""
-    _open(rescue)
+    _lock(session, rescue)
     done = _text(done, "What was done", required=True)
     customer = _text(customer_response, "The customer's response")
     step = _text(next_step, "The next step")
@@ -207,7 +219,7 @@ def change(
     owner: str | None, checkpoint_on: date | None,
 ) -> dict[str, tuple[str | None, str | None]]:  # fmt: skip
     """A new owner and/or checkpoint date; returns what changed (before, after)."""
-    _open(rescue)
+    _lock(session, rescue)
     if checkpoint_on is not None and checkpoint_on < today:
         raise InvalidValue(f"the checkpoint {checkpoint_on.isoformat()} is in the past")
     changed: dict[str, tuple[str | None, str | None]] = {}
@@ -231,7 +243,7 @@ def resolve(
     resolution: str, note: str | None,
 ) -> Scorecard:  # fmt: skip
     """Close the rescue as recovered or not; records the account's status at closing."""
-    _open(rescue)
+    _lock(session, rescue)
     if resolution not in RESOLUTIONS:
         raise InvalidValue("choose whether the account recovered")
     note = _text(note, "The note")

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.config import load_config
 from bot.services.escalations import decide_plan, submit_plan
+from bot.services.policy import Actor, Roles
 from bot.services.rescues import MANUAL, open_rescue
 from bot.store import accounts as account_rows
 from bot.store.db import session_scope
@@ -58,11 +59,11 @@ def click_at_once(engine, plan_id: int, approvers: list[str]) -> list[str]:
             with session_scope(engine) as session:
                 decide_plan(
                     session,
+                    load_config(None),
                     plan_id=plan_id,
-                    approver=approver,
+                    actor=Actor(approver, Roles(frozenset(), None, frozenset(APPROVERS))),
                     decision=Decision.APPROVE,
                     reason=None,
-                    approvers=APPROVERS,
                     now=NOW,
                 )
             results.append("ok")
