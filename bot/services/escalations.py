@@ -1,8 +1,8 @@
 """Escalation use cases: submit a recovery plan for a rescue, and decide it.
 
-A decision locks the rescue, then the plan's row, so two approvers clicking at once, a double click or a
-Slack retry are applied one after the other against the decisions already recorded: never two
-decisions from one approver, never a third approval, never a decision on a decided plan.
+A decision locks the rescue's row, then the plan's, so two approvers clicking at once, a double
+click or a Slack retry are applied one after the other against the decisions already recorded:
+never two decisions from one approver, never a third approval, never a decision on a decided plan.
 """
 
 from __future__ import annotations
