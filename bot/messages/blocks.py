@@ -1,7 +1,8 @@
 """Block Kit for every message, modal and home view, built with slack_sdk's typed models.
 
-Builders take domain values and return blocks; they escape user text, truncate to Slack's
-limits and split long lists into pages so no message exceeds 50 blocks (100 for views).
+Builders take domain values and return blocks; they escape user text, then cut it to Slack's
+limits (`bot.messages.limits`), and split long lists into pages so no message exceeds 50 blocks
+(100 for views).
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, short_date, signed
-from bot.services.readings import Recorded
-from bot.slack.ids import (
+from bot.messages import limits
+from bot.messages.ids import (
     ActionId,
     BlockId,
     CallbackId,
@@ -38,14 +38,15 @@ from bot.slack.ids import (
     signal_block_id,
     standup_block_id,
 )
+from bot.messages.limits import MESSAGE_BLOCKS, VIEW_BLOCKS, clip, cut, fit
+from bot.messages.models import Recorded
+from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, short_date, signed
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.rules import Status
 from scoring.scorecard import Scorecard, SignalLine
 from scoring.signals import Signal, Value
 from scoring.standup import StandupItem
 
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
 STANDUP_PAGE = 20
 HOME_ACCOUNTS = 25
 NOTE_PREVIEW = 150
@@ -60,25 +61,22 @@ VALUE_EMOJI = {
 }
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def md(text: str, limit: int = limits.SECTION_TEXT) -> MarkdownTextObject:
+    """Mrkdwn the app composed from escaped pieces, cut to `limit` (a section's by default)."""
+    return MarkdownTextObject(text=cut(text, limit))
 
 
-def md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=clip(text, 3000))
-
-
-def plain(text: str, limit: int = 75) -> PlainTextObject:
+def plain(text: str, limit: int = limits.BUTTON_TEXT) -> PlainTextObject:
     return PlainTextObject(text=clip(text, limit), emoji=True)
 
 
 def decision_confirm(title: str, confirm: str, *, first: str = "") -> ConfirmObject:
     """The confirm dialog of a decision button (`first`: what the decision does)."""
     return ConfirmObject(
-        title=plain(title, 100),
-        text=md(f"{first} Your decision is recorded with your name.".lstrip()),
-        confirm=plain(confirm, 30),
-        deny=plain("Cancel", 30),
+        title=plain(title, limits.CONFIRM_TITLE),
+        text=md(f"{first} Your decision is recorded with your name.".lstrip(), limits.CONFIRM_TEXT),
+        confirm=plain(confirm, limits.CONFIRM_BUTTON),
+        deny=plain("Cancel", limits.CONFIRM_BUTTON),
     )
 
 
@@ -114,7 +112,7 @@ def override_text(card: Scorecard) -> str | None:
     return (
         f":pushpin: Computed: {card.status.label} {score} · "
         f"*Overridden to {override.status.label}* by {mention(override.author)}: "
-        f"{escape_mrkdwn(clip(override.reason, OVERRIDE_PREVIEW))}"
+        f"{fit(override.reason, OVERRIDE_PREVIEW)}"
     )
 
 
@@ -140,7 +138,7 @@ def _signal_text(line: SignalLine) -> str:
     text = " · ".join(parts)
     if line.note:
         who = f" — {mention(line.author)}" if line.author else ""
-        text += f"\n>{escape_mrkdwn(clip(line.note, NOTE_PREVIEW))}{who}"
+        text += f"\n>{fit(line.note, NOTE_PREVIEW)}{who}"
     return text
 
 
@@ -151,14 +149,15 @@ def scorecard_blocks(
     says what the last edit did, where it was made."""
     account = card.account
     blocks: list[Block] = [
-        HeaderBlock(text=plain(f"{account.name} · scorecard", 150)),
+        HeaderBlock(text=plain(f"{account.name} · scorecard", limits.HEADER_TEXT)),
         SectionBlock(text=md(score_line(card))),
         ContextBlock(
             elements=[
                 md(
                     f"`{account.key}` · {account.segment.value} · {card.phase.label}"
                     + (f" · day {card.days_since_signature}" if card.days_since_signature else "")
-                    + (f" · trend {sparkline(card)}" if card.trend.weekly else "")
+                    + (f" · trend {sparkline(card)}" if card.trend.weekly else ""),
+                    limits.CONTEXT_TEXT,
                 )
             ]
         ),
@@ -168,7 +167,7 @@ def scorecard_blocks(
     if overridden:
         blocks.insert(2, SectionBlock(text=md(overridden)))
     if change:
-        blocks.insert(2, ContextBlock(elements=[md(f":pencil2: {change}")]))
+        blocks.insert(2, ContextBlock(elements=[md(f":pencil2: {change}", limits.CONTEXT_TEXT)]))
     options = _value_options()
     for line in card.signals:
         current = next((o for o in options if o.value == str(line.value)), None)
@@ -190,7 +189,14 @@ def scorecard_blocks(
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(ContextBlock(elements=[md(breakdown(card)), md(weights_label(card))]))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                md(breakdown(card), limits.CONTEXT_TEXT),
+                md(weights_label(card), limits.CONTEXT_TEXT),
+            ]
+        )
+    )
     missing = [HANDOFF_QUESTIONS[q] for q in account.handoff.missing]
     blocks.append(
         ContextBlock(
@@ -200,7 +206,8 @@ def scorecard_blocks(
                     if not missing
                     else ":warning: Hand-off incomplete (caps the status at Watch): missing "
                     + "; ".join(missing)
-                    + f". `/onboard handoff {account.key}`"
+                    + f". `/onboard handoff {account.key}`",
+                    limits.CONTEXT_TEXT,
                 )
             ]
         )
@@ -263,30 +270,39 @@ def standup_item_blocks(item: StandupItem) -> list[Block]:
     text = (
         f"{STATUS_EMOJI[card.status]} *{escape_mrkdwn(card.account.name)}* {score}{arrow} · "
         f"{owner} · due *{short_date(item.due)}*\n"
-        f"Next: {escape_mrkdwn(clip(item.next_step, 300))}"
+        f"Next: {fit(item.next_step, 300)}"
     )
-    return [
+    blocks: list[Block] = [
         SectionBlock(
             block_id=standup_block_id(card.account.key),
             text=md(text),
             accessory=ButtonElement(
                 text=plain("Claim"), action_id=ActionId.CLAIM, value=card.account.key
             ),
-        ),
-        ContextBlock(elements=[md(escape_mrkdwn(clip("; ".join(reasons), 1500)))]),
+        )
     ]
+    if reasons:  # Slack refuses an empty text
+        blocks.append(
+            ContextBlock(elements=[md(fit("; ".join(reasons), 1500), limits.CONTEXT_TEXT)])
+        )
+    return blocks
 
 
 def standup_pages(items: Sequence[StandupItem], *, as_of: date, scope: str) -> list[list[Block]]:
     """The standup as a first message and, past STANDUP_PAGE accounts, thread replies."""
     head: list[Block] = [
-        HeaderBlock(text=plain(f"Standup · who needs help this week ({as_of.isoformat()})", 150)),
+        HeaderBlock(
+            text=plain(
+                f"Standup · who needs help this week ({as_of.isoformat()})", limits.HEADER_TEXT
+            )
+        ),
         ContextBlock(
             elements=[
                 md(
                     f"{len(items)} account{'s' if len(items) != 1 else ''} {scope}· ranked: "
                     "signal at 0 with no owner, falling, At risk, Watch, stale or overdue. "
-                    "*Claim* makes you the owner."
+                    "*Claim* makes you the owner.",
+                    limits.CONTEXT_TEXT,
                 )
             ]
         ),
@@ -302,7 +318,8 @@ def standup_pages(items: Sequence[StandupItem], *, as_of: date, scope: str) -> l
                     elements=[
                         md(
                             f"Continued: {start + 1}–{min(start + STANDUP_PAGE, len(items))}"
-                            f" of {len(items)}"
+                            f" of {len(items)}",
+                            limits.CONTEXT_TEXT,
                         )
                     ]
                 )
@@ -329,7 +346,8 @@ def account_list_blocks(cards: Sequence[Scorecard], *, title: str) -> list[Block
         blocks.append(SectionBlock(text=md("No accounts match.")))
     for start in range(0, len(lines), 20):
         if len(blocks) >= MESSAGE_BLOCKS - 1:
-            blocks.append(ContextBlock(elements=[md(f"…and {len(lines) - start} more.")]))
+            more = md(f"…and {len(lines) - start} more.", limits.CONTEXT_TEXT)
+            blocks.append(ContextBlock(elements=[more]))
             break
         blocks.append(SectionBlock(text=md("\n".join(lines[start : start + 20]))))
     return blocks
@@ -339,9 +357,9 @@ def note_modal(card: Scorecard, signals: Sequence[Signal], *, metadata: dict[str
     return View(
         type="modal",
         callback_id=CallbackId.NOTE,
-        title=plain("Add a note", 24),
-        submit=plain("Save", 24),
-        close=plain("Cancel", 24),
+        title=plain("Add a note", limits.VIEW_TITLE),
+        submit=plain("Save", limits.VIEW_BUTTON),
+        close=plain("Cancel", limits.VIEW_BUTTON),
         private_metadata=json.dumps(metadata),
         blocks=[
             SectionBlock(text=md(f"*{escape_mrkdwn(card.account.name)}* · {score_line(card)}")),
@@ -351,14 +369,16 @@ def note_modal(card: Scorecard, signals: Sequence[Signal], *, metadata: dict[str
                 element=StaticSelectElement(
                     action_id=ActionId.NOTE_SIGNAL,
                     placeholder=plain("Which signal?"),
-                    options=[Option(value=s.key, text=clip(s.label, 75)) for s in signals],
+                    options=[
+                        Option(value=s.key, text=clip(s.label, limits.OPTION_TEXT)) for s in signals
+                    ],
                 ),
             ),
             InputBlock(
                 block_id=BlockId.NOTE_VALUE,
                 label=plain("Value"),
                 optional=True,
-                hint=plain("Leave empty to keep the current value.", 150),
+                hint=plain("Leave empty to keep the current value.", limits.INPUT_HINT),
                 element=StaticSelectElement(
                     action_id=ActionId.NOTE_VALUE,
                     placeholder=plain("Keep current"),
@@ -371,8 +391,8 @@ def note_modal(card: Scorecard, signals: Sequence[Signal], *, metadata: dict[str
                 element=PlainTextInputElement(
                     action_id=ActionId.NOTE_TEXT,
                     multiline=True,
-                    max_length=3000,
-                    placeholder=plain("What happened, what is next?", 150),
+                    max_length=limits.TEXT_INPUT,
+                    placeholder=plain("What happened, what is next?", limits.PLACEHOLDER),
                 ),
             ),
         ],
@@ -383,12 +403,12 @@ def handoff_modal(card: Scorecard, answers: dict[str, str | None], *, metadata: 
     inputs: list[Block] = [
         InputBlock(
             block_id=handoff_block_id(question),
-            label=plain(label, 2000),
+            label=plain(label, limits.INPUT_LABEL),
             optional=True,
             element=PlainTextInputElement(
                 action_id=ActionId.HANDOFF_ANSWER,
                 multiline=True,
-                max_length=3000,
+                max_length=limits.TEXT_INPUT,
                 initial_value=answers.get(question) or None,
             ),
         )
@@ -397,9 +417,9 @@ def handoff_modal(card: Scorecard, answers: dict[str, str | None], *, metadata: 
     return View(
         type="modal",
         callback_id=CallbackId.HANDOFF,
-        title=plain("Hand-off checklist", 24),
-        submit=plain("Save", 24),
-        close=plain("Cancel", 24),
+        title=plain("Hand-off checklist", limits.VIEW_TITLE),
+        submit=plain("Save", limits.VIEW_BUTTON),
+        close=plain("Cancel", limits.VIEW_BUTTON),
         private_metadata=metadata,
         blocks=[
             SectionBlock(
@@ -423,10 +443,13 @@ def home_view(
 ) -> View:
     """The App Home: my accounts by risk, my open rescues, plans awaiting my decision."""
     blocks: list[Block] = [
-        HeaderBlock(text=plain("My accounts", 150)),
+        HeaderBlock(text=plain("My accounts", limits.HEADER_TEXT)),
         ContextBlock(
             elements=[
-                md(f"Accounts where {mention(user)} is the CSM or the owner, most at risk first.")
+                md(
+                    f"Accounts where {mention(user)} is the CSM or the owner, most at risk first.",
+                    limits.CONTEXT_TEXT,
+                )
             ]
         ),
     ]
@@ -452,21 +475,29 @@ def home_view(
     if len(ordered) > HOME_ACCOUNTS:
         blocks.append(
             ContextBlock(
-                elements=[md(f"…and {len(ordered) - HOME_ACCOUNTS} more: `/onboard list mine`")]
+                elements=[
+                    md(
+                        f"…and {len(ordered) - HOME_ACCOUNTS} more: `/onboard list mine`",
+                        limits.CONTEXT_TEXT,
+                    )
+                ]
             )
         )
     if not ordered:
         blocks.append(
-            SectionBlock(text=md("No accounts yet. Add one with `/onboard add <name> csm:@you`."))
+            SectionBlock(text=md("No accounts yet. Add one with `/onboard add NAME csm:@you`."))
         )
-    blocks += [DividerBlock(), HeaderBlock(text=plain("My open rescues", 150))]
+    blocks += [DividerBlock(), HeaderBlock(text=plain("My open rescues", limits.HEADER_TEXT))]
     lines = [
         f"• *{escape_mrkdwn(name)}* `{key}` · checkpoint {short_date(due)}"
-        + (f" · next: {escape_mrkdwn(clip(step, 200))}" if step else "")
+        + (f" · next: {fit(step, 200)}" if step else "")
         for key, name, due, step in rescues[:30]
     ]
     blocks.append(SectionBlock(text=md("\n".join(lines) or "None open.")))
-    blocks += [DividerBlock(), HeaderBlock(text=plain("Plans awaiting my decision", 150))]
+    blocks += [
+        DividerBlock(),
+        HeaderBlock(text=plain("Plans awaiting my decision", limits.HEADER_TEXT)),
+    ]
     plan_lines = [
         f"• *{escape_mrkdwn(name)}* `{key}` · decide by {short_date(deadline)}"
         for key, name, deadline in plans[:30]

@@ -1,7 +1,8 @@
 """The Monday digest in Block Kit: a first message answering the four weekly questions, and
 thread replies carrying whatever would not fit in it.
 
-Every text is escaped and clipped to Slack's limits; no message exceeds 50 blocks.
+Every text is escaped, then cut to Slack's limits (`bot.messages.limits`); no message exceeds
+50 blocks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages.blocks import MESSAGE_BLOCKS, as_dicts, clip, md, plain
+from bot.messages import limits
+from bot.messages.blocks import as_dicts, md, plain
+from bot.messages.limits import MESSAGE_BLOCKS, cut, fit
 from bot.messages.text import (
     STATUS_EMOJI,
     change,
@@ -37,7 +40,7 @@ from scoring.standup import StandupItem
 
 FIRST_MESSAGE_HELP = 10  # accounts that need help, listed in the first message
 PAGE_LINES = 20  # lines per thread reply section
-SECTION_CHARS = 2900  # a section's text may be 3,000 characters
+SECTION_CHARS = limits.SECTION_TEXT
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,21 @@ class DigestMessage:
 def digest_messages(digest: Digest, *, scope: str, kpis: Kpis | None) -> list[DigestMessage]:
     """The first message, then the thread replies (each within Block Kit's limits)."""
     first: list[Block] = [
-        HeaderBlock(text=plain(f"Onboarding digest · {digest.week}", 150)),
-        ContextBlock(elements=[md(clip(f"{scope} · as of {short_date(digest.as_of)}", 300))]),
+        HeaderBlock(text=plain(f"Onboarding digest · {digest.week}", limits.HEADER_TEXT)),
+        ContextBlock(elements=[md(f"{scope} · as of {short_date(digest.as_of)}", 300)]),
         SectionBlock(text=md(_portfolio(digest))),
     ]
     if kpis is not None:
-        first.append(ContextBlock(elements=[md(_kpi_line(kpis))]))
+        first.append(ContextBlock(elements=[md(_kpi_line(kpis), limits.CONTEXT_TEXT)]))
     first.append(DividerBlock())
     help_lines = [_help_line(i, item) for i, item in enumerate(digest.needs_help, 1)]
     first.append(SectionBlock(text=md(f"*Who needs help this week* ({len(help_lines)})")))
     if help_lines:
         first.extend(_sections(help_lines[:FIRST_MESSAGE_HELP]))
         if (more := len(help_lines) - FIRST_MESSAGE_HELP) > 0:
-            first.append(ContextBlock(elements=[md(f"…and {more} more in the thread.")]))
+            first.append(
+                ContextBlock(elements=[md(f"…and {more} more in the thread.", limits.CONTEXT_TEXT)])
+            )
     else:
         first.append(SectionBlock(text=md("Nobody: every account is Healthy and on time. :tada:")))
     first.extend(
@@ -114,9 +119,9 @@ def _help_line(n: int, item: StandupItem) -> str:
         f"; +{len(item.reasons) - 3} more" if len(item.reasons) > 3 else ""
     )
     return (
-        f"{n}. {STATUS_EMOJI[card.status]} *{escape_mrkdwn(clip(card.account.name, 80))}* "
-        f"{score(card.score)}{arrow} · {owner} · next: {escape_mrkdwn(clip(item.next_step, 150))}"
-        f" · due {short_date(item.due)}\n      _{escape_mrkdwn(clip(reasons, 300))}_"
+        f"{n}. {STATUS_EMOJI[card.status]} *{fit(card.account.name, 80)}* "
+        f"{score(card.score)}{arrow} · {owner} · next: {fit(item.next_step, 150)}"
+        f" · due {short_date(item.due)}\n      _{fit(reasons, 300)}_"
     )
 
 
@@ -134,7 +139,7 @@ def _promises(digest: Digest) -> str:
     by_segment: dict[str, list[str]] = {}
     for p in digest.promises:
         by_segment.setdefault(p.segment, []).append(
-            f"{escape_mrkdwn(clip(p.name, 60))} ({p.days_past}d past {short_date(p.promised_on)})"
+            f"{fit(p.name, 60)} ({p.days_past}d past {short_date(p.promised_on)})"
         )
     lines = [
         f"• {segment}: {', '.join(names[:5])}"
@@ -142,13 +147,13 @@ def _promises(digest: Digest) -> str:
         for segment, names in by_segment.items()
     ] or ["• None: every promised date is still ahead or met."]
     text = "*Promises hard to keep* (past the promised timeline, no first value yet)\n"
-    return clip(text + "\n".join(lines), SECTION_CHARS)
+    return cut(text + "\n".join(lines), SECTION_CHARS)
 
 
 def _promise_lines(digest: Digest) -> list[str]:
     return [
-        f"• {p.segment} · *{escape_mrkdwn(clip(p.name, 80))}*: promised "
-        f"“{escape_mrkdwn(clip(p.promised, 80))}”, {p.days_past} days past "
+        f"• {p.segment} · *{fit(p.name, 80)}*: promised "
+        f"“{fit(p.promised, 80)}”, {p.days_past} days past "
         f"{short_date(p.promised_on)}"
         for p in digest.promises
     ] or ["• None."]
@@ -167,7 +172,7 @@ def _expansion(digest: Digest, *, limit: int) -> str:
 
 def _expansion_lines(digest: Digest) -> list[str]:
     return [
-        f"• *{escape_mrkdwn(clip(c.name, 80))}* {score(c.score)}"
+        f"• *{fit(c.name, 80)}* {score(c.score)}"
         + (f" ({signed(c.delta)})" if c.delta else "")
         + f" · ARR {c.arr:,}"
         for c in digest.expansion
@@ -188,7 +193,7 @@ def _sections(lines: Iterable[str]) -> list[Block]:
     chunk: list[str] = []
     size = 0
     for line in lines:
-        line = clip(line, SECTION_CHARS)
+        line = cut(line, SECTION_CHARS)
         if chunk and (len(chunk) >= PAGE_LINES or size + len(line) + 1 > SECTION_CHARS):
             blocks.append(SectionBlock(text=md("\n".join(chunk))))
             chunk, size = [], 0

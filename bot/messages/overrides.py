@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.messages import limits
 from bot.messages.blocks import md, override_text, plain, score_line
 from bot.messages.ids import CLEAR_OVERRIDE, CallbackId, OverrideInput
 from bot.messages.models import OverrideChange
@@ -32,9 +33,9 @@ def override_modal(card: Scorecard, *, metadata: dict[str, str | None]) -> View:
     return View(
         type="modal",
         callback_id=CallbackId.OVERRIDE,
-        title=plain("Override status", 24),
-        submit=plain("Save", 24),
-        close=plain("Cancel", 24),
+        title=plain("Override status", limits.VIEW_TITLE),
+        submit=plain("Save", limits.VIEW_BUTTON),
+        close=plain("Cancel", limits.VIEW_BUTTON),
         private_metadata=json.dumps(metadata),
         blocks=[
             SectionBlock(
@@ -58,7 +59,7 @@ def override_modal(card: Scorecard, *, metadata: dict[str, str | None]) -> View:
                 block_id=OverrideInput.REASON,
                 label=plain("Reason"),
                 optional=True,
-                hint=plain("Required to override: what does the score not see?", 150),
+                hint=plain("Required to override: what does the score not see?", limits.INPUT_HINT),
                 element=PlainTextInputElement(
                     action_id=OverrideInput.REASON, multiline=True, max_length=MAX_REASON
                 ),

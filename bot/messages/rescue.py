@@ -22,10 +22,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages.blocks import clip, decision_confirm, md, plain, score_line
+from bot.messages import limits
+from bot.messages.blocks import decision_confirm, md, plain, score_line
 from bot.messages.ids import PlanAction, RescueAction, RescueInput, RescueModal, plan_block_id
+from bot.messages.limits import fit
 from bot.messages.models import RescueView, elapsed
 from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.store.rescues import OPENED_BY_MISTAKE
 from bot.store.tables import Approval, Escalation
 from scoring.escalation import PLAN_FIELDS, Decision
 
@@ -35,6 +38,11 @@ STATE_LABEL = {
     "recovering": "Recovering",
     "escalated": "Escalated",
     "resolved": "Resolved",
+}
+RESOLUTION_LABEL = {
+    "recovered": "Resolved (recovered)",
+    "not_recovered": "Resolved (not recovered)",
+    OPENED_BY_MISTAKE: "Closed: opened by mistake",
 }
 
 
@@ -72,16 +80,16 @@ def rescue_blocks(view: RescueView, *, now: datetime) -> list[Block]:
     else:
         response = f"acknowledged after {elapsed(rescue.opened_at, rescue.acknowledged_at)}"
     fields = [
-        md(f"*Owner*\n{mention(rescue.owner)}"),
-        md(f"*Response*\n{response}"),
-        md(f"*Customer checkpoint*\n{short_date(rescue.checkpoint_on)}"),
-        md(f"*Next step*\n{escape_mrkdwn(clip(rescue.next_step or '—', 500))}"),
+        md(f"*Owner*\n{mention(rescue.owner)}", limits.SECTION_FIELD),
+        md(f"*Response*\n{response}", limits.SECTION_FIELD),
+        md(f"*Customer checkpoint*\n{short_date(rescue.checkpoint_on)}", limits.SECTION_FIELD),
+        md(f"*Next step*\n{fit(rescue.next_step or '—', 500)}", limits.SECTION_FIELD),
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=plain(f"Rescue · {account.name}", 150)),
+        HeaderBlock(text=plain(f"Rescue · {account.name}", limits.HEADER_TEXT)),
         SectionBlock(
             text=md(
-                f"{score_line(view.card)}\n*Why:* {escape_mrkdwn(clip(rescue.reason, 1000))} · "
+                f"{score_line(view.card)}\n*Why:* {fit(rescue.reason, 1000)} · "
                 f"state *{STATE_LABEL[rescue.state]}* · opened {_when(rescue.opened_at)}"
             )
         ),
@@ -102,17 +110,21 @@ def rescue_blocks(view: RescueView, *, now: datetime) -> list[Block]:
                 elements=[
                     md(
                         f"Recovery plan: *{view.plan.state.replace('_', ' ')}* · decide by "
-                        f"{short_date(view.plan.decision_deadline)}"
+                        f"{short_date(view.plan.decision_deadline)}",
+                        limits.CONTEXT_TEXT,
                     )
                 ]
             )
         )
     if rescue.state == "resolved":
-        outcome = "recovered" if rescue.resolution == "recovered" else "not recovered"
+        outcome = RESOLUTION_LABEL.get(rescue.resolution or "", "Resolved")
         blocks.append(
             ContextBlock(
                 elements=[
-                    md(f":checkered_flag: Resolved ({outcome}) {_when(rescue.resolved_at or now)}")
+                    md(
+                        f":checkered_flag: {outcome} {_when(rescue.resolved_at or now)}",
+                        limits.CONTEXT_TEXT,
+                    )
                 ]
             )
         )
@@ -155,9 +167,9 @@ def _modal(callback: str, title: str, metadata: dict, blocks: list[Block], submi
     return View(
         type="modal",
         callback_id=callback,
-        title=plain(title, 24),
-        submit=plain(submit, 24),
-        close=plain("Cancel", 24),
+        title=plain(title, limits.VIEW_TITLE),
+        submit=plain(submit, limits.VIEW_BUTTON),
+        close=plain("Cancel", limits.VIEW_BUTTON),
         private_metadata=json.dumps(metadata),
         blocks=blocks,
     )
@@ -174,11 +186,14 @@ def _text_input(
 ) -> InputBlock:
     return InputBlock(
         block_id=block,
-        label=plain(label, 2000),
+        label=plain(label, limits.INPUT_LABEL),
         optional=optional,
-        hint=plain(hint, 2000) if hint else None,
+        hint=plain(hint, limits.INPUT_HINT) if hint else None,
         element=PlainTextInputElement(
-            action_id=block, multiline=multiline, max_length=3000, initial_value=initial or None
+            action_id=block,
+            multiline=multiline,
+            max_length=limits.TEXT_INPUT,
+            initial_value=initial or None,
         ),
     )
 
@@ -262,7 +277,9 @@ def plan_modal(view: RescueView, metadata: dict, *, today: date) -> View:
         InputBlock(
             block_id=RescueInput.DEADLINE,
             label=plain("Decision deadline"),
-            hint=plain("Leadership decides by this date; it must be after today.", 2000),
+            hint=plain(
+                "Leadership decides by this date; it must be after today.", limits.INPUT_HINT
+            ),
             element=DatePickerElement(action_id=RescueInput.DEADLINE),
         )
     )
@@ -310,7 +327,7 @@ def plan_blocks(
 ) -> list[Block]:
     """The plan as leadership sees it; once decided, the buttons give way to the decision."""
     blocks: list[Block] = [
-        HeaderBlock(text=plain(f"Recovery plan · {account_name}", 150)),
+        HeaderBlock(text=plain(f"Recovery plan · {account_name}", limits.HEADER_TEXT)),
         SectionBlock(
             text=md(
                 f"Requested by {mention(plan.requested_by)} · decide by "
@@ -321,18 +338,17 @@ def plan_blocks(
         ),
     ]
     for key, label in PLAN_FIELDS.items():
-        blocks.append(
-            SectionBlock(text=md(f"*{label}*\n{escape_mrkdwn(clip(getattr(plan, key), 2900))}"))
-        )
+        blocks.append(SectionBlock(text=md(f"*{label}*\n{fit(getattr(plan, key), 2900)}")))
     for decision in decisions:
         label = Decision(decision.decision).label
-        reason = f": {escape_mrkdwn(clip(decision.reason, 1000))}" if decision.reason else ""
+        reason = f": {fit(decision.reason, 1000)}" if decision.reason else ""
         blocks.append(
             ContextBlock(
                 elements=[
                     md(
                         f"*{label}* by {mention(decision.approver)} "
-                        f"{_when(decision.decided_at)}{reason}"
+                        f"{_when(decision.decided_at)}{reason}",
+                        limits.CONTEXT_TEXT,
                     )
                 ]
             )

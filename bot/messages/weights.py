@@ -18,8 +18,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages.blocks import clip, decision_confirm, md, plain
+from bot.messages import limits
+from bot.messages.blocks import decision_confirm, md, plain
 from bot.messages.ids import WeightAction, WeightModal
+from bot.messages.limits import fit
 from bot.messages.text import escape_mrkdwn, mention
 from bot.store.tables import WeightProposal, WeightVersion
 from scoring.overrides import MAX_REASON
@@ -58,7 +60,7 @@ def proposal_blocks(proposal: WeightProposal) -> list[Block]:
     evidence = proposal.evidence
     held_out = evidence.get("held_out", {})
     blocks: list[Block] = [
-        HeaderBlock(text=plain(f"Weight proposal #{proposal.id}", 150)),
+        HeaderBlock(text=plain(f"Weight proposal #{proposal.id}", limits.HEADER_TEXT)),
         SectionBlock(
             text=md(
                 f"Proposed by {mention(proposal.proposed_by)} from calibration on "
@@ -120,7 +122,7 @@ def proposal_blocks(proposal: WeightProposal) -> list[Block]:
 
 
 def decision_text(proposal: WeightProposal) -> str:
-    reason = f": {escape_mrkdwn(clip(proposal.reason, 1000))}" if proposal.reason else ""
+    reason = f": {fit(proposal.reason, 1000)}" if proposal.reason else ""
     if proposal.state == ProposalState.APPROVED:
         return (
             f"*Approved* by {mention(proposal.decided_by)}: weights v{proposal.version} are in "
@@ -135,15 +137,17 @@ def reject_modal(metadata: dict[str, int]) -> View:
     return View(
         type="modal",
         callback_id=WeightModal.REASON,
-        title=plain("Reject the weights", 24),
-        submit=plain("Reject", 24),
-        close=plain("Cancel", 24),
+        title=plain("Reject the weights", limits.VIEW_TITLE),
+        submit=plain("Reject", limits.VIEW_BUTTON),
+        close=plain("Cancel", limits.VIEW_BUTTON),
         private_metadata=json.dumps(metadata),
         blocks=[
             InputBlock(
                 block_id=WeightModal.REASON_INPUT,
                 label=plain("Reason"),
-                hint=plain("The proposer and the leadership channel will see it.", 150),
+                hint=plain(
+                    "The proposer and the leadership channel will see it.", limits.INPUT_HINT
+                ),
                 element=PlainTextInputElement(
                     action_id=WeightModal.REASON_INPUT, multiline=True, max_length=MAX_REASON
                 ),

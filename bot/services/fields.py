@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.messages import limits
 from scoring.errors import InvalidValue
 
 SEGMENTS = {"smb": "smb", "mid": "mid", "mid-market": "mid", "midmarket": "mid",
             "enterprise": "enterprise", "ent": "enterprise"}  # fmt: skip
 OUTCOMES = ("completed", "churned", "expanded")
-MAX_TEXT = 3000
+MAX_TEXT = limits.TEXT_INPUT  # what a modal's text input takes
 MAX_NAME = 200
 _USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 _CHANNEL = re.compile(r"^<?#?([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>?$")

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.messages import limits
 from bot.messages.models import Recorded, SignalChange
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
@@ -28,7 +29,7 @@ from scoring.rules import Rules
 from scoring.scorecard import evaluate
 from scoring.signals import Signal, Value
 
-MAX_NOTE_CHARS = 3000
+MAX_NOTE_CHARS = limits.TEXT_INPUT  # what the note modal takes
 
 
 def clean_note(note: str | None) -> str | None:

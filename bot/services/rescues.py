@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.messages import limits
 from bot.messages.models import RescueView, elapsed
 from bot.messages.text import mention
 from bot.services import portfolio
@@ -29,7 +30,7 @@ from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_trig
 from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Signal, Value
 
-MAX_TEXT = 3000
+MAX_TEXT = limits.TEXT_INPUT  # what the rescue modals take
 RESOLUTIONS = ("recovered", "not_recovered")
 
 

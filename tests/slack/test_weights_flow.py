@@ -96,7 +96,7 @@ def test_a_status_overridden_from_the_scorecard_stands_beside_the_computed_one(a
     ):
         answer = app.command("/onboard", f"override {text}")
         assert answer["response_type"] == "ephemeral"
-        assert problem in answer["text"] and "/onboard override <account>" in answer["text"]
+        assert problem in answer["text"] and "/onboard override ACCOUNT" in answer["text"]
     replaced = app.command("/onboard", 'override override-co watch reason:"Quiet for a week"')
     assert "replaces the override to At risk" in replaced["text"]
     cleared = app.command("/onboard", "override override-co clear")
