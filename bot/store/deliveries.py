@@ -123,8 +123,15 @@ def take_due(
                 taken.append(delivery)
     finally:
         rows.close()
-    if not taken:
-        return taken
+    if taken:
+        _mark_leased(session, taken, now=now, lease_until=lease_until)
+    return taken
+
+
+def _mark_leased(
+    session: Session, taken: list[Delivery], *, now: datetime, lease_until: datetime
+) -> None:
+    """Load the taken rows' payload and bytes, and lease them to this sender."""
     # The taken rows' payload and bytes, into the same objects (they are in the session).
     session.exec(
         select(Delivery)
@@ -144,7 +151,6 @@ def take_due(
         delivery.attempts += 1
         session.add(delivery)
     session.flush()
-    return taken
 
 
 def _sendable(delivery: Any, now: datetime) -> ColumnElement[bool]:
