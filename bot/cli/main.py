@@ -864,6 +864,7 @@ def serve(
 def socket(ctx: typer.Context, no_scheduler: NoScheduler = False) -> None:
     """Run the Slack app over Socket Mode (no public URL needed; needs SLACK_APP_TOKEN)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     runtime = _runtime(ctx)
     token = runtime.settings.slack_app_token
@@ -873,6 +874,11 @@ def socket(ctx: typer.Context, no_scheduler: NoScheduler = False) -> None:
     with refusals():
         backend, bolt = _slack_backend(runtime, socket_mode=True)
         background = _worker(runtime, backend, scheduler=not no_scheduler)
+    try:  # asked first: a refusal while connecting is only logged, then raised as a traceback
+        bolt.client.apps_connections_open(app_token=token.get_secret_value())
+    except SlackApiError as exc:
+        fail(f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}): use the "
+             "app-level token (xapp-…) with connections:write")  # fmt: skip
     background.start()
     try:
         SocketModeHandler(bolt, token.get_secret_value(), web_client=bolt.client).start()
