@@ -36,8 +36,8 @@ def test_importing_scoring_loads_no_infrastructure():
     assert out.stdout.strip() == "[]"
 
 
-# Web API methods that post, edit, delete or upload: the product's messages. Only the courier
-# (bot/delivery) sends them; use cases queue them in the outbox. The immediate answers to the
+# Web API methods that post, edit, delete or upload: the product's messages. Only the courier's
+# gateway (bot/delivery/gateway.py) sends them; use cases queue them in the outbox. The immediate answers to the
 # person who typed or clicked (ack, response_url, views.open/push/update, an ephemeral message
 # after a modal) and the App Home (views.publish) are not messages and stay in bot/slack.
 SLACK_WRITES = {"chat_postMessage", "chat_update", "chat_delete", "chat_scheduleMessage",
@@ -49,7 +49,7 @@ BOT = SCORING.parent / "bot"
 def test_only_the_courier_posts_edits_or_uploads_to_slack():
     offenders = []
     for path in BOT.rglob("*.py"):
-        if path.is_relative_to(BOT / "delivery"):
+        if path == BOT / "delivery" / "gateway.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr in SLACK_WRITES:

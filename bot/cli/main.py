@@ -690,6 +690,7 @@ def digest(
 
 def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> None:
     from bot.delivery.courier import Courier
+    from bot.delivery.policy import fix_for
     from bot.scheduler.worker import courier_client
     from bot.services.backend import Backend
     from bot.services.digests import digest_chart, post_now
@@ -704,11 +705,14 @@ def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> Non
         backend = Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
         courier = Courier(engine, courier_client(runtime.settings), backend.clock)
         try:
-            posted = post_now(backend, courier, channel, as_of=day, chart=digest_chart)
+            posted = post_now(backend, courier.deliver_due, channel, as_of=day, chart=digest_chart)
         finally:
             courier.close()
     if posted.failed:
-        fail(f"the digest for <#{channel}> was not posted: {posted.failed}")
+        fail(
+            f"the digest for <#{channel}> was not posted: {posted.failed} "
+            f"({fix_for(posted.failed)})"
+        )
     if posted.pending:
         fail(
             f"Slack did not accept the digest for {channel} yet ({posted.pending}); it stays "

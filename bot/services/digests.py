@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Config, DigestSpec
-from bot.delivery.courier import Courier, fix_for
 from bot.messages.digest import DigestMessage, digest_messages
 from bot.messages.text import escape_mrkdwn, mention
 from bot.services.backend import Backend
@@ -209,7 +208,7 @@ class PostedNow:
 
 def post_now(
     backend: Backend,
-    courier: Courier,
+    deliver_due: Callable[[], object],
     channel: str,
     *,
     as_of: date,
@@ -217,7 +216,8 @@ def post_now(
     wait: timedelta = timedelta(seconds=60),
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostedNow:
-    """Post the channel's digest now, by hand, and deliver it (retrying up to `wait`).
+    """Post the channel's digest now, by hand, and deliver it with `deliver_due` (a courier's
+    round), retrying up to `wait`. `failed` is Slack's error for a delivery that failed for good.
 
     It counts as the week's digest when that has not been claimed yet, so the scheduled one
     does not repeat it; otherwise it is an extra, by-hand run with its own key.
@@ -235,7 +235,7 @@ def post_now(
     queue_prepared(backend.engine, [(prepared, key)], clock=backend.now)
     deadline = backend.now() + wait
     while True:
-        courier.deliver_due()
+        deliver_due()
         with backend.session() as session:
             rows = deliveries.of_run(session, run_key=key)
         states = {d.state for d in rows}
@@ -249,7 +249,7 @@ def post_now(
         week=prepared.digest.week,
         delivered=sum(d.state == deliveries.DELIVERED for d in rows),
         pending=f"last error: {waiting[0].last_error}" if waiting else None,
-        failed=f"{failed[0].last_error} ({fix_for(failed[0].last_error)})" if failed else None,
+        failed=failed[0].last_error or "failed" if failed else None,
     )
 
 

@@ -88,12 +88,17 @@ def announce(
             session,
             rescue.owner,
             f"You own the rescue of *{escape_mrkdwn(opened.view.account.name)}* "
-            f"({escape_mrkdwn(rescue.reason)}); its thread is in <#{channel}>. Please "
-            f"acknowledge it; the customer checkpoint is {short_date(rescue.checkpoint_on)}.",
+            f"({escape_mrkdwn(rescue.reason)}), opened by {_opener(rescue.opened_by)}; its "
+            f"thread is in <#{channel}>. Please acknowledge it; the customer checkpoint is "
+            f"{short_date(rescue.checkpoint_on)}.",
             now=now,
             key=f"rescue:{rescue.id}:owner:{rescue.owner}",
         )
     say_if_severe(session, config, rescue, now=now)
+
+
+def _opener(actor: str) -> str:
+    return "the daily recompute" if actor == BOT else mention(actor)
 
 
 def reply(session: Session, rescue: Rescue, text: str, *, now: datetime) -> None:
