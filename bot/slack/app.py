@@ -97,8 +97,8 @@ def installed_team(settings: Settings, client: WebClient) -> str:
         found = client.auth_test()["team_id"]
     except SlackApiError as error:
         raise MissingSecret(
-            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): copy the "
-            "Bot User OAuth Token (xoxb-…) of the installed app from OAuth & Permissions"
+            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): use the "
+            "Bot User OAuth Token (xoxb-…)"
         ) from error
     except OSError as error:
         raise MissingSecret(
@@ -124,11 +124,10 @@ def create_app(
     )
     if not secret and not socket_mode:
         raise MissingSecret("SLACK_SIGNING_SECRET is not set: copy it from Basic Information")
-    client = client or web_client(settings)
+    client = client or web_client(settings)  # Bolt takes the token from the client
     app = RescueApp(
         installed_team=installed_team(settings, client),
         response_urls=ResponseUrls(settings.slack_api_url),
-        token=token,
         signing_secret=secret or None,
         request_verification_enabled=not socket_mode,
         client=client,
