@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.messages.text import escape_mrkdwn
 from bot.services import fields
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key
-from scoring.errors import InvalidValue
+from scoring.errors import DomainError, InvalidValue
 
 NONE_WORDS = frozenset({"none", "-", "nobody", "clear"})
 
@@ -56,7 +59,12 @@ EDITABLE: dict[str, Editable] = {
     "dependencies": Editable("dependencies", fields.text),
     "decision": Editable("decision_maker", fields.text),
 }
-ADD_OPTIONS = frozenset({"segment", "csm", "signed", "arr", "users", "channel"})
+ADD_OPTIONS = frozenset({"key", "segment", "csm", "signed", "arr", "users", "channel"})
+_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_KEY = 64
+# Each failed try means another transaction committed an account with this key or name, so the
+# tries are bounded by how many people add at once; this only stops a runaway loop.
+MAX_TRIES = 100
 
 
 def _jsonable(value: Any) -> Any:
@@ -84,24 +92,83 @@ def parse_options(options: Mapping[str, str], *, allowed: frozenset[str]) -> dic
 def add_account(
     session: Session, *, name: str, options: Mapping[str, str], actor: str, now: datetime
 ) -> Account:
-    """A new account; its key is derived from the name (`-2`, `-3`… on a collision)."""
+    """A new account; its key is derived from the name (`-2`, `-3`… on a collision).
+
+    A name an account already has (ignoring case, accents and surrounding spaces) is refused,
+    naming that account, unless `key:` is given. Concurrent adds are settled by the database's
+    unique key and name: the insert runs in a SAVEPOINT, and when another transaction committed
+    the key or name first, this one looks again and answers as if it had come second.
+    """
     clean = fields.text(name, "name", limit=fields.MAX_NAME)
     if not clean:
         raise InvalidValue("the account needs a name")
-    base = derive_key(clean)[:60].strip("-")
-    if not base:
-        raise InvalidValue(f"`{clean}` has no letters or digits to make a key from")
-    values = parse_options(options, allowed=ADD_OPTIONS)
+    given = _given_key(options.get("key"))
+    base = given or derive_key(clean)[:60].strip("-")
+    values = parse_options(
+        {k: v for k, v in options.items() if k != "key"}, allowed=ADD_OPTIONS - {"key"}
+    )
     values.setdefault("segment", "smb")
     values.setdefault("csm", actor)
-    key = free_key(base, account_rows.keys_with_prefix(session, prefix=base))
-    account = account_rows.add_account(session, key=key, name=clean, created_at=now, **values)
+    for _ in range(MAX_TRIES):
+        key = _free_key(session, clean, base, given=given is not None)
+        try:
+            with session.begin_nested():
+                account = account_rows.add_account(
+                    session, key=key, name=clean, created_at=now,
+                    may_share_name=given is not None, **values,
+                )  # fmt: skip
+            break
+        except IntegrityError:
+            # Lost a race for the key or the name: what won is committed and visible now.
+            if account_rows.get_account(session, key=key) is None and not (
+                account_rows.same_name(session, name=clean)
+            ):
+                raise  # not a race: a real fault, to be reported as one
+    else:
+        raise DomainError(f"too many accounts named like `{escape_mrkdwn(clean)}` are being "
+                          "added at once; try again in a moment")  # fmt: skip
     events.record_event(
         session, account_id=account.id, kind="account_added", actor=actor, at=now,
         payload={"source": "slash_command", "name": clean,
                  **{k: _jsonable(v) for k, v in values.items()}},
     )  # fmt: skip
     return account
+
+
+def _given_key(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    key = raw.strip().lower()
+    if not _KEY.match(key) or len(key) > MAX_KEY:
+        raise InvalidValue(
+            f"`key:` `{escape_mrkdwn(raw.strip())}` is not a key; use up to {MAX_KEY} lower-case "
+            "letters, digits and single dashes, e.g. `key:acme-emea`"
+        )
+    return key
+
+
+def _free_key(session: Session, name: str, base: str, *, given: bool) -> str:
+    """The key to add `name` under, or the refusal: a given key must be free; without one the
+    name must be new, and the derived key gets the first free `-2`, `-3`…"""
+    if given:
+        taken = account_rows.get_account(session, key=base)
+        if taken is not None:
+            raise DomainError(
+                f"`{base}` is already the key of {escape_mrkdwn(taken.name)}; give another `key:`"
+            )
+        return base
+    same = account_rows.same_name(session, name=name)
+    if same:
+        raise DomainError(
+            f"{escape_mrkdwn(same[0].name)} already exists as `{same[0].key}`; use it, or give "
+            "`key:` to add another account with the same name"
+        )
+    if not base:
+        raise InvalidValue(
+            f"`{escape_mrkdwn(name)}` has no letters or digits to make a key from; "
+            "give one with `key:`, e.g. `key:acme`"
+        )
+    return free_key(base, account_rows.keys_with_prefix(session, prefix=base))
 
 
 def edit_account(

@@ -1,10 +1,15 @@
-"""Accounts: adding them, and finding them by key or by the prefix a user typed."""
+"""Accounts: adding them, and finding them by key, by name, or by the prefix a user typed.
+
+The same-name rule compares names folded by `fold_name`. The first account to carry a folded
+name holds it in ``name_fold`` (UNIQUE), so two simultaneous adds of one name cannot both insert
+it; a later account deliberately given the same name (with an explicit key) has NULL there.
+"""
 
 import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.store.tables import Account
@@ -28,11 +33,18 @@ def add_account(
     outcome: str | None = None,
     outcome_on: date | None = None,
     created_at: datetime | None = None,
+    may_share_name: bool = True,
 ) -> Account:
-    """Add an account; a key already taken raises IntegrityError when flushed (here)."""
+    """Add an account; it holds its folded name, unless another account does already and
+    `may_share_name` (then it shares the name, with NULL in ``name_fold``).
+
+    A key taken, or (when the name may not be shared) a folded name held, raises IntegrityError
+    when flushed (here): also when a concurrent transaction committed it after the caller looked.
+    """
     account = Account(
         key=key,
         name=name,
+        name_fold=_free_fold(session, name, account_id=None) if may_share_name else fold_name(name),
         segment=segment,
         csm=csm,
         signed_on=signed_on,
@@ -58,9 +70,11 @@ def update_account(
 ) -> Account:
     """Set the given columns of an account (names must be Account fields) and flush."""
     for name, value in changes.items():
-        if name not in Account.model_fields or name in ("id", "key", "created_at"):
+        if name not in Account.model_fields or name in ("id", "key", "name_fold", "created_at"):
             raise ValueError(f"{name} is not an editable account field")
         setattr(account, name, value)
+    if "name" in changes:
+        account.name_fold = _free_fold(session, account.name, account_id=account.id)
     account.updated_at = at
     session.add(account)
     session.flush()
@@ -79,6 +93,34 @@ def list_accounts(session: Session) -> list[Account]:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def fold_name(name: str) -> str:
+    """A name as the same-name rule compares it: surrounding spaces trimmed, accents folded as
+    the key derivation folds them (NFKD, combining marks dropped), case ignored (`ß` is `ss`).
+    Unlike the key, letters outside ASCII stay, so names in other scripts stay distinct."""
+    decomposed = unicodedata.normalize("NFKD", name.strip())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.casefold()).strip()
+
+
+def same_name(session: Session, *, name: str) -> list[Account]:
+    """The accounts whose name equals `name` ignoring case, accents and surrounding spaces,
+    oldest first: the holder of the folded name and any that share it deliberately."""
+    folded = fold_name(name)
+    statement = (
+        select(Account)
+        .where(or_(col(Account.name_fold) == folded, col(Account.name_fold).is_(None)))
+        .order_by(col(Account.id))
+    )
+    return [a for a in session.exec(statement) if fold_name(a.name) == folded]
+
+
+def _free_fold(session: Session, name: str, *, account_id: int | None) -> str | None:
+    """`name` folded, when no other account holds it; else None (the name is shared)."""
+    folded = fold_name(name)
+    holder = session.exec(select(Account.id).where(Account.name_fold == folded)).first()
+    return folded if holder is None or holder == account_id else None
 
 
 def match_accounts(session: Session, *, text: str) -> list[Account]:

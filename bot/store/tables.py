@@ -31,6 +31,10 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200)
+    # The name folded for the same-name rule (bot.store.accounts.fold_name) on the account that
+    # holds it; NULL on a later account deliberately given the same name (an explicit key).
+    # UNIQUE: twenty simultaneous adds of one name cannot all insert it.
+    name_fold: str | None = Field(default=None, sa_type=Text, unique=True, index=True)
     segment: str = Field(max_length=16)  # smb | mid | enterprise
     csm: str | None = None  # Slack user id
     signed_on: date | None = None

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.config import load_config
-from bot.services import rescue_actions
+from bot.services import accounts, rescue_actions
 from bot.services.backend import Backend
 from bot.services.policy import Actor, Ask, Roles
 from bot.store import accounts as account_rows
@@ -242,3 +242,77 @@ def test_twenty_plan_submissions_at_once_send_one_plan(engine: Engine) -> None:
     assert told.count("ok") == 1, told
     assert set(told) - {"ok"} == {"a recovery plan for this rescue is already awaiting a decision"}
     assert len(kinds(engine, "plan_submitted")) == 1
+
+
+def add_at_once(engine: Engine, names: list[str], **options: str) -> list[str]:
+    """Everyone types `/onboard add NAME` at the same moment; what each was told."""
+    backend = backend_on(engine)
+
+    def add(i: int, name: str) -> None:
+        with backend.change(f"add-{i}") as session:
+            accounts.add_account(session, name=name, options=options, actor=CSM, now=backend.now())
+
+    return at_once([lambda i=i, name=name: add(i, name) for i, name in enumerate(names)])
+
+
+def all_accounts(engine: Engine) -> list[tuple[str, str]]:
+    with session_scope(engine, read_only=True) as session:
+        return [(a.key, a.name) for a in account_rows.list_accounts(session)]
+
+
+def test_twenty_adds_of_one_name_create_one_account(engine: Engine) -> None:
+    told = add_at_once(engine, ["Acme Corp"] * CLICKS)
+    assert all_accounts(engine) == [("acme-corp", "Acme Corp")]
+    assert told.count("ok") == 1, told
+    assert set(told) - {"ok"} == {
+        "Acme Corp already exists as `acme-corp`; use it, or give `key:` to add another "
+        "account with the same name"
+    }
+    assert len(kinds(engine, "account_added")) == 1
+
+
+def test_twenty_adds_of_one_name_spelled_differently_create_one_account(engine: Engine) -> None:
+    spellings = ["Émile SARL", "emile sarl", " EMILE SARL ", "Emile Sarl", "ÉMILE sarl"]
+    told = add_at_once(engine, [spellings[i % len(spellings)] for i in range(CLICKS)])
+    assert told.count("ok") == 1, told
+    [(key, name)] = all_accounts(engine)
+    assert key == "emile-sarl"
+    assert all(t.startswith(f"{name} already exists as `emile-sarl`") for t in told if t != "ok")
+
+
+def test_twenty_names_deriving_one_key_each_get_their_own_suffix(engine: Engine) -> None:
+    names = [f"Zeta Labs{'!' * i}" for i in range(CLICKS)]
+    told = add_at_once(engine, names)
+    assert told == ["ok"] * CLICKS
+    added = all_accounts(engine)
+    assert sorted(name for _, name in added) == sorted(names)
+    assert {key for key, _ in added} == {"zeta-labs"} | {f"zeta-labs-{n}" for n in range(2, 21)}
+    assert len(kinds(engine, "account_added")) == CLICKS
+
+
+def test_twenty_adds_with_one_given_key_create_one_account(engine: Engine) -> None:
+    told = add_at_once(engine, ["Acme EMEA"] * CLICKS, key="acme-emea")
+    assert all_accounts(engine) == [("acme-emea", "Acme EMEA")]
+    assert set(told) - {"ok"} == {
+        "`acme-emea` is already the key of Acme EMEA; give another `key:`"
+    }
+
+
+def test_a_given_key_shares_a_name_while_others_add_it_without_one(engine: Engine) -> None:
+    """Half the adds give their own key: all of those succeed, the name is added once more."""
+    names = ["Globex"] * CLICKS
+    backend = backend_on(engine)
+
+    def add(i: int) -> None:
+        options = {"key": f"globex-team-{i}"} if i % 2 else {}
+        with backend.change(f"add-{i}") as session:
+            accounts.add_account(
+                session, name=names[i], options=options, actor=CSM, now=backend.now()
+            )
+
+    told = at_once([lambda i=i: add(i) for i in range(CLICKS)])
+    keys = [key for key, _ in all_accounts(engine)]
+    given = [key for key in keys if key.startswith("globex-team-")]
+    assert len(given) == CLICKS // 2
+    assert len(keys) - len(given) <= 1  # at most one add without a key; none if a keyed one won
+    assert not any(t.startswith("CRASH") for t in told), told
