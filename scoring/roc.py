@@ -1,6 +1,7 @@
 """The points a calibration plot draws: ROC curves and reliability bins from (risk, bad) pairs.
 
-Pure and deterministic; the same pairs `scoring.calibration.mann_whitney` ranks.
+Pure and deterministic; the same pairs `scoring.calibration.mann_whitney` ranks,
+counted by the same `risk_table`.
 
 - **ROC curve.** The risk threshold falls from above the highest risk to below the lowest; each
   distinct risk adds one point (false-positive rate, true-positive rate). Tied accounts move the
@@ -17,19 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from scoring.calibration import Interval, wilson
+from scoring.calibration.stats import Interval, risk_table, wilson
 
 
 def roc_points(scored: Iterable[tuple[float, bool]]) -> list[tuple[float, float]]:
     """(false-positive rate, true-positive rate) for (risk, bad) pairs, higher risk meaning bad:
     from (0, 0) to (1, 1), one point per distinct risk. Empty when either class is missing (no
     rate can be computed then)."""
-    table: dict[float, list[int]] = {}
-    for risk, bad in scored:
-        cell = table.get(risk)
-        if cell is None:
-            cell = table[risk] = [0, 0]
-        cell[0 if bad else 1] += 1
+    table = risk_table(scored)
     bad_total = sum(cell[0] for cell in table.values())
     good_total = sum(cell[1] for cell in table.values())
     if bad_total == 0 or good_total == 0:
