@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from scoring.calibration.cohort import FinishedOnboarding
 from scoring.calibration.metrics import Detection, Row, Verdict, detection
 from scoring.calibration.stats import Interval
+from scoring.signals import Segment
 
-SEGMENT_ORDER = ("smb", "mid", "enterprise")
+SEGMENT_ORDER = tuple(segment.value for segment in Segment)
+"""smb, mid, enterprise: the order `scoring.signals.Segment` lists them in."""
 
 FAILING = frozenset({Verdict.NOISE, Verdict.INVERTED, Verdict.INCONCLUSIVE})
 """Verdicts that, beside a predictive segment, flag a segment as failed by the indicator."""
