@@ -119,6 +119,111 @@ def score_tenths_at(history: History, rules: Rules, day: date) -> int | None:
     return half_up(100 * num, den) if den else None
 
 
+FLOORS = frozenset({Flag.HANDOFF_INCOMPLETE, Flag.LOW_COVERAGE, Flag.SIGNAL_AT_ZERO})
+"""Flags that keep a scorecard from being Healthy, whatever its score."""
+
+
+def _latest_readings(
+    history: History, rules: Rules, as_of: date
+) -> tuple[dict[str, tuple[Reading, date]], int, int]:
+    """Each active signal's latest reading (and its day) on or before `as_of`, with the score's
+    scaled numerator and denominator (Σ w·v, Σ 2w over the rated signals)."""
+    taxonomy = rules.taxonomy
+    num = den = 0
+    latest: dict[str, tuple[Reading, date]] = {}
+    for signal in taxonomy.active:
+        found = history.latest(signal.key, as_of)
+        if found is not None:
+            latest[signal.key] = found
+            weight = taxonomy.scaled_weight[signal.key]
+            num += weight * found[0].value
+            den += weight * 2
+    return latest, num, den
+
+
+def _signal_line(
+    signal: Signal,
+    found: tuple[Reading, date] | None,
+    den: int,
+    account: AccountFacts,
+    rules: Rules,
+    as_of: date,
+) -> SignalLine:
+    """One signal's breakdown line: its share of the score, staleness and deadline."""
+    weight = rules.taxonomy.scaled_weight[signal.key]
+    reading, day = found if found is not None else (None, None)
+    value = reading.value if reading is not None else None
+    days_since = (as_of - account.signed_on).days if account.signed_on else None
+    window = signal.window_for(account.segment)
+    due_on = (
+        account.signed_on + timedelta(days=window)
+        if window is not None and account.signed_on
+        else None
+    )
+    days_late = days_since - window if window is not None and days_since is not None else 0
+    overdue = days_late > 0 and value != 2
+    age = (as_of - day).days if day is not None else None
+    contribution = half_up(1000 * weight * value, den) / 100 if value is not None else 0.0
+    return SignalLine(
+        signal=signal,
+        value=value,
+        weight=float(signal.weight),
+        contribution=contribution,
+        stale=age is not None and age > rules.stale_after_days,
+        days_since_reading=age,
+        overdue=overdue,
+        days_late=days_late if overdue else 0,
+        due_on=due_on,
+        note=reading.note if reading else None,
+        author=reading.author if reading else None,
+        recorded_at=reading.recorded_at if reading else None,
+    )
+
+
+def _flags(
+    account: AccountFacts,
+    tenths: int | None,
+    rated_weight: int,
+    total: int,
+    lines: list[SignalLine],
+) -> list[str]:
+    """Why the scorecard deserves attention, apart from its trend, in reporting order."""
+    flags: list[str] = []
+    if tenths is None:
+        flags.append(Flag.UNSCORED)
+    if not account.handoff.complete:
+        flags.append(Flag.HANDOFF_INCOMPLETE)
+    if 2 * rated_weight < total or total == 0:
+        flags.append(Flag.LOW_COVERAGE)
+    if any(line.value == 0 for line in lines):
+        flags.append(Flag.SIGNAL_AT_ZERO)
+    if any(line.stale for line in lines):
+        flags.append(Flag.STALE)
+    if any(line.overdue for line in lines):
+        flags.append(Flag.OVERDUE)
+    return flags
+
+
+def _trend(
+    account: AccountFacts,
+    history: History,
+    rules: Rules,
+    tenths: int | None,
+    *,
+    as_of: date,
+    trend_weeks: int | None,
+) -> Trend:
+    """The score's weekly trend up to `as_of`, from no earlier than what is known of it."""
+    known_days = [d for d in (account.signed_on, history.first_day) if d is not None]
+    return trend_for(
+        lambda day: score_tenths_at(history, rules, day),
+        now_tenths=tenths,
+        as_of=as_of,
+        weeks=rules.trend_weeks if trend_weeks is None else trend_weeks,
+        since=min(known_days) if known_days else None,
+    )
+
+
 def evaluate(
     account: AccountFacts,
     history: History,
@@ -130,80 +235,20 @@ def evaluate(
     """Score `account` as if today were `as_of`; `trend_weeks` past weeks go into the trend."""
     taxonomy = rules.taxonomy
     days_since = (as_of - account.signed_on).days if account.signed_on else None
-    num = den = 0
-    latest: dict[str, tuple[Reading, date]] = {}
-    for signal in taxonomy.active:
-        found = history.latest(signal.key, as_of)
-        if found is not None:
-            latest[signal.key] = found
-            weight = taxonomy.scaled_weight[signal.key]
-            num += weight * found[0].value
-            den += weight * 2
+    latest, num, den = _latest_readings(history, rules, as_of)
     rated_weight = den // 2
-
-    lines: list[SignalLine] = []
-    for signal in taxonomy.active:
-        weight = taxonomy.scaled_weight[signal.key]
-        reading, day = latest.get(signal.key, (None, None))
-        value = reading.value if reading is not None else None
-        window = signal.window_for(account.segment)
-        due_on = (
-            account.signed_on + timedelta(days=window)
-            if window is not None and account.signed_on
-            else None
-        )
-        days_late = days_since - window if window is not None and days_since is not None else 0
-        overdue = days_late > 0 and value != 2
-        age = (as_of - day).days if day is not None else None
-        contribution = half_up(1000 * weight * value, den) / 100 if value is not None else 0.0
-        lines.append(
-            SignalLine(
-                signal=signal,
-                value=value,
-                weight=float(signal.weight),
-                contribution=contribution,
-                stale=age is not None and age > rules.stale_after_days,
-                days_since_reading=age,
-                overdue=overdue,
-                days_late=days_late if overdue else 0,
-                due_on=due_on,
-                note=reading.note if reading else None,
-                author=reading.author if reading else None,
-                recorded_at=reading.recorded_at if reading else None,
-            )
-        )
-
+    lines = [
+        _signal_line(signal, latest.get(signal.key), den, account, rules, as_of)
+        for signal in taxonomy.active
+    ]
     tenths = half_up(100 * num, den) if den else None
     total = taxonomy.total_scaled_weight
-    coverage = rated_weight / total if total else 0.0
     band_status = rules.bands.status_for(tenths) if tenths is not None else None
-    flags: list[str] = []
-    if tenths is None:
-        flags.append(Flag.UNSCORED)
-    if not account.handoff.complete:
-        flags.append(Flag.HANDOFF_INCOMPLETE)
-    if 2 * rated_weight < total or total == 0:
-        flags.append(Flag.LOW_COVERAGE)
-    if any(line.value == 0 for line in lines):
-        flags.append(Flag.SIGNAL_AT_ZERO)
+    flags = _flags(account, tenths, rated_weight, total, lines)
     status = band_status or Status.WATCH
-    capped = {Flag.HANDOFF_INCOMPLETE, Flag.LOW_COVERAGE, Flag.SIGNAL_AT_ZERO} & set(flags)
-    if status is Status.HEALTHY and capped:
+    if status is Status.HEALTHY and FLOORS & set(flags):
         status = Status.WATCH
-    if any(line.stale for line in lines):
-        flags.append(Flag.STALE)
-    if any(line.overdue for line in lines):
-        flags.append(Flag.OVERDUE)
-
-    weeks = rules.trend_weeks if trend_weeks is None else trend_weeks
-    known_days = [d for d in (account.signed_on, history.first_day) if d is not None]
-    trend = trend_for(
-        lambda day: score_tenths_at(history, rules, day),
-        now_tenths=tenths,
-        as_of=as_of,
-        weeks=weeks,
-        since=min(known_days) if known_days else None,
-    )
+    trend = _trend(account, history, rules, tenths, as_of=as_of, trend_weeks=trend_weeks)
     if trend.falling:
         flags.append(Flag.FALLING)
     return Scorecard(
@@ -212,7 +257,7 @@ def evaluate(
         score_tenths=tenths,
         status=status,
         band_status=band_status,
-        coverage=coverage,
+        coverage=rated_weight / total if total else 0.0,
         signals=tuple(lines),
         trend=trend,
         flags=tuple(flags),
