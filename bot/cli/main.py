@@ -822,12 +822,17 @@ def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
     """The scheduler and the outbox courier of this process."""
     from bot.scheduler.worker import Worker, courier_client
     from bot.services.digests import digest_chart
+    from bot.slack.app import web_client
+    from bot.slack.directory import SlackDirectory
 
     if not runtime.settings.slack_bot_token:
         fail("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)")
+    # Reminders go to the approvers in force, their user group resolved through Slack.
+    directory = SlackDirectory(web_client(runtime.settings), backend.clock)
     return Worker(
-        backend, courier_client(runtime.settings), scheduler=scheduler, chart=digest_chart
-    )
+        backend, courier_client(runtime.settings), directory=directory, scheduler=scheduler,
+        chart=digest_chart,
+    )  # fmt: skip
 
 
 NoScheduler = Annotated[

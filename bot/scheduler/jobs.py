@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.scheduler.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
 from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
+from bot.services.policy import Directory, NoDirectory, roles_in_force
 from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
 from bot.store.db import session_scope
@@ -42,14 +43,16 @@ class ScheduledWork:
         schedule: Schedule,
         *,
         worker: str | None = None,
-        approvers: Callable[[], Collection[str]] | None = None,
+        directory: Directory | None = None,
         chart: ChartRenderer | None = None,
         queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.backend = backend
         self.schedule = schedule
         self.worker = worker or worker_name()
-        self.approvers = approvers or (lambda: backend.config.escalation.approvers)
+        # Who the approvers are now (user group included): they are reminded of lapsed SLAs
+        # and overdue decisions.
+        self.directory = directory or NoDirectory()
         self.chart = chart
         self.queued = queued  # told when deliveries were queued (wakes the courier)
 
@@ -151,8 +154,9 @@ class ScheduledWork:
 
     def _remind(self, ran: Ran) -> None:
         now = self.backend.now()
+        roles = roles_in_force(self.backend.config, self.directory)
         with self.backend.session() as session:
-            found = due_reminders(session, self.backend.config, now=now, approvers=self.approvers())
+            found = due_reminders(session, self.backend.config, now=now, approvers=roles.approvers)
         ran.reminders += queue_reminders(self.backend.engine, found, now=now, worker=self.worker)
 
     def _stale(self, job: Job, fired: datetime, ran: Ran) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -23,6 +23,7 @@ from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import Schedule, build_schedule
 from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer
+from bot.services.policy import Directory
 from bot.store.runs import worker_name
 
 log = logging.getLogger("rescuebot.worker")
@@ -45,7 +46,7 @@ class Worker:
         backend: Backend,
         client: WebClient,
         *,
-        approvers: Collection[str] | None = None,
+        directory: Directory | None = None,
         schedule: Schedule | None = None,
         scheduler: bool = True,
         chart: ChartRenderer | None = None,
@@ -59,7 +60,7 @@ class Worker:
             backend,
             self.schedule,
             worker=worker_name(),
-            approvers=(lambda: approvers) if approvers is not None else None,
+            directory=directory,
             chart=chart,
             queued=self.courier.wake.set,
         )

@@ -8,10 +8,11 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.services.policy import Roles
 from bot.services.portfolio import involves, load_portfolio
 from bot.services.weights import rules_in_force
 from bot.store import rescues as rescue_rows
-from bot.store.tables import Account, Approval, Escalation
+from bot.store.tables import Account, Approval, Escalation, Rescue
 from scoring.scorecard import Scorecard
 from scoring.standup import StandupItem
 
@@ -25,7 +26,8 @@ class Home:
     plans: list[tuple[str, str, date]]
 
 
-def home_for(session: Session, config: Config, *, user: str, today: date) -> Home:
+def home_for(session: Session, config: Config, roles: Roles, *, user: str, today: date) -> Home:
+    """`user`'s home: their book, their rescues and, for approvers, plans awaiting them."""
     rules = rules_in_force(session, config)
     portfolio = load_portfolio(session, rules, as_of=today, only=involves(user))
     accounts = {a.id: a for a in portfolio.accounts.values()}
@@ -39,20 +41,23 @@ def home_for(session: Session, config: Config, *, user: str, today: date) -> Hom
         needs_help=portfolio.standup(),
         cards=[state.card for state in portfolio.states],
         rescues=sorted(rescues, key=lambda r: r[2]),
-        plans=_plans_awaiting(session, config, user=user),
+        plans=_plans_awaiting(session, roles, user=user),
     )
 
 
-def _plans_awaiting(session: Session, config: Config, *, user: str) -> list[tuple[str, str, date]]:
-    """Pending recovery plans this approver has not decided and did not request."""
-    if user not in config.escalation.approvers:
+def _plans_awaiting(session: Session, roles: Roles, *, user: str) -> list[tuple[str, str, date]]:
+    """Pending recovery plans of open rescues this approver (user group included) has not
+    decided and did not request."""
+    if not roles.is_approver(user):
         return []
     decided = select(Approval.escalation_id).where(Approval.approver == user)
     statement = (
         select(Account.key, Account.name, Escalation.decision_deadline)
         .join(Account, col(Account.id) == col(Escalation.account_id))
+        .join(Rescue, col(Rescue.id) == col(Escalation.rescue_id))
         .where(
             Escalation.state == "pending",
+            Rescue.state != "resolved",
             Escalation.requested_by != user,
             col(Escalation.id).not_in(decided),
         )

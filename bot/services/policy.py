@@ -218,6 +218,14 @@ def authorize_decision(actor: Actor, plan: Escalation, rescue: Rescue) -> None:
         raise NotAllowed("the rescue this plan is for was resolved, so the plan can't be decided")
 
 
+def require_member(ask: Ask, user: str, *, role: str) -> None:
+    """Someone picked in Slack for a role is a real, active member of the workspace."""
+    if not ask.directory.is_active_member(user):
+        raise DomainError(
+            f"the person you picked for {role} is not an active member of this workspace"
+        )
+
+
 def require_assignable(actor: Actor, user: str, *, role: str, account: Account) -> None:
     """A user given a role (`csm:`, a rescue's new owner): one of the configured CSMs, when
     CSMs are configured, and someone allowed to rate the account without that role."""

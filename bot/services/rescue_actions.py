@@ -22,6 +22,7 @@ from bot.services.policy import (
     authorize,
     authorize_decision,
     require_assignable,
+    require_member,
 )
 from bot.services.rescues import Opened, RescueView
 from bot.store import rescues as rescue_rows
@@ -39,10 +40,7 @@ def _account(session: Session, account_id: int | None) -> Account:
 
 
 def _assignable(ask: Ask, user: str, *, role: str, account: Account) -> None:
-    if not ask.directory.is_active_member(user):
-        raise DomainError(
-            f"the person you picked for {role} is not an active member of this workspace"
-        )
+    require_member(ask, user, role=role)
     require_assignable(ask.actor, user, role=role, account=account)
 
 

@@ -5,7 +5,7 @@ the rescue opened; the caller owns the transaction and posts to Slack after it c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Escalation, Rescue
 from scoring.errors import DomainError, InvalidValue
-from scoring.escalation import NotAllowed, is_severe
+from scoring.escalation import is_severe
 from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_triggers
 from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Signal, Value
@@ -69,25 +69,6 @@ def view_of(session: Session, config: Config, rescue: Rescue, *, today: date) ->
         )
     )
     return RescueView(rescue, account, card, severe, plan)
-
-
-def may_work(rescue: Rescue, account: Account, user: str, approvers: Collection[str]) -> None:
-    """Only the owner, the account's CSM and approvers may change a rescue."""
-    if user not in {rescue.owner, account.csm, *approvers}:
-        raise NotAllowed(
-            "only the rescue's owner, the account's CSM or an approver can change this rescue"
-        )
-
-
-def rescue_to_work(
-    session: Session, rescue_id: int, *, user: str, approvers: Collection[str]
-) -> tuple[Rescue, Account]:
-    """The rescue and its account, if `user` may change it (see `may_work`)."""
-    rescue = rescue_by_id(session, rescue_id)
-    account = session.get(Account, rescue.account_id)
-    assert account is not None
-    may_work(rescue, account, user, approvers)
-    return rescue, account
 
 
 def _event(session: Session, rescue: Rescue, kind: str, actor: str, now: datetime,

@@ -197,15 +197,6 @@ def _no_pending(session: Session) -> None:
         )
 
 
-def mark_posted(session: Session, *, proposal_id: int, channel: str, ts: str) -> None:
-    """Remember where the proposal's message is, so its decision can replace the buttons."""
-    proposal = session.get(WeightProposal, proposal_id)
-    if proposal is None:
-        raise DomainError("that weight proposal no longer exists")
-    proposal.channel, proposal.message_ts = channel, ts
-    session.add(proposal)
-
-
 def withdraw(session: Session, *, proposal_id: int, why: str, now: datetime) -> None:
     """A proposal whose message never reached the approvers is withdrawn, not left pending."""
     proposal = session.get(WeightProposal, proposal_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services.backend import Backend
+from bot.slack.channels import Channels
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import (
     actions,
@@ -24,12 +25,13 @@ from bot.slack.listeners.refresh import HomeRefresher
 
 
 def register(app: App, backend: Backend) -> None:
-    asking.register(app, backend, SlackDirectory(app.client, backend.clock))
-    homes = HomeRefresher(backend, app.client)
-    commands.register(app, backend, homes)
+    directory = SlackDirectory(app.client, backend.clock)
+    asking.register(app, backend, directory)
+    homes = HomeRefresher(backend, app.client, directory)
+    commands.register(app, backend, homes, Channels(app.client, backend.clock))
     actions.register(app, backend, homes)
     views.register(app, backend, homes)
-    events.register(app, backend)
+    events.register(app, homes)
     rescues.register(app, backend, homes)
     overrides.register(app, backend, homes)
     weights.register(app, backend)

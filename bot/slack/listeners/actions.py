@@ -1,4 +1,6 @@
-"""Button and select listeners: the scorecard's selects and note button, the standup's Claim."""
+"""Button and select listeners: the scorecard's selects and note button, the standup's Claim.
+
+Claim's edit of the standup line is queued by the use case (an update of the clicked message)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
-from bot.messages.ids import ActionId, parse_signal_block_id, standup_block_id
-from bot.messages.text import mention
-from bot.services import accounts, portfolio, rating
+from bot.messages.ids import ActionId, parse_signal_block_id
+from bot.messages.text import escape_mrkdwn, mention
+from bot.services import account_actions, portfolio, rating
+from bot.services.account_actions import StandupMessage
 from bot.services.backend import Backend
 from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
-from bot.slack.listeners.parsing import request_key, scorecard_clicked
+from bot.slack.listeners.parsing import scorecard_clicked
 from bot.slack.listeners.refresh import HomeRefresher
 from scoring.signals import parse_value
 
@@ -32,7 +35,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
         change = f"{ui.recorded_text(rated.recorded)} By {mention(ask.user)}."
         respond(
-            text=f"{account.name}: {ui.score_line(rated.card)}",
+            text=f"{escape_mrkdwn(account.name)}: {ui.score_line(rated.card)}",
             blocks=ui.as_dicts(ui.scorecard_blocks(rated.card, change=change)),
             replace_original=True,
         )
@@ -48,37 +51,15 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.action(ActionId.CLAIM)
     @answers_errors
-    def claim(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def claim(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
         ack()
-        user = body["user"]["id"]
-        today = backend.today()
-        with backend.change(request_key(body)) as session:
-            account = portfolio.find_account(session, action["value"])
-            accounts.claim(session, account=account, user=user, now=backend.now())
-            items = portfolio.load_portfolio(
-                session,
-                rules_in_force(session, backend.config),
-                as_of=today,
-                only=portfolio.with_keys({account.key}),
-            ).standup()
+        ask = context["ask"]
         message = body.get("message") or {}
-        if items and message.get("blocks"):
-            blocks = replace_item(
-                message["blocks"], account.key, ui.as_dicts(ui.standup_item_blocks(items[0]))
-            )
-            client.chat_update(
-                channel=body["container"]["channel_id"],
-                ts=message["ts"],
-                blocks=blocks,
-                text=message.get("text") or "Standup",
-            )
-        homes.request({user, account.csm})
-
-
-def replace_item(blocks: list[dict], account: str, item: list[dict]) -> list[dict]:
-    """The message's blocks with one account's line (section + context) re-rendered."""
-    block_id = standup_block_id(account)
-    for i, block in enumerate(blocks):
-        if block.get("block_id") == block_id:
-            return [*blocks[:i], *item, *blocks[i + 2 :]]
-    return blocks
+        channel = (body.get("container") or {}).get("channel_id") or ask.channel
+        clicked = (
+            StandupMessage(channel, message["ts"], message.get("text") or "Standup",
+                           message.get("blocks") or [])
+            if channel and message.get("ts") else None
+        )  # fmt: skip
+        claimed = account_actions.claim(backend, ask, action["value"], message=clicked)
+        homes.request({ask.user, claimed.account.csm})

@@ -2,18 +2,22 @@
 
 It puts an `Ask` in the context (`context["ask"]`): the user, the roles in force (user groups
 resolved through the cached directory), the request's key that makes a Slack retry apply once,
-and the channel it came from. Listeners hand it to the use case, which asks the policy.
+and the channel it came from. Listeners hand it to the use case, which asks the policy. It also
+says how to answer someone privately when their request has no response URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.services import notices
 from bot.services.backend import Backend
 from bot.services.policy import Actor, Ask, Directory, roles_in_force
+from bot.slack.listeners.errors import PRIVATELY
 from bot.slack.listeners.parsing import request_key
 
 
@@ -33,6 +37,7 @@ def register(app: App, backend: Backend, directory: Directory) -> None:
     @app.middleware
     def who_asks(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
         user = user_of(body)
+        context[PRIVATELY] = partial(notices.tell, backend)
         if user:
             roles = roles_in_force(backend.config, directory)
             context["ask"] = Ask(

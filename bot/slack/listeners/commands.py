@@ -7,26 +7,31 @@ on purpose; errors raised here become an ephemeral message with the usage line (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.usage import help_text
-from bot.services import accounts, fields, portfolio, rating
+from bot.services import account_actions, accounts, fields, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
+from bot.services.policy import Ask
+from bot.services.standup import post_standup
 from bot.services.weights import rules_in_force
 from bot.slack import slash
+from bot.slack.channels import Channels
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.overrides import run_override
-from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words, request_key
+from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words
 from bot.slack.listeners.refresh import HomeRefresher
 from bot.slack.listeners.weights import run_weights
+from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.errors import InvalidValue
 from scoring.kpis import Window
 from scoring.signals import Value, parse_value
@@ -39,15 +44,23 @@ OPTIONS = {
     "list": frozenset({"segment"}),
     "override": frozenset({"reason"}),
 }
-ONBOARD = ("add", "handoff", "set", "outcome", "override", "list", "kpis", "weights", "help")
 
 
-def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
+def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channels) -> None:
     @app.command("/onboard")
     @answers_errors
-    def onboard(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+    def onboard(
+        ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
-        run_onboard(backend, homes, body, respond, client)
+        text = body.get("text", "").strip()
+        sub, _, rest = text.partition(" ")
+        sub = slash.unescape(sub).lower() or "help"
+        if sub not in SUBCOMMANDS:
+            raise InvalidValue(f"`{sub}` is not an /onboard command; use {', '.join(SUBCOMMANDS)}")
+        parsed = slash.parse(rest, options=sub in OPTIONS)
+        allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
+        run_onboard(Onboard(backend, homes, body, parsed, context["ask"], respond, client), sub)
 
     @app.command("/scorecard")
     @answers_errors
@@ -84,9 +97,9 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.command("/standup")
     @answers_errors
-    def standup(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+    def standup(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
         ack()
-        run_standup(backend, body, respond, client)
+        run_standup(backend, channels, context["ask"], body, respond)
 
 
 def _ratings(
@@ -115,102 +128,115 @@ def _ratings(
     return [(taxonomy.resolve(name or ""), parse_value(value))], parsed.rest() or None
 
 
-def run_onboard(
-    backend: Backend, homes: HomeRefresher, body: dict, respond: Respond, client: WebClient
-) -> None:
-    text = body.get("text", "").strip()
-    sub, _, rest = text.partition(" ")
-    sub = slash.unescape(sub).lower() or "help"
-    if sub not in ONBOARD:
-        raise InvalidValue(f"`{sub}` is not an /onboard command; use {', '.join(ONBOARD)}")
-    parsed = slash.parse(rest, options=sub in OPTIONS)
-    allowed_options(parsed, OPTIONS.get(sub, frozenset()), f"/onboard {sub}")
-    user = body["user_id"]
-    if sub == "help":
-        with backend.session() as session:
-            keys = [s.key for s in rules_in_force(session, backend.config).taxonomy.active]
-        respond(text=help_text(keys), response_type="ephemeral")
-    elif sub == "add":
-        with backend.change(request_key(body)) as session:
-            account = accounts.add_account(
-                session, name=parsed.rest(), options=parsed.options, actor=user, now=backend.now()
-            )
-        respond(
-            text=f"Added *{escape_mrkdwn(account.name)}* as `{account.key}` "
-            f"({account.segment}, CSM {mention(account.csm)}). Rate it: "
-            f"`/signal {account.key} kickoff 2`, or open `/scorecard {account.key}`.",
-            response_type="ephemeral",
+@dataclass(frozen=True)
+class Onboard:
+    """One `/onboard` subcommand as typed: its words and options, who asks, how to answer."""
+
+    backend: Backend
+    homes: HomeRefresher
+    body: dict
+    parsed: slash.CommandText
+    ask: Ask
+    respond: Respond
+    client: WebClient
+
+    def say(self, text: str) -> None:
+        self.respond(text=text, response_type="ephemeral")
+
+
+def run_onboard(request: Onboard, sub: str) -> None:
+    SUBCOMMANDS[sub](request)
+
+
+def _help(request: Onboard) -> None:
+    with request.backend.session() as session:
+        taxonomy = rules_in_force(session, request.backend.config).taxonomy
+    request.say(help_text([s.key for s in taxonomy.active]))
+
+
+def _add(request: Onboard) -> None:
+    parsed = request.parsed
+    account = account_actions.add(
+        request.backend, request.ask, name=parsed.rest(), options=parsed.options
+    )
+    request.say(
+        f"Added *{escape_mrkdwn(account.name)}* as `{account.key}` "
+        f"({account.segment}, CSM {mention(account.csm)}). Rate it: "
+        f"`/signal {account.key} kickoff 2`, or open `/scorecard {account.key}`."
+    )
+    request.homes.request({request.ask.user, account.csm})
+
+
+def _handoff(request: Onboard) -> None:
+    backend, parsed = request.backend, request.parsed
+    account = account_named(backend, parsed)
+    no_more_words(parsed)
+    with backend.session() as session:
+        card = portfolio.scorecard(
+            session, account, rules_in_force(session, backend.config), as_of=backend.today()
         )
-        homes.request({user, account.csm})
-    elif sub == "handoff":
-        account = account_named(backend, parsed)
-        no_more_words(parsed)
-        with backend.session() as session:
-            card = portfolio.scorecard(
-                session, account, rules_in_force(session, backend.config), as_of=backend.today()
-            )
-        answers = {
-            q: getattr(account, q)
-            for q in ("business_problem", "promised_timeline", "dependencies", "decision_maker")
-        }
-        metadata = json.dumps({"account": account.key, "channel": body.get("channel_id")})
-        client.views_open(
-            trigger_id=body["trigger_id"], view=ui.handoff_modal(card, answers, metadata=metadata)
+    answers = {q: getattr(account, q) for q in HANDOFF_QUESTIONS}
+    metadata = json.dumps({"account": account.key, "channel": request.body.get("channel_id")})
+    request.client.views_open(
+        trigger_id=request.body["trigger_id"],
+        view=ui.handoff_modal(card, answers, metadata=metadata),
+    )
+
+
+def _set(request: Onboard) -> None:
+    account = account_named(request.backend, request.parsed)
+    no_more_words(request.parsed)
+    before = account.csm
+    edited = account_actions.edit(request.backend, request.ask, account, request.parsed.options)
+    summary = ", ".join(f"{k} → {v[1]}" for k, v in edited.changed.items()) or "nothing changed"
+    request.say(f"*{escape_mrkdwn(edited.account.name)}*: {escape_mrkdwn(summary)}.")
+    request.homes.request(
+        {request.ask.user, before, edited.account.csm, edited.account.followup_owner}
+    )
+
+
+def _outcome(request: Onboard) -> None:
+    parsed = request.parsed
+    account = account_named(request.backend, parsed)
+    outcome = parsed.take_word()
+    if outcome is None:
+        raise InvalidValue("the outcome is missing: completed, churned or expanded")
+    no_more_words(parsed)
+    on = fields.day(parsed.options.get("date", ""), "date")
+    ended = account_actions.record_outcome(
+        request.backend, request.ask, account, outcome=outcome, on=on
+    )
+    request.say(
+        f"*{escape_mrkdwn(ended.name)}* ended onboarding: {ended.outcome} on {ended.outcome_on}."
+    )
+
+
+def _override(request: Onboard) -> None:
+    run_override(request.backend, request.homes, request.ask, request.parsed, request.respond)
+
+
+def _weights(request: Onboard) -> None:
+    run_weights(request.backend, request.ask, request.parsed, request.respond)
+
+
+def _kpis(request: Onboard) -> None:
+    no_more_words(request.parsed)
+    today = request.backend.today()
+    with request.backend.session() as session:
+        headline = kpis_of(
+            session, request.backend.config.rules, window=Window(today - KPI_WINDOW, today)
         )
-    elif sub == "set":
-        account = account_named(backend, parsed)
-        no_more_words(parsed)
-        with backend.change(request_key(body)) as session:
-            session.add(account)
-            changed = accounts.edit_account(
-                session, account=account, options=parsed.options, actor=user, now=backend.now()
-            )
-        summary = ", ".join(f"{k} → {v[1]}" for k, v in changed.items()) or "nothing changed"
-        respond(
-            text=f"*{escape_mrkdwn(account.name)}*: {escape_mrkdwn(summary)}.",
-            response_type="ephemeral",
-        )
-        homes.request({user, account.csm, account.followup_owner})
-    elif sub == "outcome":
-        account = account_named(backend, parsed)
-        outcome = parsed.take_word()
-        if outcome is None:
-            raise InvalidValue("the outcome is missing: completed, churned or expanded")
-        no_more_words(parsed)
-        on = fields.day(parsed.options.get("date", ""), "date")
-        with backend.change(request_key(body)) as session:
-            session.add(account)
-            accounts.record_outcome(
-                session,
-                account=account,
-                outcome=outcome,
-                on=on,
-                actor=user,
-                now=backend.now(),
-                today=backend.today(),
-            )
-        respond(
-            text=f"*{escape_mrkdwn(account.name)}* ended onboarding: {account.outcome} on "
-            f"{account.outcome_on}.",
-            response_type="ephemeral",
-        )
-    elif sub == "override":
-        run_override(backend, homes, body, parsed, respond)
-    elif sub == "weights":
-        run_weights(backend, body, parsed, respond, client)
-    elif sub == "kpis":
-        no_more_words(parsed)
-        today = backend.today()
-        with backend.session() as session:
-            headline = kpis_of(
-                session, backend.config.rules, window=Window(today - KPI_WINDOW, today)
-            )
-        respond(
-            text=render("kpis.mrkdwn.j2", kpis=headline, start=today - KPI_WINDOW, end=today),
-            response_type="ephemeral",
-        )
-    else:
-        run_list(backend, parsed, user, respond)
+    request.say(render("kpis.mrkdwn.j2", kpis=headline, start=today - KPI_WINDOW, end=today))
+
+
+def _list(request: Onboard) -> None:
+    run_list(request.backend, request.parsed, request.ask.user, request.respond)
+
+
+SUBCOMMANDS: dict[str, Callable[[Onboard], None]] = {
+    "add": _add, "handoff": _handoff, "set": _set, "outcome": _outcome, "override": _override,
+    "list": _list, "kpis": _kpis, "weights": _weights, "help": _help,
+}  # fmt: skip
 
 
 def _scope(parsed: slash.CommandText, user: str) -> tuple[Any, str]:
@@ -252,37 +278,18 @@ def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Re
     )
 
 
-def run_standup(backend: Backend, body: dict, respond: Respond, client: WebClient) -> None:
+def run_standup(
+    backend: Backend, channels: Channels, ask: Ask, body: dict, respond: Respond
+) -> None:
+    """Queue the standup for the channel it was typed in; the courier posts it."""
     parsed = slash.parse(body.get("text", ""), options=True)
     allowed_options(parsed, frozenset({"segment"}), "/standup")
-    only, scope = _scope(parsed, body["user_id"])
-    today = backend.today()
-    with backend.session() as session:
-        items = portfolio.load_portfolio(
-            session, rules_in_force(session, backend.config), as_of=today, only=only
-        ).standup()
-    pages = ui.standup_pages(items, as_of=today, scope=scope)
+    only, scope = _scope(parsed, ask.user)
     channel = body["channel_id"]
-    try:
-        first = client.chat_postMessage(
-            channel=channel,
-            text=f"Standup: {len(items)} accounts need help this week",
-            blocks=ui.as_dicts(pages[0]),
-        )
-        for page in pages[1:]:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=first["ts"],
-                blocks=ui.as_dicts(page),
-                text="Standup, continued",
-            )
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        if error == "is_archived":
-            raise InvalidValue("this channel is archived; run `/standup` in an active one") from exc
-        if error in ("not_in_channel", "channel_not_found"):
-            raise InvalidValue(
-                "I can't post in this channel. Invite me with `/invite @Onboarding Rescue`, or "
-                "run `/standup` in a channel I'm in"
-            ) from exc
-        raise
+    channels.require_postable(channel, command="/standup")
+    queued = post_standup(backend, ask, channel=channel, only=only, scope=scope)
+    respond(
+        text=f"Posting the standup ({queued.accounts} account"
+        f"{'s' if queued.accounts != 1 else ''} need help)…",
+        response_type="ephemeral",
+    )

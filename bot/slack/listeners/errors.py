@@ -23,7 +23,10 @@ from bot.store.requests import RequestIdReused
 from scoring.errors import DomainError, UnknownName
 
 log = logging.getLogger("rescuebot.listeners")
-NEEDED = ("ack", "body", "respond", "client")
+NEEDED = ("ack", "body", "respond", "context")
+# The context's key for telling someone privately when their request has no response URL (set
+# by the `asking` middleware: a DM through the outbox).
+PRIVATELY = "tell_privately"
 
 
 def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
@@ -55,16 +58,17 @@ def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
     )
 
 
-def tell(answer: str, respond: Any, client: Any, body: dict[str, Any]) -> None:
+def tell(answer: str, respond: Any, context: Any, body: dict[str, Any]) -> None:
     """Privately: through the response URL when there is one (commands, message buttons),
-    else by direct message (modal submissions, home tab buttons)."""
+    else by a direct message queued to the outbox (modal submissions, home tab buttons)."""
     if respond is not None and respond.response_url:
         respond(text=answer, response_type="ephemeral", replace_original=False)
         return
     user = (body.get("user") or {}).get("id") or body.get("user_id")
-    if client is not None and user:
+    privately = context.get(PRIVATELY) if context is not None else None
+    if privately is not None and user:
         try:
-            client.chat_postMessage(channel=user, text=answer)
+            privately(user, answer)
         except Exception:
             log.exception("could not tell %s: %s", user, answer)
 
@@ -83,7 +87,7 @@ def answers_errors(listener: Callable[..., Any]) -> Callable[..., Any]:
             if ack is not None and ack.response is None:
                 ack()
             if answer is not None:
-                tell(answer, respond, kwargs.get("client"), kwargs.get("body") or {})
+                tell(answer, respond, kwargs.get("context"), kwargs.get("body") or {})
             return None
 
     # Bolt injects the arguments a listener names: name the ones the handler needs too.

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
-from bot.services.backend import Backend
 from bot.slack.listeners.errors import answers_errors
-from bot.slack.listeners.refresh import publish_home
+from bot.slack.listeners.refresh import HomeRefresher
 
 
-def register(app: App, backend: Backend) -> None:
+def register(app: App, homes: HomeRefresher) -> None:
     @app.event("app_home_opened")
     @answers_errors
-    def home_opened(event: dict, client: WebClient) -> None:
+    def home_opened(event: dict) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(backend, client, event["user"])
+            homes.publish(event["user"])

@@ -5,26 +5,25 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
 from bot.messages.ids import CLEAR_OVERRIDE, ActionId, CallbackId, OverrideInput
 from bot.messages.overrides import change_text, override_modal
-from bot.services import portfolio
+from bot.messages.text import escape_mrkdwn
+from bot.services import account_actions, portfolio
 from bot.services.backend import Backend
-from bot.services.overrides import OverrideChange, clear_override, set_override
+from bot.services.policy import Ask
 from bot.slack import slash
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import (
     account_named,
     no_more_words,
-    request_key,
     scorecard_clicked,
 )
 from bot.slack.listeners.refresh import HomeRefresher
 from bot.slack.outbound import GuardedRespond
-from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.overrides import STATUS_USAGE, clean_reason, parse_status
 from scoring.rules import Status
@@ -52,25 +51,8 @@ def modal_problems(chosen: str | None, reason: str | None) -> dict[str, str]:
     return {}
 
 
-def _apply(
-    backend: Backend, body: dict, account: Account, status: Status | None, reason: str | None
-) -> OverrideChange:
-    """Set the override (or clear it, when `status` is None) in one transaction."""
-    user = (body.get("user") or {}).get("id") or body["user_id"]
-    with backend.change(request_key(body)) as session:
-        session.add(account)
-        if status is None:
-            return clear_override(
-                session, backend.config, account=account, actor=user, now=backend.now()
-            )
-        return set_override(
-            session, backend.config, account=account, status=status, reason=reason,
-            author=user, now=backend.now(),
-        )  # fmt: skip
-
-
 def run_override(
-    backend: Backend, homes: HomeRefresher, body: dict, parsed: slash.CommandText, respond: Respond
+    backend: Backend, homes: HomeRefresher, ask: Ask, parsed: slash.CommandText, respond: Respond
 ) -> None:
     """`/onboard override <account> <status> reason:"…"` or `/onboard override <account> clear`."""
     account = account_named(backend, parsed)
@@ -82,9 +64,11 @@ def run_override(
     if clearing and "reason" in parsed.options:
         raise InvalidValue("`clear` takes no `reason:`; it ends the override in force")
     status = None if clearing else parse_status(word)
-    change = _apply(backend, body, account, status, parsed.options.get("reason"))
+    change = account_actions.override(
+        backend, ask, account, status=status, reason=parsed.options.get("reason")
+    )
     respond(text=change_text(change, cleared=clearing), response_type="ephemeral")
-    homes.request({body["user_id"], account.csm})
+    homes.request({ask.user, account.csm})
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
@@ -100,7 +84,9 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.view(CallbackId.OVERRIDE)
     @answers_errors
-    def override_submitted(ack: Ack, body: dict, view: dict, respond: GuardedRespond) -> None:
+    def override_submitted(
+        ack: Ack, view: dict, respond: GuardedRespond, context: BoltContext
+    ) -> None:
         chosen = (_state(view, OverrideInput.STATUS).get("selected_option") or {}).get("value")
         reason = _state(view, OverrideInput.REASON).get("value")
         errors = modal_problems(chosen, reason)
@@ -108,18 +94,19 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
+        ask: Ask = context["ask"]
         metadata = json.loads(view.get("private_metadata") or "{}")
         with backend.session() as session:
             account = portfolio.find_account(session, metadata.get("account", ""))
         clearing = chosen == CLEAR_OVERRIDE
         status = None if clearing else Status(chosen)
-        change = _apply(backend, body, account, status, reason)
+        change = account_actions.override(backend, ask, account, status=status, reason=reason)
         if metadata.get("response_url"):
             respond.to(metadata["response_url"])(
-                text=f"{account.name}: {ui.score_line(change.card)}",
+                text=f"{escape_mrkdwn(account.name)}: {ui.score_line(change.card)}",
                 blocks=ui.as_dicts(
                     ui.scorecard_blocks(change.card, change=change_text(change, cleared=clearing))
                 ),
                 replace_original=True,
             )
-        homes.request({body["user"]["id"], account.csm})
+        homes.request({ask.user, account.csm})

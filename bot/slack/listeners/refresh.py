@@ -18,14 +18,16 @@ from slack_sdk import WebClient
 from bot.messages import blocks as ui
 from bot.services.backend import Backend
 from bot.services.home import home_for
+from bot.services.policy import Directory, roles_in_force
 
 log = logging.getLogger("rescuebot.home")
 REFRESH_INTERVAL_SECONDS = 2.0
 
 
-def publish_home(backend: Backend, client: WebClient, user: str) -> None:
+def publish_home(backend: Backend, client: WebClient, directory: Directory, user: str) -> None:
+    roles = roles_in_force(backend.config, directory)
     with backend.session() as session:
-        home = home_for(session, backend.config, user=user, today=backend.today())
+        home = home_for(session, backend.config, roles, user=user, today=backend.today())
     view = ui.home_view(
         user=user, mine=home.needs_help, cards=home.cards, rescues=home.rescues, plans=home.plans
     )
@@ -36,12 +38,22 @@ class HomeRefresher:
     """Republishes the home tabs of people whose accounts changed, in the background."""
 
     def __init__(
-        self, backend: Backend, client: WebClient, *, interval: float = REFRESH_INTERVAL_SECONDS
+        self,
+        backend: Backend,
+        client: WebClient,
+        directory: Directory,
+        *,
+        interval: float = REFRESH_INTERVAL_SECONDS,
     ) -> None:
         self._backend, self._client, self._interval = backend, client, interval
+        self._directory = directory
         self._dirty: set[str] = set()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+
+    def publish(self, user: str) -> None:
+        """Publish `user`'s home now (they just opened it)."""
+        publish_home(self._backend, self._client, self._directory, user)
 
     def request(self, users: Iterable[str | None]) -> None:
         wanted = {u for u in users if u}
@@ -61,7 +73,7 @@ class HomeRefresher:
                 batch, self._dirty = sorted(self._dirty), set()
             for user in batch:
                 try:
-                    publish_home(self._backend, self._client, user)
+                    self.publish(user)
                 except Exception:
                     log.exception("home not refreshed for %s", user)
             # Pace the next batch whatever arrives meanwhile: requests only add to it.

@@ -16,12 +16,12 @@ from slack_sdk.errors import SlackApiError
 from bot.messages import blocks as ui
 from bot.messages.ids import ActionId, BlockId, CallbackId, handoff_block_id
 from bot.messages.text import escape_mrkdwn
-from bot.services import accounts, portfolio, rating
+from bot.services import account_actions, portfolio, rating
 from bot.services.backend import Backend
+from bot.services.policy import Ask
 from bot.services.readings import MAX_NOTE_CHARS
 from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
-from bot.slack.listeners.parsing import request_key
 from bot.slack.listeners.refresh import HomeRefresher
 from bot.slack.outbound import GuardedRespond
 from scoring.accounts import HANDOFF_QUESTIONS
@@ -81,7 +81,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         )
         if metadata.get("response_url"):
             respond.to(metadata["response_url"])(
-                text=f"{account.name}: {ui.score_line(rated.card)}",
+                text=f"{escape_mrkdwn(account.name)}: {ui.score_line(rated.card)}",
                 blocks=ui.as_dicts(ui.scorecard_blocks(rated.card)),
                 replace_original=True,
             )
@@ -89,7 +89,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.view(CallbackId.HANDOFF)
     @answers_errors
-    def handoff_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+    def handoff_submitted(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         answers = {
             q: _value(view, handoff_block_id(q), ActionId.HANDOFF_ANSWER).get("value") or ""
@@ -104,12 +104,10 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             ack(response_action="errors", errors=too_long)
             return
         ack()
-        user = body["user"]["id"]
-        with backend.change(request_key(body)) as session:
-            account = portfolio.find_account(session, metadata.get("account", ""))
-            missing = accounts.save_handoff(
-                session, account=account, answers=answers, actor=user, now=backend.now()
-            )
+        ask: Ask = context["ask"]
+        user = ask.user
+        saved = account_actions.save_handoff(backend, ask, metadata.get("account", ""), answers)
+        account, missing = saved.account, saved.missing
         text = (
             f"Hand-off checklist for *{escape_mrkdwn(account.name)}* is complete."
             if not missing
