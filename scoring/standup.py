@@ -75,10 +75,11 @@ def standup(states: Iterable[AccountState], *, as_of: date) -> list[StandupItem]
     return items
 
 
-def _item(state: AccountState, as_of: date) -> StandupItem | None:
-    card, followup, rescue = state.card, state.followup, state.rescue
+def _dates_due(state: AccountState, as_of: date) -> list[tuple[str, date]]:
+    """The agreed dates that fall within the next `DUE_SOON_DAYS` (or have passed)."""
+    followup, rescue = state.followup, state.rescue
     soon = as_of + timedelta(days=DUE_SOON_DAYS)
-    dates_due = [
+    return [
         (label, d)
         for label, d in (
             ("follow-up due", followup.due),
@@ -87,25 +88,28 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
         )
         if d is not None and d <= soon
     ]
-    owner = followup.owner or (rescue.owner if rescue else None)
-    owned = owner is not None
-    zeros = card.zero_signals
-    if zeros and not owned:
-        tier = Tier.UNOWNED_ZERO
-    elif card.falling:
-        tier = Tier.FALLING
-    elif card.status is Status.AT_RISK:
-        tier = Tier.AT_RISK
-    elif card.status is Status.WATCH:
-        tier = Tier.WATCH
-    elif card.stale_signals or card.overdue_signals or dates_due:
-        tier = Tier.ATTENTION
-    else:
-        return None
 
+
+def _tier(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) -> Tier | None:
+    """Where the account stands in the standup; None when it needs no help this week."""
+    if card.zero_signals and not owned:
+        return Tier.UNOWNED_ZERO
+    if card.falling:
+        return Tier.FALLING
+    if card.status is Status.AT_RISK:
+        return Tier.AT_RISK
+    if card.status is Status.WATCH:
+        return Tier.WATCH
+    if card.stale_signals or card.overdue_signals or dates_due:
+        return Tier.ATTENTION
+    return None
+
+
+def _reasons(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) -> tuple[str, ...]:
+    """Why the account is on the standup, most pressing first."""
     reasons = [
         f"{line.signal.label} at risk (0)" + ("" if owned else ", needs an owner today")
-        for line in zeros
+        for line in card.zero_signals
     ]
     if card.falling:
         reasons.append(f"falling {card.trend.falling_weeks} weeks in a row")
@@ -125,19 +129,34 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
         for line in card.stale_signals
     ]
     reasons += [f"{label} {d.isoformat()}" for label, d in dates_due]
+    return tuple(reasons)
 
-    urgent = tier is Tier.UNOWNED_ZERO or card.status is Status.AT_RISK
-    due = followup.due or (rescue.checkpoint_on if rescue else None)
-    if due is None:
-        due = as_of if urgent else as_of + timedelta(days=DUE_SOON_DAYS)
+
+def _due(state: AccountState, tier: Tier, as_of: date) -> date:
+    """The agreed date, else today for urgent accounts and a week from now for the rest."""
+    due = state.followup.due or (state.rescue.checkpoint_on if state.rescue else None)
+    if due is not None:
+        return due
+    urgent = tier is Tier.UNOWNED_ZERO or state.card.status is Status.AT_RISK
+    return as_of if urgent else as_of + timedelta(days=DUE_SOON_DAYS)
+
+
+def _item(state: AccountState, as_of: date) -> StandupItem | None:
+    card, rescue = state.card, state.rescue
+    dates_due = _dates_due(state, as_of)
+    owner = state.followup.owner or (rescue.owner if rescue else None)
+    owned = owner is not None
+    tier = _tier(card, owned=owned, dates_due=dates_due)
+    if tier is None:
+        return None
     return StandupItem(
         card=card,
         tier=tier,
         owner=owner or card.account.csm,
         owned=owned,
         next_step=_next_step(state, tier),
-        due=due,
-        reasons=tuple(reasons),
+        due=_due(state, tier, as_of),
+        reasons=_reasons(card, owned=owned, dates_due=dates_due),
     )
 
 
