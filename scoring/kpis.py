@@ -277,6 +277,68 @@ class Kpis:
 # --- computation ----------------------------------------------------------------------------
 
 
+def _completion(onboardings: Iterable[OnboardingRecord], win: Window) -> Ratio:
+    ended = [o for o in onboardings if o.outcome is not None and o.outcome_on in win]
+    return Ratio(sum(1 for o in ended if o.outcome in SUCCESSFUL), len(ended))
+
+
+def _time_to_value(onboardings: Iterable[OnboardingRecord], win: Window) -> Distribution | None:
+    return Distribution.of(
+        max(0, (o.first_value_healthy_on - o.signed_on).days)
+        for o in onboardings
+        if o.signed_on is not None
+        and o.first_value_healthy_on is not None
+        and o.first_value_healthy_on in win
+    )
+
+
+def _at_risk_recovery(rescues: Iterable[RescueRecord], since: datetime, until: datetime) -> Ratio:
+    closed = [
+        r
+        for r in rescues
+        if not r.opened_by_mistake
+        and r.closed_at is not None
+        and since <= r.closed_at < until
+        and r.status_at_open == Status.AT_RISK
+    ]
+    return Ratio(sum(r.status_at_close == Status.HEALTHY for r in closed), len(closed))
+
+
+def _sla_adherence(rescues: Iterable[RescueRecord], since: datetime, until: datetime) -> Ratio:
+    decided = in_time = 0
+    for r in rescues:
+        if r.opened_by_mistake:
+            continue
+        answered = r.answered_at
+        met = answered is not None and answered <= r.sla_due_at
+        # a hit is decided when answered; a miss once the deadline has passed unanswered
+        decided_at = answered if answered is not None and met else r.sla_due_at
+        if since <= decided_at < until:
+            decided += 1
+            in_time += met
+    return Ratio(in_time, decided)
+
+
+def _decision_hours(
+    plans: Iterable[PlanRecord], since: datetime, until: datetime
+) -> Distribution | None:
+    return Distribution.of(
+        Fraction(round((p.decided_at - p.created_at).total_seconds()), 3600)
+        for p in plans
+        if p.decided_at is not None and since <= p.decided_at < until
+    )
+
+
+def _active_users(onboardings: Iterable[OnboardingRecord], win: Window) -> dict[str, int]:
+    """Users by account, over the accounts onboarding during the window."""
+    return {
+        o.key: o.users
+        for o in onboardings
+        if (o.signed_on is None or o.signed_on <= win.end)
+        and (o.outcome_on is None or o.outcome_on >= win.start)
+    }
+
+
 def kpis(
     onboardings: Iterable[OnboardingRecord],
     rescues: Iterable[RescueRecord] = (),
@@ -293,61 +355,16 @@ def kpis(
     """
     win = window if isinstance(window, Window) else Window(*window)
     since, until = win.moments(tz)
-    onboardings = list(onboardings)
-
-    ended = [o for o in onboardings if o.outcome is not None and o.outcome_on in win]
-    completion = Ratio(sum(1 for o in ended if o.outcome in SUCCESSFUL), len(ended))
-
-    ttv = Distribution.of(
-        max(0, (o.first_value_healthy_on - o.signed_on).days)
-        for o in onboardings
-        if o.signed_on is not None
-        and o.first_value_healthy_on is not None
-        and o.first_value_healthy_on in win
-    )
-
-    closed_at_risk = recovered = 0
-    decided = in_time = 0
-    for r in rescues:
-        if r.opened_by_mistake:
-            continue
-        if (
-            r.closed_at is not None
-            and since <= r.closed_at < until
-            and r.status_at_open == Status.AT_RISK
-        ):
-            closed_at_risk += 1
-            recovered += r.status_at_close == Status.HEALTHY
-        answered = r.answered_at
-        met = answered is not None and answered <= r.sla_due_at
-        # a hit is decided when answered; a miss once the deadline has passed unanswered
-        decided_at = answered if answered is not None and met else r.sla_due_at
-        if since <= decided_at < until:
-            decided += 1
-            in_time += met
-
-    hours = Distribution.of(
-        Fraction(round((p.decided_at - p.created_at).total_seconds()), 3600)
-        for p in plans
-        if p.decided_at is not None and since <= p.decided_at < until
-    )
-
-    active = {
-        o.key: o.users
-        for o in onboardings
-        if (o.signed_on is None or o.signed_on <= win.end)
-        and (o.outcome_on is None or o.outcome_on >= win.start)
-    }
-    ticket_total = sum(t.count for t in tickets if t.account_key in active and t.on in win)
-
+    onboardings, rescues = list(onboardings), list(rescues)
+    active = _active_users(onboardings, win)
     return Kpis(
         window=win,
-        completion=completion,
-        time_to_value=ttv,
-        at_risk_recovery=Ratio(recovered, closed_at_risk),
-        sla_adherence=Ratio(in_time, decided),
-        decision_hours=hours,
-        tickets=ticket_total,
+        completion=_completion(onboardings, win),
+        time_to_value=_time_to_value(onboardings, win),
+        at_risk_recovery=_at_risk_recovery(rescues, since, until),
+        sla_adherence=_sla_adherence(rescues, since, until),
+        decision_hours=_decision_hours(plans, since, until),
+        tickets=sum(t.count for t in tickets if t.account_key in active and t.on in win),
         users=sum(active.values()),
     )
 
