@@ -236,6 +236,9 @@ def claim(session: Session, *, account: Account, user: str, now: datetime) -> bo
     account_rows.lock(session, account_id=account.id)
     session.refresh(account)
     rescue = rescue_rows.open_rescue(session, account_id=account.id)
+    if rescue is not None:  # account, then rescue: the order every change locks them in
+        rescue = rescue_rows.lock_rescue(session, rescue_id=rescue.id)
+        rescue = None if rescue is None or rescue.state == "resolved" else rescue
     if account.followup_owner == user and (rescue is None or rescue.owner == user):
         return False
     previous = account.followup_owner

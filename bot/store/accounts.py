@@ -154,6 +154,10 @@ def keys_with_prefix(session: Session, *, prefix: str) -> set[str]:
 def lock(session: Session, *, account_id: int | None) -> None:
     """Hold the account's row until the transaction ends, so concurrent changes to one account
     (double clicks, two replicas) take turns. SQLite transactions already take the write lock
-    at BEGIN IMMEDIATE, so this matters on PostgreSQL."""
-    statement = select(Account.id).where(Account.id == account_id).with_for_update()
+    at BEGIN IMMEDIATE, so this matters on PostgreSQL.
+
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transaction holding a rescue's lock still inserts
+    events referencing the account (a foreign key check takes `FOR KEY SHARE` on it), and that
+    must not wait for one holding the account's lock and waiting for the rescue: a deadlock."""
+    statement = select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
     session.exec(statement).first()

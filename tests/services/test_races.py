@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.config import load_config
-from bot.services import accounts, rescue_actions
+from bot.services import accounts, rating, rescue_actions
 from bot.services.backend import Backend
 from bot.services.policy import Actor, Ask, Roles
 from bot.store import accounts as account_rows
@@ -26,6 +26,7 @@ from bot.store.db import session_scope
 from bot.store.tables import Approval, Delivery, Escalation, Event, Rescue
 from scoring.errors import DomainError
 from scoring.escalation import Decision
+from scoring.signals import Value
 
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
 CLICKS = 20
@@ -316,3 +317,52 @@ def test_a_given_key_shares_a_name_while_others_add_it_without_one(engine: Engin
     assert len(given) == CLICKS // 2
     assert len(keys) - len(given) <= 1  # at most one add without a key; none if a keyed one won
     assert not any(t.startswith("CRASH") for t in told), told
+
+
+def test_claims_racing_a_resolve_never_reassign_the_resolved_rescue(engine: Engine) -> None:
+    """Claim locks the account, then the rescue, and only takes over a rescue still open."""
+    rescue_id = open_rescue(engine)
+    backend = backend_on(engine, minutes_later=20)
+
+    def claim(i: int) -> None:
+        with backend.change(f"claim-{i}") as session:
+            account = account_rows.get_account(session, key="acme")
+            accounts.claim(session, account=account, user=f"U0CLAIM{i}", now=backend.now())
+
+    def resolve() -> None:
+        rescue_actions.resolve(
+            backend, ask(CSM, "resolve"), rescue_id, resolution="recovered", note=None
+        )
+
+    told = at_once([resolve, *(lambda i=i: claim(i) for i in range(CLICKS - 1))])
+    assert told == ["ok"] * CLICKS
+    [resolved] = kinds(engine, "rescue_resolved")
+    took_rescue = [e for e in kinds(engine, "claimed") if e.payload["rescue_id"] == rescue_id]
+    assert all(e.id < resolved.id for e in took_rescue)  # none after the resolution
+    with session_scope(engine, read_only=True) as session:
+        rescue = session.get(Rescue, rescue_id)
+    last = max(took_rescue, key=lambda e: e.id).actor if took_rescue else CSM
+    assert (rescue.state, rescue.owner) == ("resolved", last)
+
+
+def test_ratings_racing_clicks_on_the_rescue_take_turns_without_deadlock(engine: Engine) -> None:
+    """A rating locks the account and then its rescue; a click locks the rescue and then
+    writes events that reference the account: both orders meet without a deadlock."""
+    rescue_id = open_rescue(engine)
+    backend = backend_on(engine, minutes_later=15)
+    kickoff = backend.config.rules.taxonomy.resolve("kickoff")
+    with session_scope(engine, read_only=True) as session:
+        account = account_rows.get_account(session, key="acme")
+
+    def rate(i: int) -> None:
+        rating.rate(backend, ask(CSM, f"rate-{i}"), account, [(kickoff, Value(i % 3))],
+                    note=None, source="slash_command")  # fmt: skip
+
+    def log(i: int) -> None:
+        rescue_actions.log_action(backend, ask(CSM, f"log-{i}"), rescue_id, done=f"call {i}",
+                                  customer=None, next_step=None)  # fmt: skip
+
+    told = at_once([lambda i=i: (rate if i % 2 else log)(i) for i in range(CLICKS)])
+    assert told == ["ok"] * CLICKS
+    assert len(kinds(engine, "rescue_action")) == CLICKS // 2
+    assert len(kinds(engine, "rescue_acknowledged")) == 1
