@@ -49,10 +49,6 @@ def _delivery(session: Session, key: str) -> Delivery | None:
     return session.exec(select(Delivery).where(Delivery.key == key)).first()
 
 
-def _once(kind: str, owner_id: int | None) -> str:
-    return f"{kind}:{owner_id}:{uuid.uuid4().hex}"
-
-
 def announce(
     session: Session, config: Config, opened: Opened, *, now: datetime, fallback: str | None
 ) -> None:
@@ -101,47 +97,51 @@ def _opener(actor: str) -> str:
     return "the daily recompute" if actor == BOT else mention(actor)
 
 
-def reply(session: Session, rescue: Rescue, text: str, *, now: datetime) -> None:
-    """A reply in the rescue's thread, after its parent message."""
-    parent = _delivery(session, parent_key(rescue.id))
-    if parent is None and not rescue.message_ts:
-        return  # the rescue never got a thread (no channel): its timeline still has it all
-    payload: dict[str, object] = {"text": text}
-    if rescue.message_ts:
-        payload["thread_ts"] = rescue.message_ts
+def _follow_up(
+    session: Session,
+    *,
+    parent: str,
+    ts: str | None,
+    channel: str | None,
+    method: str,
+    payload: dict[str, object],
+    now: datetime,
+) -> None:
+    """Queue a reply to (`message`) or an edit of (`update`) the message queued under the key
+    `parent`: it waits for that message and takes its ts. Messages posted before the outbox
+    existed have only their `ts`. A parent never queued (no channel) gets nothing."""
+    queued = _delivery(session, parent)
+    if queued is None and not ts:
+        return
+    if ts:
+        payload[{"message": "thread_ts", "update": "ts"}[method]] = ts
     deliveries.enqueue(
         session,
-        key=_once("rescue-reply", rescue.id),
-        method="message",
-        channel=rescue.channel or (parent.channel if parent else ""),
+        key=f"{parent}:{method}:{uuid.uuid4().hex}",
+        method=method,
+        channel=channel or (queued.channel if queued else ""),
         payload=payload,
         now=now,
-        parent=parent,
+        parent=queued,
     )
+
+
+def reply(session: Session, rescue: Rescue, text: str, *, now: datetime) -> None:
+    """A reply in the rescue's thread, after its parent message."""
+    _follow_up(session, parent=parent_key(rescue.id), ts=rescue.message_ts, channel=rescue.channel,
+               method="message", payload={"text": text}, now=now)  # fmt: skip
 
 
 def refresh(session: Session, config: Config, rescue: Rescue, *, now: datetime) -> RescueView:
     """Edit the rescue's parent message to show it as it is now."""
     today = now.astimezone(config.rules.team_timezone).date()
     view = rescues.view_of(session, config, rescue, today=today)
-    parent = _delivery(session, parent_key(rescue.id))
-    if parent is None and not rescue.message_ts:
-        return view
     payload: dict[str, object] = {
         "text": rescue_text(view),
         "blocks": as_dicts(rescue_blocks(view, now=now)),
     }
-    if rescue.message_ts:
-        payload["ts"] = rescue.message_ts
-    deliveries.enqueue(
-        session,
-        key=_once("rescue-card", rescue.id),
-        method="update",
-        channel=rescue.channel or (parent.channel if parent else ""),
-        payload=payload,
-        now=now,
-        parent=parent,
-    )
+    _follow_up(session, parent=parent_key(rescue.id), ts=rescue.message_ts,
+               channel=rescue.channel, method="update", payload=payload, now=now)  # fmt: skip
     return view
 
 
@@ -149,7 +149,7 @@ def dm(session: Session, user: str, text: str, *, now: datetime, key: str | None
     """A direct message (Slack opens the DM when the channel is a user id)."""
     deliveries.enqueue(
         session,
-        key=key or _once("dm", None),
+        key=key or f"dm:{user}:{uuid.uuid4().hex}",
         method="message",
         channel=user,
         payload={"text": text},
@@ -217,25 +217,12 @@ def show_decision(
     """Edit the plan's message; tell the rescue thread and, once final, the requester."""
     rescue = rescues.rescue_by_id(session, plan.rescue_id)
     view = refresh(session, config, rescue, now=now)
-    parent = _delivery(session, plan_key(plan.id))
-    if parent is not None or plan.message_ts:
-        payload: dict[str, object] = {
-            "text": plan_text(plan, view.account.name),
-            "blocks": as_dicts(
-                plan_blocks(plan, view.account.name, decisions, thread_link=None)
-            ),
-        }
-        if plan.message_ts:
-            payload["ts"] = plan.message_ts
-        deliveries.enqueue(
-            session,
-            key=_once("plan-card", plan.id),
-            method="update",
-            channel=plan.channel or (parent.channel if parent else ""),
-            payload=payload,
-            now=now,
-            parent=parent,
-        )
+    payload: dict[str, object] = {
+        "text": plan_text(plan, view.account.name),
+        "blocks": as_dicts(plan_blocks(plan, view.account.name, decisions, thread_link=None)),
+    }
+    _follow_up(session, parent=plan_key(plan.id), ts=plan.message_ts, channel=plan.channel,
+               method="update", payload=payload, now=now)  # fmt: skip
     latest = decisions[-1]
     label = {"approve": "approved", "request_changes": "sent back for changes",
              "reject": "rejected"}[latest.decision]  # fmt: skip
