@@ -15,7 +15,7 @@ from datetime import date
 from fractions import Fraction
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -434,7 +434,6 @@ def _id_problems(parsed: _Parsed) -> list[str]:
 
 
 _SIGNAL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _overlay(base: Any, over: Any) -> Any:
@@ -453,14 +452,10 @@ def _overlay(base: Any, over: Any) -> Any:
     return over
 
 
-def _merged(base: _Model, over: _Model | None) -> _Model:
-    return base if over is None else _overlay(base, over)  # type: ignore[no-any-return]
-
-
 def _build(defaults: _Parsed, user: _Parsed | None, source: str) -> Config:
     problems: list[str] = []
     base = defaults.spec
-    spec = _merged(base, user.spec if user else None)
+    spec: ConfigFile = _overlay(base, user.spec) if user else base
     at = user.at if user else defaults.at
 
     signals: list[Signal] = []
