@@ -366,3 +366,25 @@ def test_ratings_racing_clicks_on_the_rescue_take_turns_without_deadlock(engine:
     assert told == ["ok"] * CLICKS
     assert len(kinds(engine, "rescue_action")) == CLICKS // 2
     assert len(kinds(engine, "rescue_acknowledged")) == 1
+
+
+def test_decisions_racing_a_resolve_never_land_on_a_resolved_rescue(engine: Engine) -> None:
+    plan_id = submitted_plan(engine, arr=400_000)
+    with session_scope(engine, read_only=True) as session:
+        rescue_id = session.get(Escalation, plan_id).rescue_id
+    backend = backend_on(engine, minutes_later=40)
+
+    def decide(approver: str) -> None:
+        rescue_actions.decide(backend, ask(approver, f"decide-{approver}"), plan_id,
+                              decision=Decision.APPROVE, reason=None)  # fmt: skip
+
+    def resolve() -> None:
+        rescue_actions.resolve(backend, ask(CSM, "resolve"), rescue_id,
+                               resolution="not_recovered", note=None)  # fmt: skip
+
+    told = at_once([resolve, *(lambda a=a: decide(a) for a in sorted(APPROVERS))])
+    assert told[0] == "ok"
+    [resolved] = kinds(engine, "rescue_resolved")
+    assert all(e.id < resolved.id for e in kinds(engine, "plan_decided"))
+    late = "the rescue this plan is for was resolved, so the plan can't be decided"
+    assert all(t in ("ok", late, "this plan was already decided: approved") for t in told), told
