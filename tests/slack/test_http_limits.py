@@ -18,6 +18,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.config import Settings, load_config
+from bot.services.backend import Backend
+from bot.slack.app import create_app
 from bot.slack.http import create_web_app
 from bot.slack.outbound import ResponseUrls
 from bot.store.db import make_engine, session_scope
@@ -211,3 +214,24 @@ def test_a_response_url_that_never_answers_is_given_up_on_after_the_timeout():
         hanging.close()
     assert len(hanging.accepted) == 1
     assert elapsed < 2.5, f"gave up after {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(
+    ("team_setting", "installed"), [(None, "T0DOUBLE"), ("T0OTHER", "T0OTHER")]
+)
+def test_the_installed_workspace_is_slack_team_id_else_the_tokens(
+    double: SlackDouble, team_setting: str | None, installed: str
+):
+    settings = Settings(slack_bot_token=double.token, slack_api_url=double.api_url,
+                        slack_signing_secret=SECRET, slack_team_id=team_setting)  # fmt: skip
+    engine = _engine_unused()
+    backend = Backend(config=load_config(None), engine=engine, clock=lambda: datetime.now(UTC))
+    bolt = create_app(settings, backend)
+    assert bolt.installed_team == installed
+    body, headers = signed_command("list", "/onboard")
+    body = body.replace(b"team_id=T0", b"team_id=T0DOUBLE")
+    headers["X-Slack-Signature"] = signature(SECRET, headers["X-Slack-Request-Timestamp"],
+                                             body.decode())  # fmt: skip
+    status, _, _ = asyncio.run(call(create_web_app(bolt, engine), "POST", "/slack/events",
+                                    body, headers))  # fmt: skip
+    assert status == (200 if installed == "T0DOUBLE" else 403)

@@ -307,3 +307,8 @@ def test_a_trigger_id_reused_for_another_command_is_refused_with_an_explanation(
     assert "Run the command again" in answer["text"]
     assert app.account("reuse-second") is None and app.account("reuse-first") is not None
     assert "`reuse-again`" in app.command("/onboard", "add Reuse Again")["text"]
+
+
+def test_a_command_whose_text_says_payload_is_still_a_command(app: Served):
+    SENT.append("payload text")  # Bolt alone reads any form mentioning "payload" as empty
+    assert "`payload-people`" in app.command("/onboard", "add payload people")["text"]
