@@ -85,9 +85,7 @@ def lock_rescue(session: Session, *, rescue_id: int) -> Rescue | None:
     """The rescue, its row locked until the transaction ends (`SELECT … FOR UPDATE`; SQLite's
     write transactions are serialised already) and re-read, so a transition decided on it sees
     every transition committed before it: twenty simultaneous clicks apply once."""
-    rescue = session.exec(
-        select(Rescue).where(Rescue.id == rescue_id).with_for_update()
-    ).first()
+    rescue = session.exec(select(Rescue).where(Rescue.id == rescue_id).with_for_update()).first()
     if rescue is not None:
         session.refresh(rescue)
     return rescue
