@@ -14,7 +14,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,10 +109,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    directory = tmp_path_factory.mktemp("serve")
+    with serving(request.param, tmp_path_factory.mktemp("serve"), CONFIG) as served:
+        yield served
+
+
+@contextmanager
+def serving(database: str, directory: Path, config_text: str) -> Iterator[Served]:
+    """`rescuebot serve` with `config_text` as its rescuebot.yml, on a fresh `database`."""
     config = directory / "rescuebot.yml"
-    config.write_text(CONFIG, encoding="utf-8")
-    with fresh_database(request.param, directory) as database_url, SlackDouble() as double:
+    config.write_text(config_text, encoding="utf-8")
+    with fresh_database(database, directory) as database_url, SlackDouble() as double:
         double.add_user(MANAGER, "morgan", real_name="Morgan Manager", tz="Europe/London")
         double.add_user(BOSS, "bea", real_name="Bea Boss", tz="Europe/London")
         double.add_user(STRANGER, "sam", real_name="Sam Stranger", tz="UTC")

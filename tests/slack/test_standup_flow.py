@@ -177,8 +177,10 @@ def test_handoff_modal_saves_the_checklist(app: Served):
     }
     values = {f"handoff|{q}": {"handoff.answer": a} for q, a in answers.items()}
     assert app.slack.view_submission("modal.handoff", view_id=modal.id, values=values).status == 200
-    app.double.wait_for(lambda: app.double.ephemerals, timeout=10)
-    assert "is complete" in app.double.ephemerals[-1].text
+    # the answer to `add` is an ephemeral too: wait for the checklist's own
+    app.double.wait_for(
+        lambda: any("is complete" in e.text for e in app.double.ephemerals), timeout=10
+    )
     assert app.account("hand-off").decision_maker == "Dana, VP Finance"
 
 
