@@ -1,0 +1,122 @@
+"""`rescuebot db`, `accounts import` and `signals import`: the schema and bulk imports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from bot.cli.base import (
+    AsJson,
+    SkipBad,
+    engine_for,
+    print_json,
+    refusals,
+    runtime_of,
+)
+
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+signals_app = typer.Typer(help="Manage signal readings.", no_args_is_help=True)
+PROGRESS_FROM_ROWS = 500
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations (DATABASE_URL, default sqlite:///rescuebot.db)."""
+    from bot.store.db import current_revision, make_engine, upgrade
+
+    runtime = runtime_of(ctx)
+    with refusals():
+        engine = make_engine(runtime.settings.database_url)
+        upgrade(engine)
+        typer.echo(f"Database at revision {current_revision(engine)}.")
+
+
+def _import(
+    ctx: typer.Context,
+    path: Path,
+    what: str,
+    run: Callable[..., Any],
+    *,
+    skip_bad: bool,
+    as_json: bool,
+) -> None:
+    from bot.store.db import session_scope
+
+    runtime = runtime_of(ctx)
+    with refusals():
+        config = runtime.config()
+        engine = engine_for(runtime.settings.database_url)
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task(f"Importing {path.name}", total=None, visible=False)
+
+            done = 0
+
+            def advance(n: int) -> None:
+                nonlocal done
+                done += n
+                progress.update(task, advance=n, visible=done >= PROGRESS_FROM_ROWS)
+
+            with session_scope(engine) as session:
+                report = run(session, config, path, runtime.now, skip_bad, advance)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console = Console()
+    console.print(
+        f"{what}: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, from {report.rows} row(s) of {path.name}."
+    )
+    for problem in report.skipped:
+        console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
+
+
+@accounts_app.command("import")
+def accounts_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or JSON: key, name, segment, csm, signed_on, "
+            "arr, users, channel, hand-off answers."
+        ),
+    ],
+    skip_bad: SkipBad = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import accounts; rows match existing accounts by key, so re-importing changes nothing."""
+    from bot.services.imports import import_accounts
+
+    _import(
+        ctx, file, "Accounts",
+        lambda s, _c, p, now, skip, adv: import_accounts(
+            s, p, actor="import", now=now, skip_bad=skip, progress=adv
+        ),
+        skip_bad=skip_bad, as_json=as_json,
+    )  # fmt: skip
+
+
+@signals_app.command("import")
+def signals_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV or JSON: account, signal, value, recorded_at, note, author.")
+    ],
+    skip_bad: SkipBad = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import signal readings (history); readings already recorded are not added twice."""
+    from bot.services.imports import import_readings
+
+    _import(
+        ctx, file, "Readings",
+        lambda s, c, p, now, skip, adv: import_readings(
+            s, c.rules, p, actor="import", now=now, skip_bad=skip, progress=adv
+        ),
+        skip_bad=skip_bad, as_json=as_json,
+    )  # fmt: skip
