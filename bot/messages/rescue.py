@@ -61,6 +61,14 @@ def trigger_reply(reason: str) -> str:
     return f":repeat: New trigger: {escape_mrkdwn(reason)}."
 
 
+def mistake_reply(corrected_by: str) -> str:
+    """The thread reply when a correction closes the rescue its rating opened."""
+    return (
+        f":leftwards_arrow_with_hook: Closed: opened by mistake — the rating was corrected by "
+        f"{mention(corrected_by)}."
+    )
+
+
 def severe_reply(reason: str) -> str:
     """The thread reply, said once, when a rescue turns severe."""
     return (

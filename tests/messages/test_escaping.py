@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import load_config
 from bot.messages.limits import cut, fit
+from bot.messages.rescue import mistake_reply
 from bot.messages.usage import USAGE, help_text, usage_line, usage_text
 from tests.messages.markup import raw_markup
 
@@ -100,3 +101,10 @@ def test_fit_escapes_then_cuts_on_a_boundary(text, limit, expected):
 def test_cut_never_splits_a_slack_token():
     assert cut("hi <@U0ALICE> there", 8) == "hi …"
     assert cut("see <https://example.com/x|the plan>", 20) == "see …"
+
+
+def test_the_reply_of_a_rescue_opened_by_mistake_names_who_corrected_it():
+    assert mistake_reply("U0BOB") == (
+        ":leftwards_arrow_with_hook: Closed: opened by mistake — the rating was corrected by "
+        "<@U0BOB>."
+    )

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.config import load_config
 from bot.services import accounts, portfolio, rescues
+from bot.services.imports import import_readings
 from bot.services.outcomes import kpi_records
 from bot.store import accounts as account_rows
 from bot.store import readings as reading_rows
@@ -250,3 +251,21 @@ def test_a_rescue_opened_by_mistake_counts_in_no_rescue_kpi(engine):
     with session_scope(engine, read_only=True) as session:
         [record] = kpi_records(session, RULES).rescues
     assert record.opened_by_mistake and record.closed_at == NOW + MIN
+
+
+def test_an_imported_correction_is_kept_and_importing_the_file_again_adds_nothing(engine, tmp_path):
+    healthy_account(engine)
+    path = tmp_path / "readings.csv"
+    path.write_text(
+        "account,signal,value,recorded_at,author\n"
+        "acme,data_import,0,2026-11-24T09:00:00Z,U1\n"
+        "acme,data_import,2,2026-11-24T09:01:00Z,U1\n"
+        "acme,data_import,0,2026-11-24T09:02:00Z,U1\n"  # back to 0 within ten minutes: new
+        "acme,data_import,0,2026-11-24T09:03:00Z,U1\n",  # what it already has: a repeat
+        encoding="utf-8",
+    )
+    for created, unchanged in ((3, 1), (0, 4)):
+        with session_scope(engine) as session:
+            report = import_readings(session, RULES, path, actor="cli:test", now=NOW)
+        assert (report.created, report.unchanged) == (created, unchanged)
+    assert values_of(engine, "data_import") == [2, 0, 2, 0]
