@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli import base as cli
 from bot.delivery.policy import fix_for
 from bot.store import deliveries
 from bot.store.db import session_scope
@@ -35,19 +36,18 @@ def outbox_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """The deliveries waiting or failed (oldest first), each with its last error and fix."""
-    from bot.cli import main as cli
 
-    runtime = cli._runtime(ctx)
+    runtime = cli.runtime_of(ctx)
     states = [deliveries.FAILED] if failed else [*deliveries.WAITING, deliveries.FAILED]
     with cli.refusals():
-        engine = cli._engine(runtime.settings.database_url)
+        engine = cli.engine_for(runtime.settings.database_url)
         try:
             with session_scope(engine, read_only=True) as session:
                 rows = [_row(d) for d in deliveries.of_state(session, states, limit=SHOWN)]
         finally:
             engine.dispose()
     if as_json:
-        cli._print_json(rows)
+        cli.print_json(rows)
         return
     console = Console()
     if not rows:
@@ -80,7 +80,6 @@ def outbox_retry(
 ) -> None:
     """Make a failed delivery (or every one) pending again, with the replies and edits that
     failed with it; the running courier sends them in order."""
-    from bot.cli import main as cli
 
     if (delivery_id is None) == (not all_failed):
         cli.fail(
@@ -88,9 +87,9 @@ def outbox_retry(
             "--failed`) or `rescuebot outbox retry --all-failed`, not both",
             code=2,
         )
-    runtime = cli._runtime(ctx)
+    runtime = cli.runtime_of(ctx)
     with cli.refusals():
-        engine = cli._engine(runtime.settings.database_url)
+        engine = cli.engine_for(runtime.settings.database_url)
         try:
             with session_scope(engine) as session:
                 problem = _not_retryable(session, delivery_id) if delivery_id else None
