@@ -277,7 +277,10 @@ def standup_item_blocks(item: StandupItem) -> list[Block]:
             block_id=standup_block_id(card.account.key),
             text=md(text),
             accessory=ButtonElement(
-                text=plain("Claim"), action_id=ActionId.CLAIM, value=card.account.key
+                text=plain("Claim"),
+                action_id=ActionId.CLAIM,
+                value=card.account.key,
+                confirm=_claim_confirm(item) if item.owned else None,
             ),
         )
     ]
@@ -286,6 +289,19 @@ def standup_item_blocks(item: StandupItem) -> list[Block]:
             ContextBlock(elements=[md(fit("; ".join(reasons), 1500), limits.CONTEXT_TEXT)])
         )
     return blocks
+
+
+def _claim_confirm(item: StandupItem) -> ConfirmObject:
+    """Claiming a follow-up someone owns takes it from them: ask first, say they are told."""
+    return ConfirmObject(
+        title=plain("Take over this follow-up?", limits.CONFIRM_TITLE),
+        text=md(
+            f"{mention(item.owner)} owns it now; they will be told you claimed it.",
+            limits.CONFIRM_TEXT,
+        ),
+        confirm=plain("Claim it", limits.CONFIRM_BUTTON),
+        deny=plain("Cancel", limits.CONFIRM_BUTTON),
+    )
 
 
 def standup_pages(items: Sequence[StandupItem], *, as_of: date, scope: str) -> list[list[Block]]:

@@ -60,6 +60,13 @@ def _rescue_owner(session: Session, account: Account) -> str | None:
     return rescue.owner if rescue is not None else None
 
 
+def require(backend: Backend, ask: Ask, account: Account, action: Action) -> None:
+    """Before a modal opens: refuse at the click, not once the person has filled it in."""
+    with backend.session() as session:
+        stored = _stored(session, account)
+        authorize(ask.actor, action, account=stored, rescue_owner=_rescue_owner(session, stored))
+
+
 def add(backend: Backend, ask: Ask, *, name: str, options: Mapping[str, str]) -> Account:
     """`/onboard add`: a new account, by CSMs and admins; a `csm:` given must be assignable."""
     authorize(ask.actor, Action.ADD_ACCOUNT)

@@ -133,6 +133,7 @@ def test_rating_and_the_hand_off_are_for_the_accounts_people_csms_and_admins(app
     for user in (STRANGER, MANAGER):  # an approver who is not a CSM may not
         refused(app, "/signal", f"{key} admin 2", user, "only the account's CSM, its follow-up")
         refused(app, "/rescue", f"{key} on fire", user, "only the account's CSM")
+        refused(app, "/onboard", f"handoff {key}", user, "only the account's CSM")  # no modal
     before = state(app)
     metadata = f'{{"account": "{key}"}}'
     values = {"handoff|business_problem": {"handoff.answer": "Sneaky"}}
@@ -179,12 +180,15 @@ def test_outcomes_and_overrides_are_the_csms_and_admins(app: Served):
     for user in (OWNER, BOB, MANAGER, STRANGER):
         refused(app, "/onboard", f"outcome {key} completed", user, "only the account's CSM and")
         refused(app, "/onboard", f'override {key} watch reason:"x"', user, "only the account's")
-    assert (
-        "replaces"
-        not in app.command("/onboard", f'override {key} watch reason:"Quiet"', user_id=ADMIN)[
-            "text"
-        ]
-    )
+    card = app.command("/scorecard", key, user_id=OWNER)
+    modals, answers = len(app.double.views.modals), len(app.double.responses)
+    message = {"ts": "1700000000.000900", "blocks": card["blocks"]}
+    app.slack.block_action("scorecard.override", value=key, user_id=OWNER, message=message)
+    app.double.wait_for(lambda: len(app.double.responses) > answers, timeout=10)
+    assert "only the account's CSM and admins" in app.double.responses[answers].body["text"]
+    assert len(app.double.views.modals) == modals  # refused at the click, before the modal
+    overridden = app.command("/onboard", f'override {key} watch reason:"Quiet"', user_id=ADMIN)
+    assert "is overridden to *Watch*" in overridden["text"]
     assert "ended onboarding" in app.command("/onboard", f"outcome {key} completed")["text"]
 
 

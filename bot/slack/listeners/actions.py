@@ -13,6 +13,7 @@ from bot.messages.text import escape_mrkdwn, mention
 from bot.services import account_actions, portfolio, rating
 from bot.services.account_actions import StandupMessage
 from bot.services.backend import Backend
+from bot.services.policy import Action
 from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import scorecard_clicked
@@ -43,9 +44,12 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.action(ActionId.ADD_NOTE)
     @answers_errors
-    def add_note(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def add_note(
+        ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         clicked = scorecard_clicked(backend, body, action)
+        account_actions.require(backend, context["ask"], clicked.account, Action.RATE)
         view = ui.note_modal(clicked.card, clicked.rules.taxonomy.active, metadata=clicked.metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 

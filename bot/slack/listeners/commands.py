@@ -21,7 +21,7 @@ from bot.messages.usage import help_text
 from bot.services import account_actions, accounts, fields, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
-from bot.services.policy import Ask
+from bot.services.policy import Action, Ask
 from bot.services.standup import post_standup
 from bot.services.weights import rules_in_force
 from bot.slack import slash
@@ -171,6 +171,7 @@ def _handoff(request: Onboard) -> None:
     backend, parsed = request.backend, request.parsed
     account = account_named(backend, parsed)
     no_more_words(parsed)
+    account_actions.require(backend, request.ask, account, Action.RATE)
     with backend.session() as session:
         card = portfolio.scorecard(
             session, account, rules_in_force(session, backend.config), as_of=backend.today()

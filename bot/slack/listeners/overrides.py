@@ -14,7 +14,7 @@ from bot.messages.overrides import change_text, override_modal
 from bot.messages.text import escape_mrkdwn
 from bot.services import account_actions, portfolio
 from bot.services.backend import Backend
-from bot.services.policy import Ask
+from bot.services.policy import Action, Ask
 from bot.slack import slash
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import (
@@ -74,9 +74,12 @@ def run_override(
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     @app.action(ActionId.OVERRIDE_STATUS)
     @answers_errors
-    def open_override(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def open_override(
+        ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         clicked = scorecard_clicked(backend, body, action)
+        account_actions.require(backend, context["ask"], clicked.account, Action.RECORD_OUTCOME)
         client.views_open(
             trigger_id=body["trigger_id"],
             view=override_modal(clicked.card, metadata=clicked.metadata),
