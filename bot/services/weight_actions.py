@@ -1,7 +1,8 @@
 """Weight proposals as people make and decide them in Slack.
 
 Proposing calibrates on a read-only snapshot, then stores the proposal and queues its message
-to the leadership channel in one transaction. Deciding is for the approvers in force (the
+to the leadership channel in one transaction (a pending proposal whose message Slack refused for
+good is withdrawn first). Deciding is for the approvers in force (the
 policy's `roles.approvers`, user group included), never the proposer; the decision, the edit of
 the proposal's message (which waits for its post) and the proposer's DM commit together.
 """
@@ -14,6 +15,7 @@ from bot.services import weights
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask, authorize
 from bot.store import deliveries
+from bot.store import weights as weight_rows
 from bot.store.tables import WeightProposal
 from scoring.errors import DomainError
 from scoring.escalation import Decision
@@ -26,6 +28,7 @@ def message_key(proposal_id: int | None) -> str:
 
 def propose(backend: Backend, ask: Ask, *, channel: str) -> WeightProposal:
     """Calibrate, keep the proposal and queue it for the approvers in `channel`."""
+    _withdraw_unposted(backend)
     with backend.session() as session:
         calibrated = weights.calibrated(session, backend.config, today=backend.today())
     now = backend.now()
@@ -38,6 +41,19 @@ def propose(backend: Backend, ask: Ask, *, channel: str) -> WeightProposal:
             now=now,
         )  # fmt: skip
         return proposal
+
+
+def _withdraw_unposted(backend: Backend) -> None:
+    """A pending proposal whose message Slack refused for good never reached the approvers:
+    withdraw it, so that it does not block the next one."""
+    with backend.session() as session:
+        pending = weight_rows.pending_proposal(session)
+        posted = deliveries.by_key(session, message_key(pending.id)) if pending else None
+    if pending is None or posted is None or posted.state != deliveries.FAILED:
+        return
+    with backend.change(None) as session:
+        weights.withdraw(session, proposal_id=int(pending.id or 0),
+                         why=f"not posted ({posted.last_error})", now=backend.now())  # fmt: skip
 
 
 def proposal_to_decide(backend: Backend, ask: Ask, proposal_id: int) -> WeightProposal:
