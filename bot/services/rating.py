@@ -52,6 +52,10 @@ def rate(
         )  # fmt: skip
         if opened is not None:
             rescue_thread.announce(session, backend.config, opened, now=now, fallback=ask.channel)
+        if recorded.closed is not None:
+            rescue_thread.closed_by_correction(
+                session, backend.config, recorded.closed, corrected_by=ask.user, now=now
+            )
         card = portfolio.scorecard(
             session, stored, rules_in_force(session, backend.config), as_of=backend.today()
         )

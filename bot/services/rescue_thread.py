@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from bot.config import Config
 from bot.messages.blocks import as_dicts
 from bot.messages.rescue import (
+    mistake_reply,
     plan_blocks,
     plan_text,
     rescue_blocks,
@@ -143,6 +144,24 @@ def refresh(session: Session, config: Config, rescue: Rescue, *, now: datetime) 
     _follow_up(session, parent=parent_key(rescue.id), ts=rescue.message_ts,
                channel=rescue.channel, method="update", payload=payload, now=now)  # fmt: skip
     return view
+
+
+def closed_by_correction(
+    session: Session, config: Config, rescue: Rescue, *, corrected_by: str, now: datetime
+) -> None:
+    """A rescue the corrected rating had opened, closed as opened by mistake: say so in its
+    thread, show it closed on its card, and tell the owner the DM they got no longer stands."""
+    reply(session, rescue, mistake_reply(corrected_by), now=now)
+    view = refresh(session, config, rescue, now=now)
+    if rescue.owner and rescue.owner != corrected_by:
+        dm(
+            session,
+            rescue.owner,
+            f"The rescue of *{escape_mrkdwn(view.account.name)}* you were given was opened by "
+            f"mistake: {mention(corrected_by)} corrected the rating, so it is closed. Nothing "
+            "to do.",
+            now=now,
+        )
 
 
 def dm(session: Session, user: str, text: str, *, now: datetime, key: str | None = None) -> None:

@@ -307,3 +307,28 @@ def test_request_changes_needs_a_reason_and_reopens_the_rescue_for_a_new_plan(ap
         timeout=10,
     )
     assert "Name an owner" in str(app.double.message(LEADERS, plan.ts).blocks)
+
+
+def test_a_correction_closes_the_rescue_its_mistaken_rating_opened(app: Served):
+    app.command("/onboard", "add Oops Inc channel:<#C0RESCUE|rescue-acme> signed:2026-11-20")
+    app.command("/signal", "oops kickoff 2")
+    app.command("/signal", "oops import 0 wrong account")
+
+    def card():
+        return next((m for m in app.double.messages(ROOM) if "Oops Inc" in m.text), None)
+
+    app.double.wait_for(lambda: card() is not None, timeout=20)
+    message = card()
+
+    answer = app.command("/signal", "oops import 2 meant the other one")
+    assert "Healthy" in answer["text"] or "Watch" in answer["text"]
+
+    app.double.wait_for(
+        lambda: any("opened by mistake" in t for t in thread(app, message)), timeout=20
+    )
+    assert f"corrected by <@{CSM}>" in thread(app, message)[-1]
+    app.double.wait_for(lambda: "rescue.acknowledge" not in buttons(card()), timeout=20)
+    resolved = [e for e in app.events("oops-inc") if e.kind == "rescue_resolved"]
+    assert [e.payload["resolution"] for e in resolved] == ["opened_by_mistake"]
+    # the readings keep the whole story: 2, then the mistaken 0, then the correction
+    assert [r.value for r in app.readings("oops-inc") if r.signal == "data_import"] == [0, 2]

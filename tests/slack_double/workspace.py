@@ -174,8 +174,10 @@ class Workspace:
         self.violations: list[Violation] = []
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._triggers: dict[str, _Trigger] = {}
-        self._counter = 0
-        self._last_ts_us = 0
+        # Ids and message timestamps keep counting across resets, as Slack's do: a message of a
+        # later test never shares a ts with one an earlier test's late edits still address.
+        self._counter = getattr(self, "_counter", 0)
+        self._last_ts_us = getattr(self, "_last_ts_us", 0)
 
     # ---- identifiers -------------------------------------------------------------------
 
