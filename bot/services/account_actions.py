@@ -70,7 +70,7 @@ def require(backend: Backend, ask: Ask, account: Account, action: Action) -> Non
 def add(backend: Backend, ask: Ask, *, name: str, options: Mapping[str, str]) -> Account:
     """`/onboard add`: a new account, by CSMs and admins; a `csm:` given must be assignable."""
     authorize(ask.actor, Action.ADD_ACCOUNT)
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = accounts.add_account(
             session, name=name, options=options, actor=ask.user, now=backend.now()
         )
@@ -99,7 +99,7 @@ def edit(backend: Backend, ask: Ask, account: Account, options: Mapping[str, str
     """`/onboard set`: refused unless the person may change every kind of thing it sets."""
     values = accounts.parse_options(options, allowed=frozenset(accounts.EDITABLE))
     new_csm = values.get("csm")
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = _stored(session, account)
         rescue_owner = _rescue_owner(session, account)
         for action in sorted(actions_to_set(options, new_csm)):
@@ -120,7 +120,7 @@ def record_outcome(
     backend: Backend, ask: Ask, account: Account, *, outcome: str, on: date | None
 ) -> Account:
     """`/onboard outcome`: how onboarding ended, by the account's CSM or an admin."""
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = _stored(session, account)
         authorize(ask.actor, Action.RECORD_OUTCOME, account=account)
         return accounts.record_outcome(
@@ -133,7 +133,7 @@ def override(
     backend: Backend, ask: Ask, account: Account, *, status: Status | None, reason: str | None
 ) -> OverrideChange:
     """Override the account's status (or clear the override, when `status` is None)."""
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = _stored(session, account)
         authorize(ask.actor, Action.RECORD_OUTCOME, account=account)
         if status is None:
@@ -154,7 +154,7 @@ class Handoff:
 
 def save_handoff(backend: Backend, ask: Ask, key: str, answers: Mapping[str, str]) -> Handoff:
     """The hand-off checklist: by anyone who may rate the account."""
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = portfolio.find_account(session, key)
         authorize(ask.actor, Action.RATE, account=account,
                   rescue_owner=_rescue_owner(session, account))  # fmt: skip
@@ -185,7 +185,7 @@ def claim(backend: Backend, ask: Ask, key: str, *, message: StandupMessage | Non
     """Claim: the person becomes the follow-up's owner and the open rescue's. Whoever owned
     them before is told; the standup line clicked is edited to show the new owner."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = portfolio.find_account(session, key)
         authorize(ask.actor, Action.CLAIM, account=account)
         account_rows.lock(session, account_id=account.id)

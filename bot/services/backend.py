@@ -18,6 +18,10 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.store.db import session_scope
 from bot.store.requests import claim_request
+from scoring.rules import Rules
+
+# Where a transaction keeps the rules in force it loaded (`weights.rules_in_force`).
+RULES_IN_FORCE = "rescuebot.rules_in_force"
 
 
 class AlreadyHandled(Exception):
@@ -38,9 +42,12 @@ class Backend:
             yield session
 
     @contextmanager
-    def change(self, request_key: str | None) -> Iterator[Session]:
-        """A write transaction that applies a given Slack request at most once."""
+    def change(self, request_key: str | None, *, rules: Rules | None = None) -> Iterator[Session]:
+        """A write transaction that applies a given Slack request at most once. `rules`, the
+        rules in force the request already loaded, serve the transaction too."""
         with session_scope(self.engine) as session:
+            if rules is not None:
+                session.info[RULES_IN_FORCE] = (self.config, rules)
             if request_key and not claim_request(session, key=request_key, at=self.now()):
                 raise AlreadyHandled(request_key)
             yield session

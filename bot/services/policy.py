@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol
 
 from bot.config import Config
 from bot.store.tables import Account, Escalation, Rescue
 from scoring.errors import DomainError
 from scoring.escalation import NotAllowed
+from scoring.rules import Rules
 
 log = logging.getLogger("rescuebot.policy")
 
@@ -89,9 +91,7 @@ def roles_in_force(config: Config, directory: Directory) -> Roles:
     if not roles.admins and not roles.admin_group:
         admins = approvers
     csms = (
-        _people(roles.csms, roles.csm_group, directory)
-        if roles.csms or roles.csm_group
-        else None
+        _people(roles.csms, roles.csm_group, directory) if roles.csms or roles.csm_group else None
     )
     return Roles(admins=admins, csms=csms, approvers=approvers)
 
@@ -124,10 +124,24 @@ class Ask:
     key: str | None = None
     channel: str | None = None
     directory: Directory = field(default_factory=NoDirectory)
+    load_rules: Callable[[], Rules] | None = field(default=None, compare=False, repr=False)
 
     @property
     def user(self) -> str:
         return self.actor.user
+
+    @property
+    def known_rules(self) -> Rules | None:
+        """The request's rules when it can load them (Slack requests), else None."""
+        return self.rules if self.load_rules is not None else None
+
+    @cached_property
+    def rules(self) -> Rules:
+        """The rules in force for this request (weights of the latest approved version), loaded
+        once, when first needed: parsing a signal name, rendering a scorecard."""
+        if self.load_rules is None:
+            raise RuntimeError("this request was built without a way to load the rules")
+        return self.load_rules()
 
 
 # Who may, in words, for each action: the refusal says it.

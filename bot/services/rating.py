@@ -39,7 +39,7 @@ def rate(
     """Record `ratings` of `account` by the person asking; a trigger opens (or adds to) its
     rescue, whose messages are queued with the readings."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         stored = session.get(Account, account.id)
         if stored is None:
             raise DomainError("that account no longer exists")

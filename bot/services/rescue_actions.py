@@ -55,7 +55,7 @@ def open_by_hand(
 ) -> Opened:
     """`/rescue`: open the account's rescue, or add the note (and owner/date) to the open one."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = _account(session, account.id)
         existing = rescue_rows.open_rescue(session, account_id=account.id)
         authorize(ask.actor, Action.RATE, account=account,
@@ -76,7 +76,7 @@ def open_by_hand(
 def start_escalation(backend: Backend, ask: Ask, account: Account) -> RescueView:
     """`/escalate`: the rescue to write a plan for (opened first when there is none)."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         account = _account(session, account.id)
         existing = rescue_rows.open_rescue(session, account_id=account.id)
         if existing is None:
@@ -121,7 +121,7 @@ def _working(session: Session, ask: Ask, rescue_id: int) -> tuple[Rescue, Accoun
 def acknowledge(backend: Backend, ask: Ask, rescue_id: int) -> str:
     """Stop the response clock; returns how long the response took."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         rescue, _ = _working(session, ask, rescue_id)
         took = rescues.acknowledge(session, rescue, actor=ask.user, now=now)
         within = "within" if now <= rescue.sla_due_at else "past"
@@ -146,7 +146,7 @@ def log_action(
 ) -> None:
     """What was done, what the customer said, what is next."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         rescue, _ = _working(session, ask, rescue_id)
         rescues.log_action(session, rescue, actor=ask.user, now=now, done=done,
                            customer_response=customer, next_step=next_step)  # fmt: skip
@@ -166,7 +166,7 @@ def change_owner_or_date(
     backend: Backend, ask: Ask, rescue_id: int, *, owner: str | None, due: date | None
 ) -> None:
     """A new owner and/or customer checkpoint."""
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         rescue, account = _working(session, ask, rescue_id)
         _change(backend, session, ask, rescue, account, owner=owner, due=due)
 
@@ -211,7 +211,7 @@ def resolve(
 ) -> Account:
     """Close the rescue as recovered or not."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         rescue, account = _working(session, ask, rescue_id)
         card = rescues.resolve(session, backend.config, rescue, actor=ask.user, now=now,
                                resolution=resolution, note=note)  # fmt: skip
@@ -238,7 +238,7 @@ def submit_plan(
 ) -> Escalation:
     """Send a whole recovery plan to leadership (PlanIncomplete names each missing part)."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         rescue = rescue_rows.lock_rescue(session, rescue_id=rescue_id)
         if rescue is None:
             raise DomainError("that rescue no longer exists")
@@ -267,7 +267,7 @@ def decide(
 ) -> escalations.Decided:
     """One approver's decision, announced on the plan, in the thread and to the requester."""
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         plan = session.get(Escalation, plan_id)
         if plan is None:
             raise DomainError("that recovery plan no longer exists")

@@ -35,7 +35,7 @@ def post_standup(backend: Backend, ask: Ask, *, channel: str, only: Only, scope:
     pages = ui.standup_pages(items, as_of=today, scope=scope)
     now = backend.now()
     key = f"standup:{ask.key or uuid.uuid4().hex}"
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         first = deliveries.enqueue(
             session, key=key, method="message", channel=channel,
             payload={"text": f"Standup: {len(items)} accounts need help this week",

@@ -32,7 +32,7 @@ def propose(backend: Backend, ask: Ask, *, channel: str) -> WeightProposal:
     with backend.session() as session:
         calibrated = weights.calibrated(session, backend.config, today=backend.today())
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         proposal = weights.propose(session, calibrated, proposer=ask.user, now=now)
         deliveries.enqueue(
             session, key=message_key(proposal.id), method="message", channel=channel,
@@ -76,7 +76,7 @@ def decide(
     """One approver's decision, shown on the proposal's message and told to the proposer."""
     authorize(ask.actor, Action.ACCEPT_CALIBRATION)
     now = backend.now()
-    with backend.change(ask.key) as session:
+    with backend.change(ask.key, rules=ask.known_rules) as session:
         decided = weights.decide(
             session, backend.config, proposal_id=proposal_id, approver=ask.user,
             decision=decision, reason=reason, approvers=ask.actor.roles.approvers, now=now,

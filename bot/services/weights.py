@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.services.backend import RULES_IN_FORCE
 from bot.services.outcomes import calibration_of
 from bot.store import events
 from bot.store import weights as weight_rows
@@ -39,11 +40,19 @@ class NothingToPropose(DomainError):
 
 def rules_in_force(session: Session, config: Config) -> Rules:
     """The config's rules with the latest weight version applied (`weights_version` says which;
-    0 when none was ever approved)."""
+    0 when none was ever approved), loaded once per transaction however many scorecards it
+    computes (or handed in by the request); a new version put in force clears it."""
+    cached = session.info.get(RULES_IN_FORCE)
+    if cached is not None and cached[0] is config:
+        return cached[1]
     latest = weight_rows.latest_version(session)
-    if latest is None:
-        return config.rules
-    return _apply(config, latest.version, latest.weights, latest.retired)
+    rules = (
+        config.rules
+        if latest is None
+        else _apply(config, latest.version, latest.weights, latest.retired)
+    )
+    session.info[RULES_IN_FORCE] = (config, rules)
+    return rules
 
 
 def _apply(
@@ -306,4 +315,5 @@ def _add_version(
         raise DomainError(
             f"weights v{in_force + 1} were put in force at the same moment; propose again"
         ) from exc
+    session.info.pop(RULES_IN_FORCE, None)
     return version

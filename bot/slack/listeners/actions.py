@@ -14,7 +14,6 @@ from bot.services import account_actions, portfolio, rating
 from bot.services.account_actions import StandupMessage
 from bot.services.backend import Backend
 from bot.services.policy import Action
-from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import scorecard_clicked
 from bot.slack.listeners.refresh import HomeRefresher
@@ -29,10 +28,10 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack()
         key, signal_key = parse_signal_block_id(action["block_id"])
         value = parse_value(action["selected_option"]["value"])
+        ask = context["ask"]
         with backend.session() as session:
             account = portfolio.find_account(session, key)
-            signal = rules_in_force(session, backend.config).taxonomy.resolve(signal_key)
-        ask = context["ask"]
+        signal = ask.rules.taxonomy.resolve(signal_key)
         rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
         change = f"{ui.recorded_text(rated.recorded)} By {mention(ask.user)}."
         respond(
@@ -48,7 +47,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        clicked = scorecard_clicked(backend, body, action)
+        clicked = scorecard_clicked(backend, context["ask"].rules, body, action)
         account_actions.require(backend, context["ask"], clicked.account, Action.RATE)
         view = ui.note_modal(clicked.card, clicked.rules.taxonomy.active, metadata=clicked.metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -17,8 +17,10 @@ from slack_bolt import App, BoltContext
 from bot.services import notices
 from bot.services.backend import Backend
 from bot.services.policy import Actor, Ask, Directory, roles_in_force
+from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import PRIVATELY
 from bot.slack.listeners.parsing import request_key
+from scoring.rules import Rules
 
 
 def user_of(body: dict[str, Any]) -> str | None:
@@ -33,6 +35,11 @@ def channel_of(body: dict[str, Any]) -> str | None:
     )
 
 
+def _rules(backend: Backend) -> Rules:
+    with backend.session() as session:
+        return rules_in_force(session, backend.config)
+
+
 def register(app: App, backend: Backend, directory: Directory) -> None:
     @app.middleware
     def who_asks(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
@@ -45,5 +52,6 @@ def register(app: App, backend: Backend, directory: Directory) -> None:
                 key=request_key(body),
                 channel=channel_of(body),
                 directory=directory,
+                load_rules=partial(_rules, backend),
             )
         return next()

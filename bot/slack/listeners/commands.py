@@ -23,7 +23,6 @@ from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.policy import Action, Ask
 from bot.services.standup import post_standup
-from bot.services.weights import rules_in_force
 from bot.slack import slash
 from bot.slack.channels import Channels
 from bot.slack.listeners.errors import answers_errors
@@ -34,7 +33,7 @@ from bot.slack.listeners.weights import run_weights
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.errors import InvalidValue
 from scoring.kpis import Window
-from scoring.signals import Value, parse_value
+from scoring.signals import Taxonomy, Value, parse_value
 
 KPI_WINDOW = timedelta(days=90)
 OPTIONS = {
@@ -64,7 +63,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channel
 
     @app.command("/scorecard")
     @answers_errors
-    def scorecard(ack: Ack, body: dict, respond: Respond) -> None:
+    def scorecard(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
         ack()
         parsed = slash.parse(body.get("text", ""))
         account = account_named(backend, parsed)
@@ -74,7 +73,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channel
         no_more_words(parsed)
         with backend.session() as session:
             card = portfolio.scorecard(
-                session, account, rules_in_force(session, backend.config), as_of=backend.today()
+                session, account, context["ask"].rules, as_of=backend.today()
             )
         respond(
             text=f"{escape_mrkdwn(account.name)}: {ui.score_line(card)}",
@@ -88,7 +87,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channel
         ack()
         parsed = slash.parse(body.get("text", ""))
         account = account_named(backend, parsed)
-        ratings, note = _ratings(backend, parsed)
+        ratings, note = _ratings(context["ask"].rules.taxonomy, parsed)
         rated = rating.rate(
             backend, context["ask"], account, ratings, note=note, source="slash_command"
         )
@@ -103,11 +102,9 @@ def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channel
 
 
 def _ratings(
-    backend: Backend, parsed: slash.CommandText
+    taxonomy: Taxonomy, parsed: slash.CommandText
 ) -> tuple[list[tuple[Any, Value]], str | None]:
     """`sig value [note]` or `sig=value sig=value … [note]`."""
-    with backend.session() as session:
-        taxonomy = rules_in_force(session, backend.config).taxonomy
     if not parsed.words:
         raise InvalidValue("a signal and a value are missing")
     if "=" in parsed.words[0]:
@@ -149,9 +146,7 @@ def run_onboard(request: Onboard, sub: str) -> None:
 
 
 def _help(request: Onboard) -> None:
-    with request.backend.session() as session:
-        taxonomy = rules_in_force(session, request.backend.config).taxonomy
-    request.say(help_text([s.key for s in taxonomy.active]))
+    request.say(help_text([s.key for s in request.ask.rules.taxonomy.active]))
 
 
 def _add(request: Onboard) -> None:
@@ -173,9 +168,7 @@ def _handoff(request: Onboard) -> None:
     no_more_words(parsed)
     account_actions.require(backend, request.ask, account, Action.RATE)
     with backend.session() as session:
-        card = portfolio.scorecard(
-            session, account, rules_in_force(session, backend.config), as_of=backend.today()
-        )
+        card = portfolio.scorecard(session, account, request.ask.rules, as_of=backend.today())
     answers = {q: getattr(account, q) for q in HANDOFF_QUESTIONS}
     metadata = json.dumps({"account": account.key, "channel": request.body.get("channel_id")})
     request.client.views_open(
@@ -231,7 +224,7 @@ def _kpis(request: Onboard) -> None:
 
 
 def _list(request: Onboard) -> None:
-    run_list(request.backend, request.parsed, request.ask.user, request.respond)
+    run_list(request.backend, request.ask, request.parsed, request.respond)
 
 
 SUBCOMMANDS: dict[str, Callable[[Onboard], None]] = {
@@ -259,12 +252,10 @@ def _scope(parsed: slash.CommandText, user: str) -> tuple[Any, str]:
     raise InvalidValue(f"`{word}` is not `mine`, a @mention or `segment:…`")
 
 
-def run_list(backend: Backend, parsed: slash.CommandText, user: str, respond: Respond) -> None:
-    only, scope = _scope(parsed, user)
+def run_list(backend: Backend, ask: Ask, parsed: slash.CommandText, respond: Respond) -> None:
+    only, scope = _scope(parsed, ask.user)
     with backend.session() as session:
-        loaded = portfolio.load_portfolio(
-            session, rules_in_force(session, backend.config), as_of=backend.today(), only=only
-        )
+        loaded = portfolio.load_portfolio(session, ask.rules, as_of=backend.today(), only=only)
     cards = sorted(
         (s.card for s in loaded.states),
         key=lambda c: (-c.status.severity, c.score if c.score is not None else -1),

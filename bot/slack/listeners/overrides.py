@@ -78,7 +78,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        clicked = scorecard_clicked(backend, body, action)
+        clicked = scorecard_clicked(backend, context["ask"].rules, body, action)
         account_actions.require(backend, context["ask"], clicked.account, Action.RECORD_OUTCOME)
         client.views_open(
             trigger_id=body["trigger_id"],

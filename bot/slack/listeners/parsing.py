@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.services import portfolio
 from bot.services.backend import Backend
-from bot.services.weights import rules_in_force
 from bot.slack import slash
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
@@ -66,10 +65,11 @@ class ScorecardClick:
     metadata: dict[str, str]
 
 
-def scorecard_clicked(backend: Backend, body: dict[str, Any], action: dict) -> ScorecardClick:
+def scorecard_clicked(
+    backend: Backend, rules: Rules, body: dict[str, Any], action: dict
+) -> ScorecardClick:
     with backend.session() as session:
         account = portfolio.find_account(session, action["value"])
-        rules = rules_in_force(session, backend.config)
         card = portfolio.scorecard(session, account, rules, as_of=backend.today())
     metadata = {
         "account": account.key,

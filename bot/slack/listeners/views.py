@@ -20,7 +20,6 @@ from bot.services import account_actions, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.policy import Ask
 from bot.services.readings import MAX_NOTE_CHARS
-from bot.services.weights import rules_in_force
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.refresh import HomeRefresher
 from bot.slack.outbound import GuardedRespond
@@ -58,7 +57,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         with backend.session() as session:
             account = portfolio.find_account(session, metadata.get("account", ""))
             card = portfolio.scorecard(
-                session, account, rules_in_force(session, backend.config), as_of=backend.today()
+                session, account, context["ask"].rules, as_of=backend.today()
             )
         line = card.line(signal_key) if signal_key else None
         if signal_key and line is None:

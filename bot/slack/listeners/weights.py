@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.messages.ids import WeightAction, WeightModal
 from bot.messages.weights import reject_modal, weights_text
-from bot.services import weight_actions, weights
+from bot.services import weight_actions
 from bot.services.backend import Backend
 from bot.services.policy import Ask
 from bot.slack import slash
@@ -30,9 +30,8 @@ def run_weights(backend: Backend, ask: Ask, parsed: slash.CommandText, respond: 
     no_more_words(parsed)
     if word is None:
         with backend.session() as session:
-            rules = weights.rules_in_force(session, backend.config)
             versions = weight_rows.all_versions(session)
-        respond(text=weights_text(rules, versions), response_type="ephemeral")
+        respond(text=weights_text(ask.rules, versions), response_type="ephemeral")
         return
     if word.lower() != "propose":
         raise InvalidValue(f"`{word}` is not something `/onboard weights` does; use `propose`")
