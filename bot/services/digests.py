@@ -110,18 +110,8 @@ def queue_digest(
     session: Session, prepared: PreparedDigest, *, run_key: str, now: datetime
 ) -> list[Delivery]:
     """The digest's first message and its thread replies, into the outbox."""
-    first, *rest = prepared.messages
-    parent = deliveries.enqueue(
-        session,
-        key=f"{run_key}:message:1",
-        method="message",
-        channel=prepared.channel,
-        payload={"text": first.text, "blocks": first.blocks},
-        now=now,
-        run_key=run_key,
-    )
-    queued = [parent]
-    for n, message in enumerate(rest, start=2):
+    queued: list[Delivery] = []
+    for n, message in enumerate(prepared.messages, start=1):
         queued.append(
             deliveries.enqueue(
                 session,
@@ -129,7 +119,7 @@ def queue_digest(
                 method="message",
                 channel=prepared.channel,
                 payload={"text": message.text, "blocks": message.blocks},
-                parent=parent,
+                parent=queued[0] if queued else None,  # the rest go into the first's thread
                 now=now,
                 run_key=run_key,
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -40,6 +40,7 @@ BATCH_ROWS = 5_000
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -110,6 +111,22 @@ def _account_fields(row: Row) -> dict[str, Any]:
     return values
 
 
+def _good_rows(
+    rows: list[Row], parse: Callable[[Row], T], report: ImportReport, *, skip_bad: bool
+) -> list[T]:
+    """Each row parsed; a row `parse` refuses goes into `report.skipped` as `row N: why`. Unless
+    `skip_bad`, one bad row refuses the whole file (ImportRefused names every bad row)."""
+    good: list[T] = []
+    for row in rows:
+        try:
+            good.append(parse(row))
+        except DomainError as exc:
+            report.skipped.append(f"row {row.number}: {exc}")
+    if report.skipped and not skip_bad:
+        raise ImportRefused(report.skipped)
+    return good
+
+
 def import_accounts(
     session: Session,
     path: Path,
@@ -124,44 +141,54 @@ def import_accounts(
     report = ImportReport(rows=len(rows))
     existing = {a.key: a for a in account_rows.list_accounts(session)}
     seen: dict[str, int] = {}
-    good: list[dict[str, Any]] = []
-    for row in rows:
-        try:
-            values = _account_fields(row)
-            key = values["key"] or _match_by_name(values["name"], existing, seen)
-            if key in seen:
-                raise _RowError(f"account `{key}` is already in row {seen[key]}")
-            seen[key] = row.number
-            values["key"] = key
-            good.append(values)
-        except DomainError as exc:
-            report.skipped.append(f"row {row.number}: {exc}")
-    if report.skipped and not skip_bad:
-        raise ImportRefused(report.skipped)
-    for values in good:
-        current = existing.get(values["key"])
-        if current is None:
-            account = account_rows.add_account(session, **values, created_at=now)
-            events.record_event(
-                session, account_id=account.id, kind="account_added", actor=actor, at=now,
-                payload={"source": "import", "file": path.name, "name": values["name"]},
-            )  # fmt: skip
-            report.created += 1
-        else:
-            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
-            if changed:
-                account_rows.update_account(session, account=current, changes=changed, at=now)
-                events.record_event(
-                    session, account_id=current.id, kind="account_updated", actor=actor, at=now,
-                    payload={"source": "import", "file": path.name,
-                             "changed": {k: _jsonable(v) for k, v in changed.items()}},
-                )  # fmt: skip
-                report.updated += 1
-            else:
-                report.unchanged += 1
+
+    def keyed(row: Row) -> dict[str, Any]:
+        values = _account_fields(row)
+        key = values["key"] or _match_by_name(values["name"], existing, seen)
+        if key in seen:
+            raise _RowError(f"account `{key}` is already in row {seen[key]}")
+        seen[key] = row.number
+        values["key"] = key
+        return values
+
+    for values in _good_rows(rows, keyed, report, skip_bad=skip_bad):
+        _save_account(session, values, existing.get(values["key"]), report,
+                      actor=actor, now=now, file=path.name)  # fmt: skip
         if progress:
             progress(1)
     return report
+
+
+def _save_account(
+    session: Session,
+    values: dict[str, Any],
+    current: Account | None,
+    report: ImportReport,
+    *,
+    actor: str,
+    now: datetime,
+    file: str,
+) -> None:
+    """Add the account, or change what differs in `current`, with its timeline event."""
+    if current is None:
+        account = account_rows.add_account(session, **values, created_at=now)
+        events.record_event(
+            session, account_id=account.id, kind="account_added", actor=actor, at=now,
+            payload={"source": "import", "file": file, "name": values["name"]},
+        )  # fmt: skip
+        report.created += 1
+        return
+    changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+    if not changed:
+        report.unchanged += 1
+        return
+    account_rows.update_account(session, account=current, changes=changed, at=now)
+    events.record_event(
+        session, account_id=current.id, kind="account_updated", actor=actor, at=now,
+        payload={"source": "import", "file": file,
+                 "changed": {k: _jsonable(v) for k, v in changed.items()}},
+    )  # fmt: skip
+    report.updated += 1
 
 
 def _match_by_name(name: str, existing: dict[str, Account], seen: dict[str, int]) -> str:
@@ -194,6 +221,46 @@ def parse_recorded_at(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class _NewReading:
+    account: Account
+    signal: str
+    value: int
+    recorded_at: datetime
+    note: str | None
+    author: str
+
+
+class _ReadingRows:
+    """Parses reading rows against the accounts and the taxonomy (each account text resolved
+    once)."""
+
+    def __init__(self, session: Session, rules: Rules, *, actor: str, now: datetime) -> None:
+        accounts = account_rows.list_accounts(session)
+        self.names = [(a.key, a.name) for a in accounts]
+        self.by_key = {a.key: a for a in accounts}
+        self.resolved: dict[str, str] = {}
+        self.rules, self.actor, self.now = rules, actor, now
+
+    def __call__(self, row: Row) -> _NewReading:
+        if EXTRA in row.fields:
+            raise _RowError(row.fields[EXTRA])
+        text = _get(row, "account")
+        if text not in self.resolved:
+            self.resolved[text] = resolve_account(text, self.names)
+        signal = self.rules.taxonomy.resolve(_get(row, "signal"))
+        try:
+            value = parse_value(_get(row, "value"))
+        except DomainError:
+            raise _RowError(f"`value` is `{_get(row, 'value')}`; use {VALUE_USAGE}") from None
+        recorded_at = parse_recorded_at(_get(row, "recorded_at"))
+        if recorded_at > self.now:
+            raise _RowError(f"`recorded_at` {recorded_at.isoformat()} is in the future")
+        author = _text(row, "author") or self.actor
+        return _NewReading(self.by_key[self.resolved[text]], signal.key, int(value), recorded_at,
+                           _text(row, "note"), author)  # fmt: skip
+
+
 def import_readings(
     session: Session,
     rules: Rules,
@@ -211,57 +278,58 @@ def import_readings(
         path, columns=READING_COLUMNS, required=("account", "signal", "value", "recorded_at")
     )
     report = ImportReport(rows=len(rows))
-    accounts = account_rows.list_accounts(session)
-    names = [(a.key, a.name) for a in accounts]
-    by_key = {a.key: a for a in accounts}
-    resolved: dict[str, str] = {}
-    parsed: list[tuple[int, Account, str, int, datetime, str | None, str]] = []
-    for row in rows:
-        try:
-            if EXTRA in row.fields:
-                raise _RowError(row.fields[EXTRA])
-            text = _get(row, "account")
-            if text not in resolved:
-                resolved[text] = resolve_account(text, names)
-            signal = rules.taxonomy.resolve(_get(row, "signal"))
-            try:
-                value = parse_value(_get(row, "value"))
-            except DomainError:
-                raise _RowError(f"`value` is `{_get(row, 'value')}`; use {VALUE_USAGE}") from None
-            recorded_at = parse_recorded_at(_get(row, "recorded_at"))
-            if recorded_at > now:
-                raise _RowError(f"`recorded_at` {recorded_at.isoformat()} is in the future")
-            author = _text(row, "author") or actor
-            parsed.append(
-                (row.number, by_key[resolved[text]], signal.key, int(value), recorded_at,
-                 _text(row, "note"), author)
-            )  # fmt: skip
-        except DomainError as exc:
-            report.skipped.append(f"row {row.number}: {exc}")
-    if report.skipped and not skip_bad:
-        raise ImportRefused(report.skipped)
+    parse = _ReadingRows(session, rules, actor=actor, now=now)
+    parsed = _good_rows(rows, parse, report, skip_bad=skip_bad)
+    added = _append_new(session, parsed, report, now=now, progress=progress)
+    for account_id, count in added.items():
+        events.record_event(
+            session, account_id=account_id, kind="readings_imported", actor=actor, at=now,
+            payload={"file": path.name, "readings": count},
+        )  # fmt: skip
+    return report
 
-    involved = {account.id for _, account, *_ in parsed}
+
+def _known_history(
+    session: Session, parsed: list[_NewReading]
+) -> dict[tuple[int, str], list[Reading]]:
+    """The stored readings of the accounts `parsed` is about, by (account id, signal)."""
+    involved = {new.account.id for new in parsed}
     known: dict[tuple[int, str], list[Reading]] = {}
     for account_id, readings in reading_rows.history_by_account(
         session, account_ids=list(involved)
     ).items():
         for r in readings:
             known.setdefault((account_id, r.signal), []).append(r)
+    return known
+
+
+def _append_new(
+    session: Session,
+    parsed: list[_NewReading],
+    report: ImportReport,
+    *,
+    now: datetime,
+    progress: Progress | None,
+) -> dict[int, int]:
+    """Add the readings that do not repeat their signal's history (nor an earlier row), in
+    batches; how many were added, by account id."""
+    known = _known_history(session, parsed)
     added: dict[int, int] = {}
     batch: list[dict[str, Any]] = []
-    for _, account, signal_key, value, recorded_at, note, author in parsed:
-        history = known.setdefault((account.id, signal_key), [])
-        if repeated(history, value=value, author=author, at=recorded_at):
+    for new in parsed:
+        account_id = new.account.id
+        history = known.setdefault((account_id, new.signal), [])
+        if repeated(history, value=new.value, author=new.author, at=new.recorded_at):
             report.unchanged += 1
         else:
             batch.append({
-                "account_id": account.id, "signal": signal_key, "value": value, "note": note,
-                "author": author, "source": "import", "recorded_at": recorded_at, "created_at": now,
+                "account_id": account_id, "signal": new.signal, "value": new.value,
+                "note": new.note, "author": new.author, "source": "import",
+                "recorded_at": new.recorded_at, "created_at": now,
             })  # fmt: skip
-            reading = Reading(signal_key, value, recorded_at, author)
+            reading = Reading(new.signal, new.value, new.recorded_at, new.author)
             insort(history, reading, key=attrgetter("recorded_at"))
-            added[account.id] = added.get(account.id, 0) + 1
+            added[account_id] = added.get(account_id, 0) + 1
             report.created += 1
         if len(batch) >= BATCH_ROWS:
             reading_rows.add_readings(session, rows=batch)
@@ -269,9 +337,4 @@ def import_readings(
         if progress:
             progress(1)
     reading_rows.add_readings(session, rows=batch)
-    for account_id, count in added.items():
-        events.record_event(
-            session, account_id=account_id, kind="readings_imported", actor=actor, at=now,
-            payload={"file": path.name, "readings": count},
-        )  # fmt: skip
-    return report
+    return added

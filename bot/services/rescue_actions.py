@@ -9,10 +9,11 @@ it returns is what the person who asked should be told.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot.config import Config
 from bot.messages.text import escape_mrkdwn, mention
 from bot.services import escalations, rescue_thread, rescues
 from bot.services.backend import Backend
@@ -109,13 +110,24 @@ def rescue_to_work(backend: Backend, ask: Ask, rescue_id: int, action: Action) -
         return rescues.view_of(session, backend.config, rescue, today=backend.today())
 
 
-def _working(session: Session, ask: Ask, rescue_id: int) -> tuple[Rescue, Account]:
+def _working(
+    session: Session, ask: Ask, rescue_id: int, action: Action = Action.WORK_RESCUE
+) -> tuple[Rescue, Account]:
+    """The rescue, locked for this transaction, and its account, once `ask` may `action` it."""
     rescue = rescue_rows.lock_rescue(session, rescue_id=rescue_id)
     if rescue is None:
         raise DomainError("that rescue no longer exists")
     account = _account(session, rescue.account_id)
-    authorize(ask.actor, Action.WORK_RESCUE, account=account, rescue=rescue)
+    authorize(ask.actor, action, account=account, rescue=rescue)
     return rescue, account
+
+
+def _tell_thread(
+    session: Session, config: Config, rescue: Rescue, text: str, *, now: datetime
+) -> None:
+    """Reply in the rescue's thread and bring its message up to date, as every action does."""
+    rescue_thread.reply(session, rescue, text, now=now)
+    rescue_thread.refresh(session, config, rescue, now=now)
 
 
 def acknowledge(backend: Backend, ask: Ask, rescue_id: int) -> str:
@@ -125,13 +137,12 @@ def acknowledge(backend: Backend, ask: Ask, rescue_id: int) -> str:
         rescue, _ = _working(session, ask, rescue_id)
         took = rescues.acknowledge(session, rescue, actor=ask.user, now=now)
         within = "within" if now <= rescue.sla_due_at else "past"
-        rescue_thread.reply(
-            session, rescue,
+        _tell_thread(
+            session, backend.config, rescue,
             f":white_check_mark: Acknowledged by {mention(ask.user)} {took} after "
             f"opening ({within} the response SLA).",
             now=now,
         )  # fmt: skip
-        rescue_thread.refresh(session, backend.config, rescue, now=now)
         return took
 
 
@@ -157,8 +168,7 @@ def log_action(
             lines.append(f"Customer: {esc(customer.strip())}")
         if next_step and next_step.strip():
             lines.append(f"Next: {esc(next_step.strip())}")
-        rescue_thread.reply(session, rescue, "\n".join(lines), now=now)
-        rescue_thread.refresh(session, backend.config, rescue, now=now)
+        _tell_thread(session, backend.config, rescue, "\n".join(lines), now=now)
         rescue_thread.say_if_severe(session, backend.config, rescue, now=now)
 
 
@@ -193,9 +203,8 @@ def _change(
     if "checkpoint_on" in changed:
         before, after = changed["checkpoint_on"]
         parts.append(f"checkpoint {before} → {after}")
-    rescue_thread.reply(session, rescue,
-                        f":arrows_counterclockwise: {mention(ask.user)} changed "
-                        + ", ".join(parts) + ".", now=now)  # fmt: skip
+    text = f":arrows_counterclockwise: {mention(ask.user)} changed " + ", ".join(parts) + "."
+    rescue_thread.reply(session, rescue, text, now=now)
     if "owner" in changed and changed["owner"][1]:
         rescue_thread.dm(
             session, str(changed["owner"][1]),
@@ -218,13 +227,12 @@ def resolve(
         took = rescues.elapsed(rescue.opened_at, now)
         label = "recovered" if resolution == "recovered" else "not recovered"
         extra = f": {escape_mrkdwn(note.strip())}" if note and note.strip() else ""
-        rescue_thread.reply(
-            session, rescue,
+        _tell_thread(
+            session, backend.config, rescue,
             f":checkered_flag: Resolved by {mention(ask.user)} after {took}, "
             f"*{label}* (now {card.status.label}){extra}.",
             now=now,
         )  # fmt: skip
-        rescue_thread.refresh(session, backend.config, rescue, now=now)
         return account
 
 
@@ -239,11 +247,7 @@ def submit_plan(
     """Send a whole recovery plan to leadership (PlanIncomplete names each missing part)."""
     now = backend.now()
     with backend.change(ask.key, rules=ask.known_rules) as session:
-        rescue = rescue_rows.lock_rescue(session, rescue_id=rescue_id)
-        if rescue is None:
-            raise DomainError("that rescue no longer exists")
-        account = _account(session, rescue.account_id)
-        authorize(ask.actor, Action.ESCALATE, account=account, rescue=rescue)
+        rescue, _ = _working(session, ask, rescue_id, Action.ESCALATE)
         plan = escalations.submit_plan(
             session, backend.config, rescue=rescue, requester=ask.user, fields=dict(fields),
             deadline=deadline, now=now, today=backend.today(),
