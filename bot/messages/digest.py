@@ -14,12 +14,10 @@ from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
     DividerBlock,
-    HeaderBlock,
-    SectionBlock,
 )
 
 from bot.messages import limits
-from bot.messages.blocks import as_dicts, md, plain
+from bot.messages.kit import as_dicts, context, header, md, section
 from bot.messages.limits import MESSAGE_BLOCKS, cut, fit
 from bot.messages.text import (
     STATUS_EMOJI,
@@ -54,39 +52,37 @@ class DigestMessage:
 def digest_messages(digest: Digest, *, scope: str, kpis: Kpis | None) -> list[DigestMessage]:
     """The first message, then the thread replies (each within Block Kit's limits)."""
     first: list[Block] = [
-        HeaderBlock(text=plain(f"Onboarding digest · {digest.week}", limits.HEADER_TEXT)),
+        header(f"Onboarding digest · {digest.week}"),
         ContextBlock(elements=[md(f"{scope} · as of {short_date(digest.as_of)}", 300)]),
-        SectionBlock(text=md(_portfolio(digest))),
+        section(_portfolio(digest)),
     ]
     if kpis is not None:
-        first.append(ContextBlock(elements=[md(_kpi_line(kpis), limits.CONTEXT_TEXT)]))
+        first.append(context(_kpi_line(kpis)))
     first.append(DividerBlock())
     help_lines = [_help_line(i, item) for i, item in enumerate(digest.needs_help, 1)]
-    first.append(SectionBlock(text=md(f"*Who needs help this week* ({len(help_lines)})")))
+    first.append(section(f"*Who needs help this week* ({len(help_lines)})"))
     if help_lines:
         first.extend(_sections(help_lines[:FIRST_MESSAGE_HELP]))
         if (more := len(help_lines) - FIRST_MESSAGE_HELP) > 0:
-            first.append(
-                ContextBlock(elements=[md(f"…and {more} more in the thread.", limits.CONTEXT_TEXT)])
-            )
+            first.append(context(f"…and {more} more in the thread."))
     else:
-        first.append(SectionBlock(text=md("Nobody: every account is Healthy and on time. :tada:")))
+        first.append(section("Nobody: every account is Healthy and on time. :tada:"))
     first.extend(
         [
             DividerBlock(),
-            SectionBlock(text=md(_delays(digest))),
-            SectionBlock(text=md(_promises(digest))),
-            SectionBlock(text=md(_expansion(digest, limit=10))),
+            section(_delays(digest)),
+            section(_promises(digest)),
+            section(_expansion(digest, limit=10)),
         ]
     )
     thread: list[Block] = []
     if len(help_lines) > FIRST_MESSAGE_HELP:
-        thread.append(SectionBlock(text=md("*Who needs help this week, continued*")))
+        thread.append(section("*Who needs help this week, continued*"))
         thread.extend(_sections(help_lines[FIRST_MESSAGE_HELP:]))
     if len(digest.promises) > 5 or len(digest.expansion) > 10:
-        thread.append(SectionBlock(text=md("*Every promise past due*")))
+        thread.append(section("*Every promise past due*"))
         thread.extend(_sections(_promise_lines(digest)))
-        thread.append(SectionBlock(text=md("*Every account ready for expansion*")))
+        thread.append(section("*Every account ready for expansion*"))
         thread.extend(_sections(_expansion_lines(digest)))
     messages = [DigestMessage(_fallback(digest), as_dicts(first))]
     continued = f"Onboarding digest {digest.week}, continued"
@@ -195,12 +191,12 @@ def _sections(lines: Iterable[str]) -> list[Block]:
     for line in lines:
         line = cut(line, SECTION_CHARS)
         if chunk and (len(chunk) >= PAGE_LINES or size + len(line) + 1 > SECTION_CHARS):
-            blocks.append(SectionBlock(text=md("\n".join(chunk))))
+            blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        blocks.append(SectionBlock(text=md("\n".join(chunk))))
+        blocks.append(section("\n".join(chunk)))
     return blocks
 
 

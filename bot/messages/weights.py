@@ -7,20 +7,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    HeaderBlock,
-    InputBlock,
-    PlainTextInputElement,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot.messages import limits
-from bot.messages.blocks import decision_confirm, md, plain
 from bot.messages.ids import WeightAction, WeightModal
+from bot.messages.kit import button, decision_confirm, header, modal, section, text_input
 from bot.messages.limits import fit
 from bot.messages.text import escape_mrkdwn, mention
 from bot.store.tables import WeightProposal, WeightVersion
@@ -57,68 +48,61 @@ def _signal_line(signal: dict[str, Any]) -> str:
 
 def proposal_blocks(proposal: WeightProposal) -> list[Block]:
     """The proposal as approvers see it; once decided, the buttons give way to the decision."""
-    evidence = proposal.evidence
-    held_out = evidence.get("held_out", {})
     blocks: list[Block] = [
-        HeaderBlock(text=plain(f"Weight proposal #{proposal.id}", limits.HEADER_TEXT)),
-        SectionBlock(
-            text=md(
-                f"Proposed by {mention(proposal.proposed_by)} from calibration on "
-                f"{evidence.get('accounts', 0)} finished onboardings ({evidence.get('bad', 0)} "
-                f"bad) · replaces weights v{proposal.based_on}"
-                + (" (as configured)" if proposal.based_on == 0 else "")
-            )
+        header(f"Weight proposal #{proposal.id}"),
+        section(_origin(proposal)),
+        section(
+            "*Weight per signal* (current → proposed · day-30 AUC [95% CI] · verdict)\n"
+            + "\n".join(_signal_line(s) for s in proposal.evidence.get("signals", []))
         ),
-        SectionBlock(
-            text=md(
-                "*Weight per signal* (current → proposed · day-30 AUC [95% CI] · verdict)\n"
-                + "\n".join(_signal_line(s) for s in evidence.get("signals", []))
-            )
-        ),
-        SectionBlock(
-            text=md(
-                f"*Model AUC now* (day 30): {_number(evidence.get('model_auc'))}\n"
-                f"*Expected on held-out onboardings* ({held_out.get('folds', 0)}-fold "
-                f"cross-validation, never scored on the accounts it was fitted on): AUC "
-                f"{_number(proposal.auc_before, 3)} with the current weights → "
-                f"{_number(proposal.auc_after, 3)} proposed, gain "
-                f"*{_signed(held_out.get('gain'))}*"
-            )
-        ),
+        section(_expected(proposal)),
     ]
     if proposal.state == ProposalState.PENDING:
-        value = str(proposal.id)
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=plain("Approve"),
-                        action_id=WeightAction.APPROVE,
-                        value=value,
-                        style="primary",
-                        confirm=decision_confirm(
-                            "Approve these weights?",
-                            "Approve",
-                            first="Every score is computed with them from now on.",
-                        ),
-                    ),
-                    ButtonElement(
-                        text=plain("Reject"),
-                        action_id=WeightAction.REJECT,
-                        value=value,
-                        style="danger",
-                        confirm=decision_confirm(
-                            "Reject these weights?",
-                            "Continue",
-                            first="You will be asked for a reason.",
-                        ),
-                    ),
-                ]
-            )
-        )
+        blocks.append(_decision_buttons(proposal))
     else:
-        blocks.append(SectionBlock(text=md(decision_text(proposal))))
+        blocks.append(section(decision_text(proposal)))
     return blocks
+
+
+def _origin(proposal: WeightProposal) -> str:
+    """Who proposed it, from how many finished onboardings, and which weights it replaces."""
+    evidence = proposal.evidence
+    return (
+        f"Proposed by {mention(proposal.proposed_by)} from calibration on "
+        f"{evidence.get('accounts', 0)} finished onboardings ({evidence.get('bad', 0)} "
+        f"bad) · replaces weights v{proposal.based_on}"
+        + (" (as configured)" if proposal.based_on == 0 else "")
+    )
+
+
+def _expected(proposal: WeightProposal) -> str:
+    """The model's AUC now, and what cross-validation expects of the proposed weights."""
+    evidence = proposal.evidence
+    held_out = evidence.get("held_out", {})
+    return (
+        f"*Model AUC now* (day 30): {_number(evidence.get('model_auc'))}\n"
+        f"*Expected on held-out onboardings* ({held_out.get('folds', 0)}-fold "
+        f"cross-validation, never scored on the accounts it was fitted on): AUC "
+        f"{_number(proposal.auc_before, 3)} with the current weights → "
+        f"{_number(proposal.auc_after, 3)} proposed, gain "
+        f"*{_signed(held_out.get('gain'))}*"
+    )
+
+
+def _decision_buttons(proposal: WeightProposal) -> ActionsBlock:
+    value = str(proposal.id)
+    approve = decision_confirm(
+        "Approve these weights?", "Approve", first="Every score is computed with them from now on."
+    )
+    reject = decision_confirm(
+        "Reject these weights?", "Continue", first="You will be asked for a reason."
+    )
+    return ActionsBlock(
+        elements=[
+            button("Approve", WeightAction.APPROVE, value, style="primary", confirm=approve),
+            button("Reject", WeightAction.REJECT, value, style="danger", confirm=reject),
+        ]
+    )
 
 
 def decision_text(proposal: WeightProposal) -> str:
@@ -134,25 +118,18 @@ def decision_text(proposal: WeightProposal) -> str:
 
 
 def reject_modal(metadata: dict[str, int]) -> View:
-    return View(
-        type="modal",
-        callback_id=WeightModal.REASON,
-        title=plain("Reject the weights", limits.VIEW_TITLE),
-        submit=plain("Reject", limits.VIEW_BUTTON),
-        close=plain("Cancel", limits.VIEW_BUTTON),
-        private_metadata=json.dumps(metadata),
-        blocks=[
-            InputBlock(
-                block_id=WeightModal.REASON_INPUT,
-                label=plain("Reason"),
-                hint=plain(
-                    "The proposer and the leadership channel will see it.", limits.INPUT_HINT
-                ),
-                element=PlainTextInputElement(
-                    action_id=WeightModal.REASON_INPUT, multiline=True, max_length=MAX_REASON
-                ),
-            )
-        ],
+    reason = text_input(
+        WeightModal.REASON_INPUT,
+        "Reason",
+        hint="The proposer and the leadership channel will see it.",
+        max_length=MAX_REASON,
+    )
+    return modal(
+        WeightModal.REASON,
+        "Reject the weights",
+        [reason],
+        metadata=json.dumps(metadata),
+        submit="Reject",
     )
 
 

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.messages.charts import HelpBar, WeekScores, _drawable, calibration_chart, portfolio_chart
+from bot.messages.charts import HelpBar, WeekScores, calibration_chart, portfolio_chart
+from bot.messages.charts.canvas import drawable
 from scoring.calibration import calibrate
 from scoring.rules import Bands, Status
 from tests.cli.test_calibration_plot import png_size
@@ -82,10 +83,10 @@ def test_awkward_account_names_are_drawn_without_error_or_warning():
 
 
 def test_names_are_cut_to_one_drawable_line():
-    assert _drawable("x" * 50, 30) == "x" * 29 + "…"
-    assert _drawable("Umbrella\n  Corp", 30) == "Umbrella Corp"
-    assert _drawable("株式 Müller", 30) == "?? Müller"
-    assert _drawable("$5M $$", 30) == r"\$5M \$\$"
+    assert drawable("x" * 50, 30) == "x" * 29 + "…"
+    assert drawable("Umbrella\n  Corp", 30) == "Umbrella Corp"
+    assert drawable("株式 Müller", 30) == "?? Müller"
+    assert drawable("$5M $$", 30) == r"\$5M \$\$"
 
 
 def test_five_hundred_accounts_needing_help_and_ten_thousand_in_the_portfolio():
