@@ -28,7 +28,7 @@ from bot.messages.blocks import as_dicts
 from bot.messages.rescue import rescue_blocks, rescue_text, severe_reply
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import portfolio
-from bot.services.rescues import severity_said, view_of
+from bot.services.rescues import RescueView, severity_said, view_of
 from bot.services.weights import rules_in_force
 from bot.store import deliveries, events
 from bot.store import rescues as rescue_rows
@@ -82,6 +82,23 @@ def due_reminders(
     return found
 
 
+@dataclass(frozen=True)
+class _About:
+    """The rescue a reminder is about, and where its reminders go."""
+
+    rescue: Rescue
+    account_id: int | None
+    name: str  # the account's, escaped for mrkdwn
+
+    def in_thread(self, text: str) -> list[Post]:
+        channel, thread = self.rescue.channel, self.rescue.message_ts
+        return [Post(channel, text, thread)] if channel and thread else []
+
+    def to_thread_and_owner(self, text: str) -> list[Post]:
+        owner = self.rescue.owner
+        return self.in_thread(text) + ([Post(owner, text)] if owner else [])
+
+
 def _rescue_reminders(
     session: Session,
     config: Config,
@@ -94,84 +111,100 @@ def _rescue_reminders(
     assert rescue.id is not None
     account = session.get(Account, rescue.account_id)
     assert account is not None
-    name = escape_mrkdwn(account.name)
-    channel, thread = rescue.channel, rescue.message_ts
-    owner = rescue.owner
-    found: list[Reminder] = []
-
-    def thread_post(text: str) -> list[Post]:
-        return [Post(channel, text, thread)] if channel and thread else []
-
-    due = rescue.sla_due_at
-    if rescue.acknowledged_at is None and due - warning <= now < due:
-        left = int((due - now).total_seconds() // 60)
-        text = (
-            f":alarm_clock: {mention(owner)}: the response SLA for *{name}* lapses in "
-            f"{left // 60}h {left % 60}m. Acknowledge the rescue or log what you did."
+    about = _About(rescue, account.id, escape_mrkdwn(account.name))
+    found = [
+        reminder
+        for reminder in (
+            _sla_warning(about, now, warning),
+            _sla_lapsed(about, now, approvers),
+            _checkpoint(about, now, today),
         )
-        found.append(
-            Reminder(
-                f"{REMINDER}:sla_warning:{rescue.id}:{due.isoformat()}",
-                due - warning,
-                account.id,
-                thread_post(text) + ([Post(owner, text)] if owner else []),
-            )
-        )
-    if rescue.acknowledged_at is None and now >= due:
-        text = (
-            f":rotating_light: The response SLA for *{name}* lapsed: nobody has acknowledged the "
-            f"rescue. {mention(owner)}, acknowledge it or hand it to someone who can."
-        )
-        upward = (
-            f":rotating_light: The rescue of *{name}* owned by {mention(owner)} has not been "
-            "acknowledged within its response SLA. Please follow up or reassign it."
-        )
-        found.append(
-            Reminder(
-                f"{REMINDER}:sla_lapsed:{rescue.id}:{due.isoformat()}",
-                due,
-                account.id,
-                thread_post(text)
-                + ([Post(owner, text)] if owner else [])
-                + [Post(a, upward) for a in sorted(approvers) if a != owner],
-            )
-        )
-    if rescue.checkpoint_on <= today:
-        text = (
-            f":calendar: {mention(owner)}: today is the customer checkpoint for *{name}* "
-            f"({short_date(rescue.checkpoint_on)}). Is it back on track? Resolve the rescue, "
-            "or change its date with the next step."
-        )
-        found.append(
-            Reminder(
-                f"{REMINDER}:checkpoint:{rescue.id}:{rescue.checkpoint_on.isoformat()}",
-                now,
-                account.id,
-                thread_post(text) + ([Post(owner, text)] if owner else []),
-            )
-        )
+        if reminder is not None
+    ]
     view = view_of(session, config, rescue, today=today)
     if view.severe is not None and not severity_said(session, rescue):
-        posts = thread_post(severe_reply(view.severe))
-        if channel and thread:
-            posts.append(
-                Post(
-                    channel,
-                    rescue_text(view),
-                    blocks=as_dicts(rescue_blocks(view, now=now)),
-                    update_ts=thread,
-                )
-            )
-        found.append(
-            Reminder(
-                f"{REMINDER}:severe:{rescue.id}",
-                now,
-                account.id,
-                posts,
-                ("rescue_severe", {"rescue_id": rescue.id, "reason": view.severe}),
+        found.append(_severe(about, view, now))
+    return found
+
+
+def _sla_warning(about: _About, now: datetime, warning: timedelta) -> Reminder | None:
+    rescue = about.rescue
+    due = rescue.sla_due_at
+    if rescue.acknowledged_at is not None or not due - warning <= now < due:
+        return None
+    left = int((due - now).total_seconds() // 60)
+    text = (
+        f":alarm_clock: {mention(rescue.owner)}: the response SLA for *{about.name}* lapses in "
+        f"{left // 60}h {left % 60}m. Acknowledge the rescue or log what you did."
+    )
+    return Reminder(
+        f"{REMINDER}:sla_warning:{rescue.id}:{due.isoformat()}",
+        due - warning,
+        about.account_id,
+        about.to_thread_and_owner(text),
+    )
+
+
+def _sla_lapsed(about: _About, now: datetime, approvers: Collection[str]) -> Reminder | None:
+    rescue, owner = about.rescue, about.rescue.owner
+    due = rescue.sla_due_at
+    if rescue.acknowledged_at is not None or now < due:
+        return None
+    text = (
+        f":rotating_light: The response SLA for *{about.name}* lapsed: nobody has acknowledged "
+        f"the rescue. {mention(owner)}, acknowledge it or hand it to someone who can."
+    )
+    upward = (
+        f":rotating_light: The rescue of *{about.name}* owned by {mention(owner)} has not been "
+        "acknowledged within its response SLA. Please follow up or reassign it."
+    )
+    return Reminder(
+        f"{REMINDER}:sla_lapsed:{rescue.id}:{due.isoformat()}",
+        due,
+        about.account_id,
+        about.to_thread_and_owner(text)
+        + [Post(a, upward) for a in sorted(approvers) if a != owner],
+    )
+
+
+def _checkpoint(about: _About, now: datetime, today: date) -> Reminder | None:
+    rescue = about.rescue
+    if rescue.checkpoint_on > today:
+        return None
+    text = (
+        f":calendar: {mention(rescue.owner)}: today is the customer checkpoint for "
+        f"*{about.name}* ({short_date(rescue.checkpoint_on)}). Is it back on track? Resolve the "
+        "rescue, or change its date with the next step."
+    )
+    return Reminder(
+        f"{REMINDER}:checkpoint:{rescue.id}:{rescue.checkpoint_on.isoformat()}",
+        now,
+        about.account_id,
+        about.to_thread_and_owner(text),
+    )
+
+
+def _severe(about: _About, view: RescueView, now: datetime) -> Reminder:
+    """Said once in the thread, and the rescue's message updated so Escalate comes first."""
+    assert view.severe is not None
+    rescue = about.rescue
+    posts = about.in_thread(severe_reply(view.severe))
+    if rescue.channel and rescue.message_ts:
+        posts.append(
+            Post(
+                rescue.channel,
+                rescue_text(view),
+                blocks=as_dicts(rescue_blocks(view, now=now)),
+                update_ts=rescue.message_ts,
             )
         )
-    return found
+    return Reminder(
+        f"{REMINDER}:severe:{rescue.id}",
+        now,
+        about.account_id,
+        posts,
+        ("rescue_severe", {"rescue_id": rescue.id, "reason": view.severe}),
+    )
 
 
 def _decision_reminder(session: Session, plan: Escalation, approvers: Collection[str]) -> Reminder:
