@@ -3,7 +3,6 @@ checklist sales fills in."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, Option, StaticSelectElement
@@ -46,7 +45,7 @@ def note_modal(card: Scorecard, signals: Sequence[Signal], *, metadata: dict[str
             placeholder="What happened, what is next?",
         ),
     ]
-    return modal(CallbackId.NOTE, "Add a note", blocks, metadata=json.dumps(metadata))
+    return modal(CallbackId.NOTE, "Add a note", blocks, metadata=metadata)
 
 
 def handoff_modal(card: Scorecard, answers: dict[str, str | None], *, metadata: str) -> View:

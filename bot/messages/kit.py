@@ -7,7 +7,8 @@ place (`bot.messages.limits`) and a modal, a button or an input is written once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     Block,
@@ -86,16 +87,22 @@ def decision_confirm(title: str, confirm: str, *, first: str = "") -> ConfirmObj
 
 
 def modal(
-    callback_id: str, title: str, blocks: Sequence[Block], *, metadata: str, submit: str = "Save"
+    callback_id: str,
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    metadata: str | Mapping[str, object],
+    submit: str = "Save",
 ) -> View:
-    """A modal with a submit button and Cancel; `metadata` comes back with the submission."""
+    """A modal with a submit button and Cancel. `metadata` comes back with the submission: a
+    mapping is sent as JSON, a string as it is."""
     return View(
         type="modal",
         callback_id=callback_id,
         title=plain(title, limits.VIEW_TITLE),
         submit=plain(submit, limits.VIEW_BUTTON),
         close=plain("Cancel", limits.VIEW_BUTTON),
-        private_metadata=metadata,
+        private_metadata=metadata if isinstance(metadata, str) else json.dumps(metadata),
         blocks=list(blocks),
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_sdk.models.blocks import Option, StaticSelectElement
 from slack_sdk.models.views import View
 
@@ -45,7 +43,7 @@ def override_modal(card: Scorecard, *, metadata: dict[str, str | None]) -> View:
             max_length=MAX_REASON,
         ),
     ]
-    return modal(CallbackId.OVERRIDE, "Override status", blocks, metadata=json.dumps(metadata))
+    return modal(CallbackId.OVERRIDE, "Override status", blocks, metadata=metadata)
 
 
 def change_text(change: OverrideChange, *, cleared: bool) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -171,9 +170,7 @@ def log_modal(view: RescueView, metadata: dict) -> View:
             initial=view.rescue.next_step,
         ),
     ]
-    return modal(
-        RescueModal.LOG, "Log an action", blocks, metadata=json.dumps(metadata), submit="Log"
-    )
+    return modal(RescueModal.LOG, "Log an action", blocks, metadata=metadata, submit="Log")
 
 
 def change_modal(view: RescueView, metadata: dict) -> View:
@@ -186,7 +183,7 @@ def change_modal(view: RescueView, metadata: dict) -> View:
         input_block(RescueInput.OWNER, "Owner", owner),
         input_block(RescueInput.CHECKPOINT, "Customer checkpoint", checkpoint),
     ]
-    return modal(RescueModal.CHANGE, "Owner and checkpoint", blocks, metadata=json.dumps(metadata))
+    return modal(RescueModal.CHANGE, "Owner and checkpoint", blocks, metadata=metadata)
 
 
 def resolve_modal(view: RescueView, metadata: dict) -> View:
@@ -204,7 +201,7 @@ def resolve_modal(view: RescueView, metadata: dict) -> View:
         RescueModal.RESOLVE,
         "Resolve the rescue",
         blocks,
-        metadata=json.dumps(metadata),
+        metadata=metadata,
         submit="Resolve",
     )
 
@@ -229,7 +226,7 @@ def plan_modal(view: RescueView, metadata: dict, *, today: date) -> View:
         RescueModal.PLAN,
         "Recovery plan",
         blocks,
-        metadata=json.dumps(metadata),
+        metadata=metadata,
         submit="Send for decision",
     )
 
@@ -239,7 +236,7 @@ def reason_modal(decision: Decision, metadata: dict) -> View:
     reason = text_input(
         RescueInput.REASON, "Reason", hint="The requester and the rescue thread will see it."
     )
-    return modal(RescueModal.REASON, title, [reason], metadata=json.dumps(metadata), submit=title)
+    return modal(RescueModal.REASON, title, [reason], metadata=metadata, submit=title)
 
 
 def plan_text(plan: Escalation, account_name: str) -> str:

@@ -15,7 +15,7 @@ USAGE: dict[str, str] = {
     "/onboard handoff": "/onboard handoff ACCOUNT",
     "/onboard set": '/onboard set ACCOUNT key:value …  (owner:@user next:"…" due:YYYY-MM-DD '
     "name: segment: csm: signed: arr: users: channel: problem: timeline: dependencies: "
-    "decision:; the value none clears)",
+    "decision: segment_group_id: intercom_company_id: hubspot_id:; the value none clears)",
     "/onboard outcome": "/onboard outcome ACCOUNT completed|churned|expanded [date:YYYY-MM-DD]",
     "/onboard override": '/onboard override ACCOUNT healthy|watch|risk reason:"…"   or   '
     "/onboard override ACCOUNT clear",

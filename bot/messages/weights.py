@@ -3,7 +3,6 @@ modal, and the weights in force."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,7 +127,7 @@ def reject_modal(metadata: dict[str, int]) -> View:
         WeightModal.REASON,
         "Reject the weights",
         [reason],
-        metadata=json.dumps(metadata),
+        metadata=metadata,
         submit="Reject",
     )
 
