@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,14 +92,14 @@ def accounts_import(
 ) -> None:
     """Import accounts; rows match existing accounts by key, so re-importing changes nothing."""
     from bot.services.imports import import_accounts
+    from bot.services.integrations import apply_all_waiting
 
-    _import(
-        ctx, file, "Accounts",
-        lambda s, _c, p, now, skip, adv: import_accounts(
-            s, p, actor="import", now=now, skip_bad=skip, progress=adv
-        ),
-        skip_bad=skip_bad, as_json=as_json,
-    )  # fmt: skip
+    def run(s: Any, c: Any, p: Path, now: datetime, skip: bool, adv: Any) -> Any:
+        report = import_accounts(s, p, actor="import", now=now, skip_bad=skip, progress=adv)
+        apply_all_waiting(s, c, now=now)  # events waiting for an id the file set
+        return report
+
+    _import(ctx, file, "Accounts", run, skip_bad=skip_bad, as_json=as_json)
 
 
 @signals_app.command("import")

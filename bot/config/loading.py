@@ -21,6 +21,7 @@ from bot.config.schema import (
     ConfigError,
     ConfigFile,
     ConfiguredRoles,
+    IntegrationsSpec,
     RolesSpec,
     SignalSpec,
 )
@@ -75,6 +76,7 @@ def _build(defaults: Parsed, user: Parsed | None, source: str) -> Config:
     zone_name = spec.team_timezone or base.team_timezone or "UTC"
     zone = _zone(zone_name, at(("team_timezone",)), problems)
     _check_bands_and_schedules(spec, at, problems)
+    _check_integrations(spec, signals, at, problems)
     if problems:
         raise ConfigError(problems)
     assert spec.rescue is not None and spec.escalation is not None and spec.schedule is not None
@@ -92,7 +94,24 @@ def _build(defaults: Parsed, user: Parsed | None, source: str) -> Config:
             csms=frozenset(roles.csms),
             csm_group=roles.csm_group,
         ),
+        integrations=spec.integrations or IntegrationsSpec(),
     )
+
+
+def _check_integrations(
+    spec: ConfigFile, signals: list[Signal], at: Callable[[KeyPath], str], problems: list[str]
+) -> None:
+    """Each Segment event sets a signal in use."""
+    if spec.integrations is None:
+        return
+    in_use = sorted(signal.key for signal in signals if not signal.retired)
+    for name, event in spec.integrations.segment.events.items():
+        if event.signal not in in_use:
+            path = ("integrations", "segment", "events", name, "signal")
+            problems.append(
+                f"{at(path)}: integrations.segment.events.{name}.signal: `{event.signal}` is "
+                f"not a signal in use; use one of {', '.join(in_use)}"
+            )
 
 
 def _signals(

@@ -3,7 +3,7 @@ validated `Config` that the rest of the product reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -122,6 +122,37 @@ class ScheduleSpec(_Strict):
     misfire_grace_minutes: Annotated[int, Field(strict=True, ge=1, le=10080)] | None = None
 
 
+class SegmentEvent(_Strict):
+    """What one Segment `track` event sets: a signal to a value."""
+
+    signal: str
+    value: Annotated[int, Field(strict=True, ge=0, le=2)]
+
+
+class SegmentSpec(_Strict):
+    events: dict[str, SegmentEvent] = Field(default_factory=dict)  # by the event's name
+
+
+Share = Annotated[float, Field(strict=True, gt=0, lt=1)]
+
+
+class TicketTrendSpec(_Strict):
+    """How far a week's ticket rate must be below (improving) or above (worsening) the mean of
+    the four weeks before it, as a fraction: 0.1 is 10%."""
+
+    improving: Share = 0.1
+    worsening: Share = 0.1
+
+
+class IntercomSpec(_Strict):
+    ticket_trend: TicketTrendSpec = Field(default_factory=TicketTrendSpec)
+
+
+class IntegrationsSpec(_Strict):
+    segment: SegmentSpec = Field(default_factory=SegmentSpec)
+    intercom: IntercomSpec = Field(default_factory=IntercomSpec)
+
+
 class ConfigFile(_Strict):
     """The YAML file's shape: every key optional, unknown keys refused."""
 
@@ -136,6 +167,7 @@ class ConfigFile(_Strict):
     digests: list[DigestSpec] | None = None
     schedule: ScheduleSpec | None = None
     roles: RolesSpec | None = None
+    integrations: IntegrationsSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -166,3 +198,4 @@ class Config:
     source: str
     schedule: ScheduleSpec
     roles: ConfiguredRoles
+    integrations: IntegrationsSpec = field(default_factory=IntegrationsSpec)

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
     slack_team_id: str | None = None
+    segment_shared_secret: SecretStr | None = None  # signs POST /integrations/segment
+    intercom_client_secret: SecretStr | None = None  # signs POST /integrations/intercom
     rescuebot_config: Path | None = None
     log_level: str = "INFO"
 

@@ -21,12 +21,13 @@ from bot.messages.blocks import as_dicts, standup_item_blocks
 from bot.messages.ids import standup_block_id
 from bot.messages.models import OverrideChange
 from bot.messages.text import escape_mrkdwn, mention
-from bot.services import accounts, overrides, portfolio, rescue_thread
+from bot.services import accounts, integrations, overrides, portfolio, rescue_thread
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask, authorize, require_assignable, require_member
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import deliveries
+from bot.store import integrations as integration_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account
 from scoring.errors import DomainError
@@ -113,6 +114,8 @@ def edit(backend: Backend, ask: Ask, account: Account, options: Mapping[str, str
         changed = accounts.edit_account(
             session, account=account, options=options, actor=ask.user, now=backend.now()
         )
+        if set(changed) & set(integration_rows.EXTERNAL_IDS):  # events waiting for the id
+            integrations.apply_waiting(session, backend.config, account, now=backend.now())
         return Edited(account, changed)
 
 

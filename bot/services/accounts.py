@@ -15,6 +15,7 @@ from bot.messages.text import escape_mrkdwn
 from bot.services import fields
 from bot.store import accounts as account_rows
 from bot.store import events
+from bot.store import integrations as integration_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key
@@ -43,6 +44,19 @@ def _segment(value: str, name: str) -> str:
     return fields.segment(value, name)
 
 
+MAX_EXTERNAL_ID = 128
+
+
+def _external_id(value: str, name: str) -> str:
+    text = value.strip()
+    if not text or len(text) > MAX_EXTERNAL_ID or any(c.isspace() for c in text):
+        raise InvalidValue(
+            f"`{name}:` `{escape_mrkdwn(text[:40])}` is not an id; give it as the tool shows it, "
+            f"up to {MAX_EXTERNAL_ID} characters without spaces, e.g. `{name}:grp_123`"
+        )
+    return text
+
+
 EDITABLE: dict[str, Editable] = {
     "name": Editable("name", _name, clearable=False),
     "segment": Editable("segment", _segment, clearable=False),
@@ -58,6 +72,7 @@ EDITABLE: dict[str, Editable] = {
     "timeline": Editable("promised_timeline", fields.text),
     "dependencies": Editable("dependencies", fields.text),
     "decision": Editable("decision_maker", fields.text),
+    **{column: Editable(column, _external_id) for column in integration_rows.EXTERNAL_IDS},
 }
 ADD_OPTIONS = frozenset({"key", "segment", "csm", "signed", "arr", "users", "channel"})
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -179,6 +194,8 @@ def edit_account(
         raise InvalidValue('say what to set, e.g. `owner:@alex next:"Call the CFO" due:2026-12-01`')
     values = parse_options(options, allowed=frozenset(EDITABLE))
     changed = {k: (getattr(account, k), v) for k, v in values.items() if getattr(account, k) != v}
+    for column in sorted(set(changed) & set(integration_rows.EXTERNAL_IDS)):
+        _external_id_free(session, account, column, changed[column][1])
     if changed:
         account_rows.lock(session, account_id=account.id)
         account_rows.update_account(
@@ -189,6 +206,21 @@ def edit_account(
             payload={"changed": {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changed.items()}},
         )  # fmt: skip
     return changed
+
+
+def _external_id_free(session: Session, account: Account, column: str, value: str | None) -> None:
+    """Refuse an external id another account holds: an event must name one account."""
+    holder = (
+        integration_rows.account_by_external_id(session, column=column, value=value)
+        if value
+        else None
+    )
+    if holder is not None and holder.id != account.id:
+        raise DomainError(
+            f"`{column}:` `{escape_mrkdwn(value or '')}` is already "
+            f"{escape_mrkdwn(holder.name)}'s (`{holder.key}`); clear it there first with "
+            f"`{column}:none`"
+        )
 
 
 def record_outcome(

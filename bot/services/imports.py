@@ -23,6 +23,7 @@ from bot.services.tabular import EXTRA, WRONG_TYPE, Row, read_rows
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
+from bot.store.integrations import EXTERNAL_IDS
 from bot.store.tables import Account
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key, resolve_account
 from scoring.duplicates import repeated
@@ -33,7 +34,7 @@ from scoring.signals import VALUE_USAGE, parse_value
 
 ACCOUNT_COLUMNS = (
     "key", "name", "segment", "csm", "signed_on", "arr", "users", "channel",
-    *HANDOFF_QUESTIONS, "outcome", "outcome_on",
+    *HANDOFF_QUESTIONS, "outcome", "outcome_on", *EXTERNAL_IDS,
 )  # fmt: skip
 READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
 BATCH_ROWS = 5_000
@@ -108,7 +109,17 @@ def _account_fields(row: Row) -> dict[str, Any]:
     }
     for question in HANDOFF_QUESTIONS:
         values[question] = _text(row, question)
+    for column in EXTERNAL_IDS:  # only when the file has the column: absent keeps the id
+        if column in row.fields:
+            values[column] = _external_id(row, column)
     return values
+
+
+def _external_id(row: Row, name: str) -> str | None:
+    value = _get(row, name)
+    if len(value) > 128 or any(c.isspace() for c in value):
+        raise _RowError(f"`{name}` is not an id: up to 128 characters without spaces")
+    return value or None
 
 
 def _good_rows(
@@ -147,9 +158,24 @@ def import_accounts(
         key = values["key"] or _match_by_name(values["name"], existing, seen)
         if key in seen:
             raise _RowError(f"account `{key}` is already in row {seen[key]}")
+        for column in EXTERNAL_IDS:
+            _external_id_free(column, values.get(column), key, row.number)
         seen[key] = row.number
         values["key"] = key
         return values
+
+    ids: dict[tuple[str, str], tuple[str, int]] = {}
+
+    def _external_id_free(column: str, value: str | None, key: str, number: int) -> None:
+        """An external id names one account: not another row's, nor another account's."""
+        if value is None:
+            return
+        if (column, value) in ids:
+            raise _RowError(f"`{column}` {value} is already in row {ids[(column, value)][1]}")
+        holder = next((a for a in existing.values() if getattr(a, column) == value), None)
+        if holder is not None and holder.key != key:
+            raise _RowError(f"`{column}` {value} is already the id of `{holder.key}`")
+        ids[(column, value)] = (key, number)
 
     for values in _good_rows(rows, keyed, report, skip_bad=skip_bad):
         _save_account(session, values, existing.get(values["key"]), report,

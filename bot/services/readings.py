@@ -51,8 +51,11 @@ def record_readings(
     note: str | None,
     source: str,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> Recorded:
-    """Append the ratings (each signal at most once); the caller owns the transaction."""
+    """Append the ratings (each signal at most once); the caller owns the transaction. They are
+    true from `recorded_at` (an integration's event time; `now` by default): an earlier one than
+    a signal's latest reading goes into its history without becoming its value."""
     if not ratings:
         raise InvalidValue("give at least one signal and value, e.g. `import=2`")
     keys = [signal.key for signal, _ in ratings]
@@ -63,13 +66,14 @@ def record_readings(
     rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
     today = now.astimezone(rules.team_timezone).date()
     before = evaluate(facts(account), history_of(rows, rules), rules, as_of=today)
+    at = recorded_at or now
     changes: list[SignalChange] = []
     added: list[Reading] = []
     for signal, value in ratings:
         previous = before.line(signal.key)
         was = previous.value if previous else None
         same = duplicates.repeated(
-            [r for r in rows if r.signal == signal.key], value=int(value), author=author, at=now
+            [r for r in rows if r.signal == signal.key], value=int(value), author=author, at=at
         )
         duplicate = same is not None and (note is None or same.note == note)
         changes.append(SignalChange(signal, was, value, duplicate))
@@ -77,9 +81,9 @@ def record_readings(
             continue
         reading_rows.add_reading(
             session, account_id=account.id, signal=signal.key, value=int(value), note=note,
-            author=author, source=source, recorded_at=now,
+            author=author, source=source, recorded_at=at,
         )  # fmt: skip
-        added.append(Reading(signal.key, int(value), now, author, note, source))
+        added.append(Reading(signal.key, int(value), at, author, note, source))
     after = (
         evaluate(facts(account), history_of([*rows, *added], rules), rules, as_of=today)
         if added

@@ -242,7 +242,7 @@ def resolve(
 def record_and_rescue(
     session: Session, config: Config, *, account: Account,
     ratings: Sequence[tuple[Signal, Value]], author: str, note: str | None, source: str,
-    now: datetime, channel: str | None,
+    now: datetime, channel: str | None, recorded_at: datetime | None = None,
 ) -> tuple[Recorded, Opened | None]:  # fmt: skip
     """Record ratings and, in the same transaction, open (or add to) the account's rescue when
     they set off a trigger: it turned At risk, started falling three weeks in a row, or a signal
@@ -250,7 +250,7 @@ def record_and_rescue(
     acted on it, closes that rescue (`recorded.closed`, see `close_if_opened_by_mistake`)."""
     recorded = record_readings(session, rules_in_force(session, config), account=account,
                                ratings=ratings, author=author, note=note, source=source,
-                               now=now)  # fmt: skip
+                               now=now, recorded_at=recorded_at)  # fmt: skip
     closed = close_if_opened_by_mistake(session, config, account, recorded, author, now)
     if closed is not None:
         recorded = replace(recorded, closed=closed)

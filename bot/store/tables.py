@@ -51,6 +51,11 @@ class Account(SQLModel, table=True):
     followup_owner: str | None = None  # Slack user id
     followup_next: str | None = Field(default=None, sa_type=Text)
     followup_due: date | None = None
+    # The account's ids in the tools that send signals (PRODUCT.md, integrations): UNIQUE, so an
+    # event names one account at most.
+    hubspot_id: str | None = Field(default=None, max_length=128, unique=True, index=True)
+    segment_group_id: str | None = Field(default=None, max_length=128, unique=True, index=True)
+    intercom_company_id: str | None = Field(default=None, max_length=128, unique=True, index=True)
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(
         default_factory=_now, sa_type=UTCDateTime, sa_column_kwargs={"onupdate": _now}
@@ -288,3 +293,41 @@ class WeightProposal(SQLModel, table=True):
     version: int | None = Field(default=None, foreign_key="weight_version.version")  # approved
     channel: str | None = None  # where it was posted for decision
     message_ts: str | None = None
+
+
+# A webhook delivery from an integration (Segment, Intercom…), stored raw in the transaction
+# that applies it; (provider, event_id) UNIQUE makes a redelivery apply nothing. An event for an
+# account nobody has given the external id yet waits as `unmatched` until the id is set.
+class IntegrationEvent(SQLModel, table=True):
+    __tablename__ = "integration_event"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id"),
+        CheckConstraint(
+            "state IN ('applied', 'unmatched', 'ignored', 'failed')", name="state_known"
+        ),
+        Index("ix_integration_event_state_external_id", "state", "external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=16)  # segment | intercom | hubspot
+    event_id: str = Field(max_length=200)  # the provider's: messageId, notification id …
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # the event as received
+    state: str = Field(max_length=16)  # applied | unmatched | ignored | failed
+    external_id: str | None = Field(default=None, max_length=128)  # the account id it names
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    error: str | None = Field(default=None, sa_type=Text)  # why ignored or failed
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A support ticket counted for `ticket_trend`, once whatever told us (either Intercom topic or an
+# import row): ticket_id is UNIQUE.
+class Ticket(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    ticket_id: str = Field(max_length=200, unique=True)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    source: str = Field(max_length=16)  # intercom | import
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    __table_args__ = (Index("ix_ticket_account_id_opened_at", "account_id", "opened_at"),)

@@ -1,0 +1,126 @@
+"""Integration events and support tickets: storing each once, finding the ones waiting for an
+account's external id, and counting tickets by time.
+
+Uniqueness is the database's: an event's (provider, event_id) and a ticket's id are UNIQUE, and
+each insert runs in a SAVEPOINT, so a redelivery (or two racing deliveries) inserts nothing the
+second time and the caller's transaction carries on.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.store.tables import Account, IntegrationEvent, Ticket
+
+EXTERNAL_IDS = ("hubspot_id", "segment_group_id", "intercom_company_id")
+
+
+def add_event(
+    session: Session, *, provider: str, event_id: str, body: dict[str, Any], received_at: datetime
+) -> IntegrationEvent | None:
+    """Store a received event (as `unmatched` until its use case says otherwise); None when
+    this provider's event id was stored before: a redelivery."""
+    event = IntegrationEvent(
+        provider=provider, event_id=event_id, body=body, received_at=received_at,
+        state="unmatched",
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        if find_event(session, provider=provider, event_id=event_id) is None:
+            raise  # not a duplicate: a real fault
+        return None
+    return event
+
+
+def find_event(session: Session, *, provider: str, event_id: str) -> IntegrationEvent | None:
+    return session.exec(
+        select(IntegrationEvent).where(
+            IntegrationEvent.provider == provider, IntegrationEvent.event_id == event_id
+        )
+    ).first()
+
+
+def settle(
+    session: Session, event: IntegrationEvent, *, state: str, at: datetime,
+    account_id: int | None = None, external_id: str | None = None, error: str | None = None,
+) -> None:  # fmt: skip
+    """Record what became of an event."""
+    event.state = state
+    event.account_id = account_id
+    event.external_id = external_id if external_id is not None else event.external_id
+    event.error = error
+    event.applied_at = at if state == "applied" else None
+    session.add(event)
+    session.flush()
+
+
+def waiting(
+    session: Session, *, provider: str | None = None, external_id: str | None = None
+) -> list[IntegrationEvent]:
+    """Unmatched events (of `provider`, naming `external_id`), oldest first."""
+    statement = select(IntegrationEvent).where(IntegrationEvent.state == "unmatched")
+    if provider is not None:
+        statement = statement.where(IntegrationEvent.provider == provider)
+    if external_id is not None:
+        statement = statement.where(IntegrationEvent.external_id == external_id)
+    return list(session.exec(statement.order_by(col(IntegrationEvent.id))))
+
+
+def account_by_external_id(session: Session, *, column: str, value: str) -> Account | None:
+    """The account whose `column` (one of EXTERNAL_IDS) is `value`."""
+    if column not in EXTERNAL_IDS:
+        raise ValueError(f"{column} is not an external id")
+    return session.exec(select(Account).where(getattr(Account, column) == value)).first()
+
+
+def counts_by_state(session: Session) -> dict[tuple[str, str], int]:
+    """{(provider, state): events}."""
+    rows = session.exec(
+        select(IntegrationEvent.provider, IntegrationEvent.state, func.count())
+        .group_by(col(IntegrationEvent.provider), col(IntegrationEvent.state))
+    )  # fmt: skip
+    return {(provider, state): n for provider, state, n in rows}
+
+
+def last_received(session: Session) -> dict[str, datetime]:
+    """{provider: when its latest event was received}."""
+    rows = session.exec(
+        select(IntegrationEvent.provider, func.max(IntegrationEvent.received_at))
+        .group_by(col(IntegrationEvent.provider))
+    )  # fmt: skip
+    return {provider: at for provider, at in rows}
+
+
+def add_ticket(
+    session: Session, *, account_id: int, ticket_id: str, opened_at: datetime, source: str,
+    now: datetime,
+) -> bool:  # fmt: skip
+    """Count a ticket; False when its id was counted before (from any source)."""
+    if session.exec(select(Ticket.id).where(Ticket.ticket_id == ticket_id)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Ticket(account_id=account_id, ticket_id=ticket_id, opened_at=opened_at,
+                               source=source, created_at=now))  # fmt: skip
+    except IntegrityError:
+        if session.exec(select(Ticket.id).where(Ticket.ticket_id == ticket_id)).first() is None:
+            raise
+        return False
+    return True
+
+
+def ticket_times(session: Session, *, account_id: int, since: datetime) -> Sequence[datetime]:
+    """When the account's tickets counted since `since` were opened, oldest first."""
+    return list(
+        session.exec(
+            select(Ticket.opened_at)
+            .where(Ticket.account_id == account_id, col(Ticket.opened_at) >= since)
+            .order_by(col(Ticket.opened_at))
+        )
+    )
