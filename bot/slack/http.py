@@ -19,7 +19,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,9 +30,10 @@ from slack_bolt.request.internals import build_context
 from slack_sdk.signature import Clock, SignatureVerifier
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.slack.app import RescueApp
 from bot.store.db import session_scope
@@ -143,74 +144,108 @@ def _ephemeral(text_: str) -> Response:
     return JSONResponse({"response_type": "ephemeral", "text": text_})
 
 
-def create_web_app(
-    bolt: App,
-    engine: Engine,
-    *,
-    signing_secret: str | None = None,
-    max_dispatches: int = MAX_DISPATCHES,
-    clock: Callable[[], float] = time.time,
-) -> Starlette:
-    """The ASGI app for `bolt`. The signing secret is the app's own when it is a `RescueApp`."""
-    if signing_secret is None and isinstance(bolt, RescueApp):
-        signing_secret = bolt.signing_secret
-    if not signing_secret:
-        raise ValueError("serving Slack over HTTP needs the signing secret")
-    verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
-    dispatches = anyio.CapacityLimiter(max_dispatches)
-    health_checks = anyio.CapacityLimiter(HEALTH_CHECKS)
+class _Answered(Exception):
+    """A request answered before Bolt sees it (too large, unverified, not Slack's)."""
 
-    async def slack_events(request: Request) -> Response:
-        length = request.headers.get("content-length") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            return Response("request too large", status_code=413)
-        received = bytearray()
-        async for chunk in request.stream():
-            received += chunk
-            if len(received) > MAX_BODY_BYTES:  # a chunked body says no length up front
-                return Response("request too large", status_code=413)
-        body = bytes(received)
-        headers = request.headers
-        problem = unverified(
-            verifier, body, headers.get("x-slack-request-timestamp"),
-            headers.get("x-slack-signature"),
-        )  # fmt: skip
-        if problem is not None:
-            log.warning("refused an unverified request: %s", problem)
-            return Response(f"unverified request: {problem}", status_code=401)
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 past MAX_BODY_BYTES (before it is read, when it says so)."""
+    length = request.headers.get("content-length") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        raise _Answered(Response("request too large", status_code=413))
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:  # a chunked body says no length up front
+            raise _Answered(Response("request too large", status_code=413))
+    return bytes(received)
+
+
+def _verify(verifier: SignatureVerifier, body: bytes, headers: Headers) -> None:
+    """Refuse with 401 a request Slack did not sign."""
+    problem = unverified(
+        verifier, body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+    )
+    if problem is not None:
+        log.warning("refused an unverified request: %s", problem)
+        raise _Answered(Response(f"unverified request: {problem}", status_code=401))
+
+
+def _parse(body: bytes, headers: Headers) -> tuple[str, dict[str, Any]]:
+    """The body as text and as Slack's payload, refused with 400 when it is not Slack's."""
+    try:
+        raw = body.decode("utf-8")
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        return raw, slack_payload(raw, content_type)
+    except (UnicodeDecodeError, NotSlack) as error:
+        log.warning("refused a signed request that is not Slack's: %s", error)
+        raise _Answered(Response(f"not a Slack request: {error}", status_code=400)) from error
+
+
+def _bolt_request(request: Request, raw: str, payload: dict[str, Any]) -> BoltRequest:
+    bolt_request = BoltRequest(
+        body=raw, query=request.url.query, headers=dict(request.headers.items())
+    )
+    if bolt_request.body != payload:  # Bolt reads any form mentioning "payload" as empty
+        bolt_request.body = payload
+        bolt_request.context = build_context(BoltContext(), payload)
+    return bolt_request
+
+
+def _answer(answer: BoltResponse, payload: dict[str, Any]) -> Response:
+    """Bolt's answer as Starlette's; a 5xx becomes a logged error id Slack can show."""
+    if answer.status >= 500:
+        error_id = uuid.uuid4().hex[:8]
+        log.error("Bolt answered %d (error id %s)", answer.status, error_id)
+        return failure_answer(payload, error_id)
+    return Response(
+        content=answer.body,
+        status_code=answer.status,
+        headers=answer.first_headers_without_set_cookie(),
+    )
+
+
+class _SlackEvents:
+    """POST /slack/events: the checks in turn, then Bolt on a worker thread, at most
+    `max_dispatches` at once."""
+
+    def __init__(self, bolt: App, verifier: SignatureVerifier, max_dispatches: int) -> None:
+        self.bolt, self.verifier, self.max_dispatches = bolt, verifier, max_dispatches
+        self.dispatches = anyio.CapacityLimiter(max_dispatches)
+
+    async def handle(self, request: Request) -> Response:
         try:
-            raw = body.decode("utf-8")
-            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            payload = slack_payload(raw, content_type)
-        except (UnicodeDecodeError, NotSlack) as error:
-            log.warning("refused a signed request that is not Slack's: %s", error)
-            return Response(f"not a Slack request: {error}", status_code=400)
-        bolt_request = BoltRequest(body=raw, query=request.url.query, headers=dict(headers.items()))
-        if bolt_request.body != payload:  # Bolt reads any form mentioning "payload" as empty
-            bolt_request.body = payload
-            bolt_request.context = build_context(BoltContext(), payload)
+            body = await _read_body(request)
+            _verify(self.verifier, body, request.headers)
+            raw, payload = _parse(body, request.headers)
+        except _Answered as answered:
+            return answered.response
+        return await self._dispatch(_bolt_request(request, raw, payload), payload)
+
+    async def _dispatch(self, bolt_request: BoltRequest, payload: dict[str, Any]) -> Response:
         try:
             with anyio.fail_after(DISPATCH_WAIT_SECONDS):
-                await dispatches.acquire()
+                await self.dispatches.acquire()
         except TimeoutError:
-            log.warning("all %d dispatches busy: answered busy", max_dispatches)
+            log.warning("all %d dispatches busy: answered busy", self.max_dispatches)
             return busy_answer(payload)
         try:
-            answer: BoltResponse = await to_thread.run_sync(bolt.dispatch, bolt_request)
+            answer: BoltResponse = await to_thread.run_sync(self.bolt.dispatch, bolt_request)
         except Exception:
             answer = BoltResponse(status=500, body="")
             log.exception("dispatch failed")
         finally:
-            dispatches.release()
-        if answer.status >= 500:
-            error_id = uuid.uuid4().hex[:8]
-            log.error("Bolt answered %d (error id %s)", answer.status, error_id)
-            return failure_answer(payload, error_id)
-        return Response(
-            content=answer.body,
-            status_code=answer.status,
-            headers=answer.first_headers_without_set_cookie(),
-        )
+            self.dispatches.release()
+        return _answer(answer, payload)
+
+
+def _healthz(engine: Engine) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """GET /healthz: whether the database answers within HEALTH_TIMEOUT_SECONDS."""
+    health_checks = anyio.CapacityLimiter(HEALTH_CHECKS)
 
     async def healthz(_: Request) -> JSONResponse:
         healthy = False
@@ -224,10 +259,31 @@ def create_web_app(
             status_code=200 if healthy else 503,
         )  # fmt: skip
 
+    return healthz
+
+
+def create_web_app(
+    bolt: App,
+    engine: Engine,
+    *,
+    signing_secret: str | None = None,
+    max_dispatches: int = MAX_DISPATCHES,
+    clock: Callable[[], float] = time.time,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The ASGI app for `bolt`, with any further `routes` beside Slack's and the health check.
+    The signing secret is the app's own when it is a `RescueApp`."""
+    if signing_secret is None and isinstance(bolt, RescueApp):
+        signing_secret = bolt.signing_secret
+    if not signing_secret:
+        raise ValueError("serving Slack over HTTP needs the signing secret")
+    verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
+    events = _SlackEvents(bolt, verifier, max_dispatches)
     return Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            Route("/slack/events", events.handle, methods=["POST"]),
+            Route("/healthz", _healthz(engine), methods=["GET"]),
+            *routes,
         ]
     )
 
