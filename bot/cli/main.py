@@ -15,7 +15,9 @@ from bot.cli import data
 
 # isort: on
 from bot.cli.base import app
+from bot.cli.integrations import integrations_app
 from bot.cli.outbox import outbox_app
+from bot.cli.tickets import tickets_app
 
 app.add_typer(data.accounts_app, name="accounts")
 app.add_typer(data.signals_app, name="signals")
@@ -23,6 +25,8 @@ app.add_typer(data.db_app, name="db")
 app.add_typer(analytics.kpis_app, name="kpis")
 app.add_typer(analytics.weights_app, name="weights")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(integrations_app, name="integrations")
 
 __all__ = ["app", "main", "processes", "views"]  # the groups are imported for their commands
 

@@ -158,12 +158,14 @@ def serve(
     and the schedule (digests, recompute, reminders) with the delivery outbox."""
     import uvicorn
 
+    from bot.integrations.webhooks import integration_routes
     from bot.slack.http import create_web_app
 
     runtime = runtime_of(ctx)
     with refusals():
         backend, bolt = _slack_backend(runtime)
-        web = create_web_app(bolt, backend.engine)
+        routes = integration_routes(backend, runtime.settings)
+        web = create_web_app(bolt, backend.engine, routes=routes)
         background = _worker(runtime, backend, scheduler=not no_scheduler)
     background.start()
     try:

@@ -1,0 +1,123 @@
+"""POST /integrations/segment and /integrations/intercom, on the same server as Slack's endpoint.
+
+Order of checks, as for Slack's requests: size (413), then the signature over the raw bytes
+(401: missing, malformed or wrong; also when the provider's secret is not configured), then the
+shape (400: signed but not JSON, or not what the provider sends). Only then is the body handed
+to the use case, on a worker thread, which stores and applies it in one transaction before the
+answer (200): an answered event is never lost. An event that cannot be stored now (the database
+is down) is answered 429 with Retry-After, which both providers retry, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from anyio import to_thread
+from pydantic import SecretStr
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+from bot.services import integrations
+from bot.services.backend import Backend
+
+MAX_BODY_BYTES = 1_000_000
+MAX_AT_ONCE = 16
+log = logging.getLogger("rescuebot.integrations")
+
+
+def hmac_sha1(secret: str, body: bytes) -> str:
+    """The hex HMAC-SHA1 of `body` keyed with `secret`: what both providers sign with."""
+    return hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+
+def segment_unverified(secret: SecretStr | None, body: bytes, header: str | None) -> str | None:
+    """Why a request is not verifiably Segment's (`X-Signature`: hex HMAC-SHA1 of the body
+    with SEGMENT_SHARED_SECRET), or None when it is."""
+    if secret is None:
+        return "SEGMENT_SHARED_SECRET is not set here"
+    if not header:
+        return "missing X-Signature"
+    expected = hmac_sha1(secret.get_secret_value(), body)
+    return None if hmac.compare_digest(header.strip().lower(), expected) else "bad X-Signature"
+
+
+def intercom_unverified(secret: SecretStr | None, body: bytes, header: str | None) -> str | None:
+    """Why a request is not verifiably Intercom's (`X-Hub-Signature: sha1=<hex HMAC-SHA1 of the
+    body with INTERCOM_CLIENT_SECRET>`), or None when it is."""
+    if secret is None:
+        return "INTERCOM_CLIENT_SECRET is not set here"
+    if not header or not header.startswith("sha1="):
+        return "missing X-Hub-Signature, or not sha1= and hex digits"
+    expected = hmac_sha1(secret.get_secret_value(), body)
+    given = header.removeprefix("sha1=").strip().lower()
+    return None if hmac.compare_digest(given, expected) else "bad X-Hub-Signature"
+
+
+Verify = Callable[[bytes, Request], str | None]
+Receive = Callable[[Backend, Any], integrations.Received]
+
+
+def _endpoint(
+    backend: Backend, provider: str, verify: Verify, receive: Receive,
+    limiter: anyio.CapacityLimiter,
+) -> Callable[[Request], Any]:  # fmt: skip
+    async def endpoint(request: Request) -> Response:
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return Response("request too large", status_code=413)
+        received = bytearray()
+        async for chunk in request.stream():
+            received += chunk
+            if len(received) > MAX_BODY_BYTES:
+                return Response("request too large", status_code=413)
+        body = bytes(received)
+        problem = verify(body, request)
+        if problem is not None:
+            log.warning("refused an unverified %s request: %s", provider, problem)
+            return Response(f"unverified request: {problem}", status_code=401)
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            return Response(f"not JSON: {error}", status_code=400)
+        try:
+            done = await to_thread.run_sync(receive, backend, payload, limiter=limiter)
+        except integrations.BadPayload as error:
+            log.warning("refused a signed %s body of the wrong shape: %s", provider, error)
+            return Response(f"not a {provider} event: {error}", status_code=400)
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("%s event not stored (error id %s)", provider, error_id)
+            return Response(f"not stored, try again (error id {error_id})", status_code=429,
+                            headers={"Retry-After": "5"})  # fmt: skip
+        return JSONResponse(done.as_dict())
+
+    return endpoint
+
+
+def integration_routes(backend: Backend, settings: Settings) -> list[Route]:
+    """The webhook routes, each checking its provider's signature with its secret."""
+    limiter = anyio.CapacityLimiter(MAX_AT_ONCE)
+
+    def segment(body: bytes, request: Request) -> str | None:
+        header = request.headers.get("x-signature")
+        return segment_unverified(settings.segment_shared_secret, body, header)
+
+    def intercom(body: bytes, request: Request) -> str | None:
+        header = request.headers.get("x-hub-signature")
+        return intercom_unverified(settings.intercom_client_secret, body, header)
+
+    return [
+        Route("/integrations/segment", _endpoint(backend, "segment", segment,
+              integrations.receive_segment, limiter), methods=["POST"]),
+        Route("/integrations/intercom", _endpoint(backend, "intercom", intercom,
+              integrations.receive_intercom, limiter), methods=["POST"]),
+    ]  # fmt: skip
