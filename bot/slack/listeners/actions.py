@@ -47,8 +47,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        clicked = scorecard_clicked(backend, context["ask"].rules, body, action)
-        account_actions.require(backend, context["ask"], clicked.account, Action.RATE)
+        clicked = scorecard_clicked(backend, context["ask"], body, action, Action.RATE)
         view = ui.note_modal(clicked.card, clicked.rules.taxonomy.active, metadata=clicked.metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -78,8 +78,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        clicked = scorecard_clicked(backend, context["ask"].rules, body, action)
-        account_actions.require(backend, context["ask"], clicked.account, Action.RECORD_OUTCOME)
+        clicked = scorecard_clicked(backend, context["ask"], body, action, Action.RECORD_OUTCOME)
         client.views_open(
             trigger_id=body["trigger_id"],
             view=override_modal(clicked.card, metadata=clicked.metadata),

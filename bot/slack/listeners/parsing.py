@@ -1,5 +1,6 @@
 """Parsing shared by the listeners: Slack's request id, options, leftover words, accounts, and
-the scorecard a button was clicked on."""
+the scorecard a button was clicked on (refused at the click when its modal's action is not
+allowed)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services import portfolio
+from bot.services import account_actions, portfolio
 from bot.services.backend import Backend
+from bot.services.policy import Action, Ask
 from bot.slack import slash
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
@@ -66,11 +68,15 @@ class ScorecardClick:
 
 
 def scorecard_clicked(
-    backend: Backend, rules: Rules, body: dict[str, Any], action: dict
+    backend: Backend, ask: Ask, body: dict[str, Any], action: dict, needed: Action
 ) -> ScorecardClick:
+    """The scorecard a button was clicked on, once `ask` may do `needed` to its account: a
+    modal that would be refused is refused at the click, before it is filled in."""
+    rules = ask.rules
     with backend.session() as session:
         account = portfolio.find_account(session, action["value"])
         card = portfolio.scorecard(session, account, rules, as_of=backend.today())
+    account_actions.require(backend, ask, account, needed)
     metadata = {
         "account": account.key,
         "response_url": body.get("response_url", ""),
