@@ -1,4 +1,5 @@
-"""The outbox's rows: enqueueing Slack calls, taking due ones under a lease, recording answers.
+"""The outbox's rows: enqueueing Slack calls, taking due ones under a lease, recording answers
+(which rows are due, and the states, are `bot.store.delivery_due`).
 
 A delivery's key makes it exist once: enqueueing the same key again returns the first row. A
 delivery taken for sending carries a lease; if its process dies before recording Slack's answer,
@@ -15,14 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import aliased, defer, undefer
 from sqlmodel import Session, col, func, select
 
+from bot.store.delivery_due import DELIVERED, FAILED, PENDING, SENDING, WAITING, due_rows
 from bot.store.tables import Delivery
-
-PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
-WAITING = (PENDING, SENDING)
 
 
 def enqueue(
@@ -86,25 +85,9 @@ def take_due(
 
     The rows are looked at without their payload and file bytes (a window of a thousand queued
     digests would otherwise read every chart); those are loaded for the taken ones only."""
-    if first_per_channel:
-        inner, inner_parent = aliased(Delivery), aliased(Delivery)
-        first = (
-            select(func.min(inner.id))
-            .outerjoin(inner_parent, inner.parent_id == inner_parent.id)
-            .where(*_due(inner, inner_parent, now, skip_channels, paced_channels, paced_methods))
-            .group_by(inner.channel)
-        )
-        # The due condition again on the outer rows: when a row is found locked-then-committed
-        # by another courier, PostgreSQL re-checks only these conditions on its new version, so
-        # without them a delivery just taken elsewhere would be taken (and sent) twice.
-        statement = select(Delivery).where(col(Delivery.id).in_(first), _sendable(Delivery, now))
-    else:
-        parent = aliased(Delivery)
-        statement = (
-            select(Delivery)
-            .outerjoin(parent, col(Delivery.parent_id) == parent.id)
-            .where(*_due(Delivery, parent, now, skip_channels, paced_channels, paced_methods))
-        )
+    statement = due_rows(
+        now, skip_channels, paced_channels, paced_methods, first_per_channel=first_per_channel
+    )
     if skip_methods:
         statement = statement.where(col(Delivery.method).not_in(list(skip_methods)))
     statement = (
@@ -113,6 +96,16 @@ def take_due(
         .options(defer(Delivery.payload), defer(Delivery.content))  # type: ignore[arg-type]
         .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
     )
+    taken = _accepted(session, statement, accept, most)
+    if taken:
+        _mark_leased(session, taken, now=now, lease_until=lease_until)
+    return taken
+
+
+def _accepted(
+    session: Session, statement: Any, accept: Callable[[Delivery], bool], most: int | None
+) -> list[Delivery]:
+    """The rows `accept` lets through, until `most` are taken (the rest stay unread)."""
     taken: list[Delivery] = []
     rows = session.exec(statement)
     try:
@@ -123,8 +116,6 @@ def take_due(
                 taken.append(delivery)
     finally:
         rows.close()
-    if taken:
-        _mark_leased(session, taken, now=now, lease_until=lease_until)
     return taken
 
 
@@ -151,56 +142,6 @@ def _mark_leased(
         delivery.attempts += 1
         session.add(delivery)
     session.flush()
-
-
-def _sendable(delivery: Any, now: datetime) -> ColumnElement[bool]:
-    """Waiting and due, or leased by a sender whose lease ran out."""
-    return or_(
-        and_(delivery.state == PENDING, delivery.next_attempt_at <= now),
-        and_(delivery.state == SENDING, delivery.lease_until <= now),
-    )
-
-
-def _due(
-    delivery: Any,
-    parent: Any,
-    now: datetime,
-    skip_channels: Collection[str],
-    paced_channels: Collection[str],
-    paced_methods: Collection[str],
-) -> list[ColumnElement[bool]]:
-    """Conditions for a delivery row that may be sent now (`parent`: its parent's row): due,
-    its parent delivered, and none of its earlier siblings still waiting (so a reply retried
-    later does not let the next one overtake it)."""
-    sibling = aliased(Delivery)
-    earlier_waiting = (
-        select(sibling.id)
-        .where(
-            sibling.parent_id == delivery.parent_id,
-            sibling.id < delivery.id,
-            col(sibling.state).in_(WAITING),
-        )
-        .exists()
-    )
-    due = [
-        _sendable(delivery, now),
-        or_(
-            delivery.parent_id.is_(None),
-            and_(parent.state == DELIVERED, not_(earlier_waiting)),
-        ),
-    ]
-    if skip_channels:
-        due.append(delivery.channel.not_in(list(skip_channels)))
-    if paced_channels and paced_methods:
-        due.append(
-            not_(
-                and_(
-                    delivery.channel.in_(list(paced_channels)),
-                    delivery.method.in_(list(paced_methods)),
-                )
-            )
-        )
-    return due
 
 
 def parent_ts(session: Session, delivery: Delivery) -> str | None:
