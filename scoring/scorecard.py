@@ -46,6 +46,7 @@ class SignalLine:
     note: str | None
     author: str | None
     recorded_at: datetime | None
+    source: str | None = None  # where the reading came from: slash_command, import, segment …
 
     @property
     def key(self) -> str:
@@ -177,6 +178,7 @@ def _signal_line(
         note=reading.note if reading else None,
         author=reading.author if reading else None,
         recorded_at=reading.recorded_at if reading else None,
+        source=reading.source if reading else None,
     )
 
 

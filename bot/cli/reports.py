@@ -49,6 +49,7 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
                 "days_since_reading": line.days_since_reading,
                 "note": line.note,
                 "author": line.author,
+                "source": line.source,
                 "recorded_at": _iso(line.recorded_at),
             }
             for line in card.signals

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.config import Config
+from bot.config.schema import IntegrationsSpec
 from scoring.rules import Status
 from scoring.signals import Segment
 
@@ -34,6 +35,7 @@ def assert_takes_effect(data: dict[str, Any], config: Config) -> None:
         "digests": lambda v: [_digest(d) for d in config.digests] == [_digest_data(d) for d in v],
         "schedule": lambda v: all(getattr(config.schedule, k) == x for k, x in v.items()),
         "roles": lambda v: _roles(v, config),
+        "integrations": lambda v: config.integrations == IntegrationsSpec.model_validate(v),
     }
     unknown = set(data) - set(checks)
     assert not unknown, f"no check says how {sorted(unknown)} show in the Config"

@@ -83,6 +83,10 @@ def test_a_redelivered_event_makes_one_reading(app: Served) -> None:
     again = segment.send({"batch": [event]})
     assert (again.status, again.json()["redelivered"]) == (200, 1)
     assert [(r.value, r.source) for r in app.readings("redeliver")] == [(2, "segment")]
+    card = CliRunner().invoke(cli, ["scorecard", "redeliver", "--json"], env=env(app))
+    assert card.exit_code == 0, card.output
+    lines = {line["key"]: line for line in json.loads(card.stdout)["signals"]}
+    assert (lines["data_import"]["source"], lines["data_import"]["value"]) == ("segment", 2)
 
 
 def test_out_of_order_deliveries_end_at_the_latest_event(app: Served) -> None:

@@ -4,6 +4,7 @@ and tickets turned into one `ticket_trend` reading per complete week."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -224,3 +225,26 @@ def test_ping_and_other_events_are_kept_as_ignored(engine: Engine, backend: Back
 def test_a_segment_body_of_the_wrong_shape_is_refused(backend: Backend, payload: object) -> None:
     with pytest.raises(integrations.BadPayload):
         integrations.receive_segment(backend, payload)
+
+
+def test_simultaneous_redeliveries_apply_once(engine: Engine, backend: Backend) -> None:
+    """Ten deliveries of one event at the same moment, each in its own transaction: the
+    unique (provider, event id) lets one in, the others find it stored."""
+    add(engine, segment_group_id="grp_1")
+    event = track("m-race", "Data Import Failed", "grp_1", NOW - timedelta(minutes=1))
+    start = threading.Barrier(10)
+    results: list[integrations.Received] = []
+
+    def deliver() -> None:
+        start.wait()
+        results.append(integrations.receive_segment(backend, event))
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.new for r in results) == [0] * 9 + [1]
+    assert readings(engine, "data_import") == [(0, NOW - timedelta(minutes=1), "segment")]
+    with session_scope(engine, read_only=True) as session:
+        assert len(session.exec(select(Rescue)).all()) == 1
