@@ -94,8 +94,14 @@ def announce(
     say_if_severe(session, config, rescue, now=now)
 
 
+# Openers that are not people: the bot's own recompute and the integrations whose reading
+# set the trigger off (their name is the reading's author).
+NOT_PEOPLE = {BOT: "the daily recompute", "segment": "a Segment event",
+              "intercom": "Intercom's tickets", "import": "an import"}  # fmt: skip
+
+
 def _opener(actor: str) -> str:
-    return "the daily recompute" if actor == BOT else mention(actor)
+    return NOT_PEOPLE.get(actor) or mention(actor)
 
 
 def _follow_up(

@@ -147,6 +147,8 @@ def test_a_milestone_at_zero_opens_a_rescue_in_slack(app: Served) -> None:
     assert Segment(app.url).send(event).json()["states"] == {"applied": 1}
     app.double.wait_for(lambda: app.double.messages(ROOM), timeout=10)
     assert "Zero" in app.double.messages(ROOM)[0].text
+    app.double.wait_for(lambda: app.double.messages(CSM), timeout=10)
+    assert "opened by a Segment event" in app.double.messages(CSM)[0].text
 
 
 def test_intercom_tickets_count_once_and_feed_ticket_trend(app: Served) -> None:
