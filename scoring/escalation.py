@@ -45,6 +45,38 @@ class NotAllowed(DomainError):
     """The person may not take this decision; the message says why."""
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """Something that waits for an approver's decision, as refusals name it."""
+
+    plural: str  # "recovery plans"
+    this: str  # "this plan"
+    authored: str  # why the one who asked for it may not decide it
+
+
+PLAN = Awaiting(
+    "recovery plans", "this plan", "you requested this plan, so someone else has to decide it"
+)
+
+
+def require_decider(
+    awaiting: Awaiting,
+    *,
+    approver: str,
+    author: str,
+    approvers: Collection[str],
+    decided: str | None,
+) -> None:
+    """Refuse (NotAllowed, saying why) anyone but a configured approver who did not ask for it,
+    and everyone once it is decided (`decided`: what it was decided as; None while pending)."""
+    if approver not in approvers:
+        raise NotAllowed(f"only the configured approvers can decide {awaiting.plural}")
+    if approver == author:
+        raise NotAllowed(awaiting.authored)
+    if decided is not None:
+        raise NotAllowed(f"{awaiting.this} was already decided: {decided}")
+
+
 def is_severe(
     status: Status, *, falling: bool, checkpoint_on: date | None, today: date
 ) -> str | None:
@@ -105,12 +137,11 @@ def decide(
     reason: str | None,
 ) -> Outcome:
     """Apply one approver's decision to a pending plan, or refuse it with the reason why."""
-    if approver not in approvers:
-        raise NotAllowed("only the configured approvers can decide recovery plans")
-    if approver == requester:
-        raise NotAllowed("you requested this plan, so someone else has to decide it")
-    if state is not PlanState.PENDING:
-        raise NotAllowed(f"this plan was already decided: {state.value.replace('_', ' ')}")
+    pending = state is PlanState.PENDING
+    require_decider(
+        PLAN, approver=approver, author=requester, approvers=approvers,
+        decided=None if pending else state.value.replace("_", " "),
+    )  # fmt: skip
     if any(who == approver for who, _ in earlier):
         raise NotAllowed("you have already decided this plan; a second approver is needed")
     if decision is not Decision.APPROVE and not (reason or "").strip():

@@ -16,10 +16,14 @@ from math import isfinite
 
 from scoring.calibration import Calibration
 from scoring.errors import DomainError
-from scoring.escalation import Decision, NotAllowed
+from scoring.escalation import Awaiting, Decision, require_decider
 from scoring.rules import Rules
 from scoring.signals import Taxonomy
 
+PROPOSAL = Awaiting(
+    "weight proposals", "this proposal",
+    "you proposed these weights, so someone else has to decide them",
+)  # fmt: skip
 SAME_WEIGHT = 0.005
 """Proposed weights are rounded to 0.01: closer than this to the current one is no change."""
 
@@ -113,12 +117,11 @@ def may_decide(
     *, state: ProposalState, approver: str, proposer: str, approvers: Collection[str]
 ) -> None:
     """Refuse (NotAllowed, saying why) anyone who may not decide this proposal now."""
-    if approver not in approvers:
-        raise NotAllowed("only the configured approvers can decide weight proposals")
-    if approver == proposer:
-        raise NotAllowed("you proposed these weights, so someone else has to decide them")
-    if state is not ProposalState.PENDING:
-        raise NotAllowed(f"this proposal was already decided: {state.value}")
+    pending = state is ProposalState.PENDING
+    require_decider(
+        PROPOSAL, approver=approver, author=proposer, approvers=approvers,
+        decided=None if pending else state.value,
+    )  # fmt: skip
 
 
 def decide_proposal(
