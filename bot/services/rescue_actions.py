@@ -137,12 +137,11 @@ def acknowledge(backend: Backend, ask: Ask, rescue_id: int) -> str:
         rescue, _ = _working(session, ask, rescue_id)
         took = rescues.acknowledge(session, rescue, actor=ask.user, now=now)
         within = "within" if now <= rescue.sla_due_at else "past"
-        _tell_thread(
-            session, backend.config, rescue,
+        said = (
             f":white_check_mark: Acknowledged by {mention(ask.user)} {took} after "
-            f"opening ({within} the response SLA).",
-            now=now,
-        )  # fmt: skip
+            f"opening ({within} the response SLA)."
+        )
+        _tell_thread(session, backend.config, rescue, said, now=now)
         return took
 
 
@@ -227,12 +226,11 @@ def resolve(
         took = rescues.elapsed(rescue.opened_at, now)
         label = "recovered" if resolution == "recovered" else "not recovered"
         extra = f": {escape_mrkdwn(note.strip())}" if note and note.strip() else ""
-        _tell_thread(
-            session, backend.config, rescue,
+        said = (
             f":checkered_flag: Resolved by {mention(ask.user)} after {took}, "
-            f"*{label}* (now {card.status.label}){extra}.",
-            now=now,
-        )  # fmt: skip
+            f"*{label}* (now {card.status.label}){extra}."
+        )
+        _tell_thread(session, backend.config, rescue, said, now=now)
         return account
 
 
