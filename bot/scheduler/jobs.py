@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from bot.scheduler.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
 from bot.services.backend import Backend
 from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
+from bot.services.integrations import judge_finished_weeks
 from bot.services.policy import Directory, NoDirectory, roles_in_force
 from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
@@ -144,9 +145,11 @@ class ScheduledWork:
             now=self.backend.now(),
             run_key=key,
         )
+        weeks = judge_finished_weeks(self.backend)  # ticket weeks that ended with no ticket
         with session_scope(self.backend.engine) as session:
             finish_run(session, key=key, at=self.backend.now())
         ran.runs.append(key)
+        log.info("recompute %s: %d ticket_trend readings for weeks just ended", key, weeks)
         log.info(
             "recompute %s: %d snapshots, %d rescues opened, %d triggers on open rescues",
             key, done.snapshots, len(done.opened), len(done.triggered),

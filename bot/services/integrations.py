@@ -335,6 +335,28 @@ def judge_ticket_weeks(
     return len(changes)
 
 
+# How many complete weeks back the daily run re-judges (each needs its four before).
+REJUDGED_WEEKS = 4
+
+
+def judge_finished_weeks(backend: Backend) -> int:
+    """Judge the latest complete weeks of every account with tickets in the last weeks: a week
+    with no ticket is judged once it ends, not only when a later ticket arrives. Weeks already
+    judged the same are left alone, so running it again writes nothing. Returns the readings."""
+    now = backend.now()
+    since = now - timedelta(weeks=REJUDGED_WEEKS)
+    written = 0
+    with backend.change(None) as session:
+        window = since - timedelta(weeks=5)  # the weeks judged and the four before each
+        for account_id, source in store.ticket_sources(session, since=window).items():
+            account = session.get(Account, account_id)
+            assert account is not None
+            written += judge_ticket_weeks(
+                session, backend.config, account, since=since, now=now, source=source
+            )
+    return written
+
+
 @dataclass
 class TicketImport:
     rows: int = 0

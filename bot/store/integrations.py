@@ -124,3 +124,13 @@ def ticket_times(session: Session, *, account_id: int, since: datetime) -> Seque
             .order_by(col(Ticket.opened_at))
         )
     )
+
+
+def ticket_sources(session: Session, *, since: datetime) -> dict[int, str]:
+    """{account id: the source of its latest ticket} for the accounts with a ticket since."""
+    rows = session.exec(
+        select(Ticket.account_id, Ticket.source)
+        .where(col(Ticket.opened_at) >= since)
+        .order_by(col(Ticket.opened_at), col(Ticket.id))
+    )
+    return dict(rows.all())

@@ -248,3 +248,19 @@ def test_simultaneous_redeliveries_apply_once(engine: Engine, backend: Backend) 
     assert readings(engine, "data_import") == [(0, NOW - timedelta(minutes=1), "segment")]
     with session_scope(engine, read_only=True) as session:
         assert len(session.exec(select(Rescue)).all()) == 1
+
+
+def test_a_week_without_tickets_is_judged_once_it_ends(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "rescuebot.yml"
+    path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(path)
+    add(engine, intercom_company_id="ic_1")
+    this_week = Backend(config=config, engine=engine, clock=lambda: NOW)
+    for n in (4, 3, 2, 1):
+        integrations.receive_intercom(this_week, ticket(f"t{n}", "ic_1", week(n)))
+    assert integrations.judge_finished_weeks(this_week) == 0  # nothing new has ended
+    next_week = Backend(config=config, engine=engine, clock=lambda: NOW + timedelta(weeks=1))
+    assert integrations.judge_finished_weeks(next_week) == 1
+    judged = weekly(engine)
+    assert (max(judged), judged[max(judged)]) == (datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC), 2)
+    assert integrations.judge_finished_weeks(next_week) == 0  # judged the same: nothing written
