@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Config, ConfigError, Settings, load_config
-from bot.delivery.policy import fix_for
+from bot.messages.fixes import fix_for
 from bot.store import deliveries
 from bot.store.db import current_revision, head_revision, make_engine, session_scope
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import base as cli
-from bot.delivery.policy import fix_for
+from bot.messages.fixes import fix_for
 from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.tables import Delivery

@@ -172,7 +172,7 @@ def digest(
 
 def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> None:
     from bot.delivery.courier import Courier
-    from bot.delivery.policy import fix_for
+    from bot.messages.fixes import fix_for
     from bot.scheduler.worker import courier_client
     from bot.services.backend import Backend
     from bot.services.digests import digest_chart, post_now

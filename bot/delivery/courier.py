@@ -37,7 +37,8 @@ from tenacity import (
 
 from bot.delivery.gateway import Gateway
 from bot.delivery.leasing import Leasing, Pacing, Work
-from bot.delivery.policy import DELIVERED, FAILED, Next, decide, fix_for
+from bot.delivery.policy import DELIVERED, FAILED, Next, decide
+from bot.messages.fixes import fix_for
 from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.tables import Delivery, Escalation, Rescue

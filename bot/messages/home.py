@@ -8,10 +8,12 @@ from datetime import date
 from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.messages.fixes import fix_for
 from bot.messages.kit import context, header, section
 from bot.messages.limits import VIEW_BLOCKS, fit
 from bot.messages.scorecard import override_text, score_line
 from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.store.deliveries import Failure
 from scoring.scorecard import Scorecard
 from scoring.standup import StandupItem
 
@@ -26,9 +28,12 @@ def home_view(
     cards: Sequence[Scorecard],
     rescues: Sequence[tuple[str, str, date, str | None]],
     plans: Sequence[tuple[str, str, date]],
+    failures: Sequence[Failure] = (),
 ) -> View:
-    """The App Home: my accounts by risk, my open rescues, plans awaiting my decision."""
+    """The App Home: my accounts by risk, my open rescues, plans awaiting my decision; for an
+    admin, first, the messages Slack refused for good."""
     blocks = [
+        *_failures(failures),
         *_accounts(user, mine, cards),
         *_heading("My open rescues"),
         _rescues(rescues),
@@ -36,6 +41,23 @@ def home_view(
         _plans(plans),
     ]
     return View(type="home", blocks=blocks[:VIEW_BLOCKS])
+
+
+def _failures(failures: Sequence[Failure]) -> list[Block]:
+    """What Slack refused, where, why, and the fix; `rescuebot outbox retry` sends it again."""
+    if not failures:
+        return []
+    lines = [
+        f"• `{f.id}` to <#{f.channel}>: *{escape_mrkdwn(f.error)}* — {fit(fix_for(f.error), 300)}"
+        + (f" ({f.waiting_children} waiting on it)" if f.waiting_children else "")
+        for f in failures[:HOME_LINES]
+    ]
+    return [
+        header("Messages Slack refused"),
+        section("\n".join(lines)),
+        context("After the fix, send them again: `rescuebot outbox retry ID` (or `--all-failed`)."),
+        DividerBlock(),
+    ]
 
 
 def _heading(title: str) -> list[Block]:

@@ -1,8 +1,9 @@
-"""The App Home's content for one person: their accounts, rescues and decisions."""
+"""The App Home's content for one person: their accounts, rescues and decisions, and for admins
+the messages Slack refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -11,7 +12,9 @@ from bot.config import Config
 from bot.services.policy import Roles
 from bot.services.portfolio import involves, load_portfolio
 from bot.services.weights import rules_in_force
+from bot.store import deliveries
 from bot.store import rescues as rescue_rows
+from bot.store.deliveries import Failure
 from bot.store.tables import Account, Approval, Escalation, Rescue
 from scoring.scorecard import Scorecard
 from scoring.standup import StandupItem
@@ -24,6 +27,8 @@ class Home:
     cards: list[Scorecard]
     rescues: list[tuple[str, str, date, str | None]]
     plans: list[tuple[str, str, date]]
+    # For admins: messages Slack refused for good, to fix and retry.
+    failures: list[Failure] = field(default_factory=list)
 
 
 def home_for(session: Session, config: Config, roles: Roles, *, user: str, today: date) -> Home:
@@ -42,6 +47,7 @@ def home_for(session: Session, config: Config, roles: Roles, *, user: str, today
         cards=[state.card for state in portfolio.states],
         rescues=sorted(rescues, key=lambda r: r[2]),
         plans=_plans_awaiting(session, roles, user=user),
+        failures=deliveries.failed_for_admins(session) if roles.is_admin(user) else [],
     )
 
 

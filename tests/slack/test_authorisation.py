@@ -8,6 +8,7 @@ combination; these prove the Slack surface obeys the same policy.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -283,3 +284,23 @@ def test_rescues_are_worked_by_their_people_and_plans_decided_by_other_approvers
     )  # fmt: skip
     app.double.wait_for(lambda: app.events(key)[-1].kind == "rescue_resolved", timeout=10)
     clicked_refused(app, "plan.approve", plan, BOSS, "was resolved")
+
+
+def test_admins_see_on_their_home_the_messages_slack_refused(app: Served):
+    key = added(app, "Lost Co", "channel:<#C0GONE|gone>")  # a channel Slack does not know
+    app.command("/rescue", f"{key} nobody can read this thread", user_id=CSM)
+
+    def failed() -> bool:
+        with app.db() as session:
+            return any(d.state == "failed" for d in session.exec(select(Delivery)))
+
+    app.double.wait_for(failed, timeout=20)
+    for user in (ADMIN, STRANGER):
+        app.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    app.double.wait_for(
+        lambda: ADMIN in app.double.views.home and STRANGER in app.double.views.home, timeout=10
+    )
+    admin_home = json.dumps(app.double.views.home[ADMIN].view)
+    assert "Messages Slack refused" in admin_home and "channel_not_found" in admin_home
+    assert "rescuebot outbox retry" in admin_home and "C0GONE" in admin_home
+    assert "Messages Slack refused" not in json.dumps(app.double.views.home[STRANGER].view)

@@ -29,8 +29,9 @@ def publish_home(backend: Backend, client: WebClient, directory: Directory, user
     with backend.session() as session:
         home = home_for(session, backend.config, roles, user=user, today=backend.today())
     view = ui.home_view(
-        user=user, mine=home.needs_help, cards=home.cards, rescues=home.rescues, plans=home.plans
-    )
+        user=user, mine=home.needs_help, cards=home.cards, rescues=home.rescues,
+        plans=home.plans, failures=home.failures,
+    )  # fmt: skip
     client.views_publish(user_id=user, view=view)
 
 
