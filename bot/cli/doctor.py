@@ -3,7 +3,8 @@
 It checks, in order: the config file, the database and its revision, the bot token
 (auth.test), that the bot is a member of every channel it posts to, and the outbox (deliveries
 waiting, and the ones that failed for good, with their errors, what to fix, and the
-`rescuebot outbox retry` that sends them after the fix).
+`rescuebot outbox retry` that sends them after the fix), and each integration that sent events
+(its last event, the ones waiting for an account, the ones that failed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Config, ConfigError, Settings, load_config
 from bot.messages.fixes import fix_for
+from bot.services import integrations
 from bot.store import deliveries
 from bot.store.db import current_revision, head_revision, make_engine, session_scope
 
@@ -40,7 +42,31 @@ def examine(settings: Settings, config_path: Path | None, client: WebClient) -> 
         _channels(config, client, findings)
     if database_ok:
         _outbox(settings, findings)
+        _integrations(settings, findings)
     return findings
+
+
+def _integrations(settings: Settings, findings: list[Finding]) -> None:
+    """Per provider that sent events: when the last came, what waits, what failed."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine, read_only=True) as session:
+            providers = integrations.status(session)["providers"]
+    finally:
+        engine.dispose()
+    for row in providers:
+        if row["last_event_at"] is None:
+            continue
+        failed, waiting = row["by_state"].get("failed", 0), row["unmatched"]
+        fix = ("`rescuebot integrations status`; each failed event keeps its error" if failed
+               else "`rescuebot integrations unmatched` lists them; give the account its id "
+               "with `/onboard set`" if waiting else None)  # fmt: skip
+        findings.append(Finding(
+            row["provider"], not failed,
+            f"last event {row['last_event_at'][:16].replace('T', ' ')} UTC; "
+            f"{row['by_state'].get('applied', 0)} applied, {waiting} unmatched, {failed} failed",
+            fix,
+        ))  # fmt: skip
 
 
 def _config(settings: Settings, path: Path | None, findings: list[Finding]) -> Config | None:

@@ -167,6 +167,10 @@ def test_intercom_tickets_count_once_and_feed_ticket_trend(app: Served) -> None:
     assert (latest.value, latest.source) == (1, "intercom")  # one a week, as before
     status = CliRunner().invoke(cli, ["integrations", "status"], env=env(app))
     assert status.exit_code == 0 and "intercom" in status.stdout
+    doctor = CliRunner().invoke(cli, ["doctor"], env={
+        **env(app), "SLACK_API_URL": app.double.api_url, "SLACK_BOT_TOKEN": app.double.token,
+    })  # fmt: skip
+    assert "✓ intercom: last event" in doctor.stdout
 
 
 def test_a_tickets_import_through_the_cli(app: Served, tmp_path: Path) -> None:
