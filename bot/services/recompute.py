@@ -118,5 +118,3 @@ def _fire(
         opened = open_rescue(session, config, account=stored, trigger=trigger, actor=ACTOR, now=now)
         rescue_thread.announce(session, config, opened, now=now, fallback=None)
     (result.opened if opened.created else result.triggered).append(account.key)
-
-

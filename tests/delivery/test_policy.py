@@ -13,8 +13,8 @@ from bot.delivery.policy import (
     Next,
     Outcome,
     decide,
-    fix_for,
 )
+from bot.messages.fixes import fix_for
 
 STARTED = datetime(2026, 12, 1, 9, tzinfo=UTC)
 NOW = STARTED + timedelta(seconds=3)
