@@ -1,7 +1,7 @@
 """What every use case needs: the config in force, the database, the clock, and the outbox bell.
 
-A write transaction rings `outbox_bell` once it commits, so this process's courier sends what the
-transaction queued at once instead of at its next idle look.
+A write transaction that queued deliveries rings `outbox_bell` once it commits, so this
+process's courier sends them at once instead of at its next idle look.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.store.db import session_scope
+from bot.store.deliveries import QUEUED
 from bot.store.requests import claim_request
 from scoring.rules import Rules
 
@@ -51,7 +52,9 @@ class Backend:
             if request_key and not claim_request(session, key=request_key, at=self.now()):
                 raise AlreadyHandled(request_key)
             yield session
-        self.outbox_bell.set()
+            queued = bool(session.info.get(QUEUED))
+        if queued:  # only then: each wake has the courier look for due deliveries
+            self.outbox_bell.set()
 
     def now(self) -> datetime:
         return self.clock()

@@ -95,9 +95,14 @@ def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) 
     readings = reading_rows.history_by_account(session, account_ids=[account.id])
     history = history_of(readings.get(account.id, []), rules)
     card = evaluate(facts(account), history, rules, as_of=as_of)
+    return with_override(session, account, card, rules)
+
+
+def with_override(session: Session, account: Account, card: Scorecard, rules: Rules) -> Scorecard:
+    """`card` with the account's manual override in force on the card's day."""
     overrides = override_rows.overrides_by_account(session, account_ids=[account.id])
     return replace(
-        card, override=in_force(overrides.get(account.id, ()), as_of, rules.team_timezone)
+        card, override=in_force(overrides.get(account.id, ()), card.as_of, rules.team_timezone)
     )
 
 

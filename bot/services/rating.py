@@ -56,7 +56,7 @@ def rate(
             rescue_thread.closed_by_correction(
                 session, backend.config, recorded.closed, corrected_by=ask.user, now=now
             )
-        card = portfolio.scorecard(
-            session, stored, rules_in_force(session, backend.config), as_of=backend.today()
-        )
+        # What recording computed already, with the override in force: no second history read.
+        rules = rules_in_force(session, backend.config)
+        card = portfolio.with_override(session, stored, recorded.after, rules)
         return Rated(stored, recorded, opened, card)

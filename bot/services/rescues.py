@@ -23,7 +23,7 @@ from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
-from bot.store.tables import Account, Escalation, Rescue
+from bot.store.tables import Account, Escalation, Event, Reading, Rescue
 from scoring.errors import DomainError, InvalidValue
 from scoring.escalation import is_severe
 from scoring.rescue import RescueTrigger, TriggerKind, rescue_terms, rescue_triggers
@@ -286,26 +286,23 @@ def close_if_opened_by_mistake(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
-    if rescue is None or rescue.trigger == TriggerKind.MANUAL or not _unattended(session, rescue):
+    if rescue is None or rescue.trigger == TriggerKind.MANUAL:
         return None
-    rules = rules_in_force(session, config)
-    rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
-    # The opening rating was recorded in the rescue's transaction: at its instant, by its opener.
-    opening = [
-        i for i, r in enumerate(rows)
-        if r.recorded_at == rescue.opened_at and r.author == rescue.opened_by
-    ]  # fmt: skip
-    if not opening:
-        return None
-    opened_with: dict[str, int] = {}
-    for i in opening:  # the first of a signal at that instant: a same-instant fix comes after
-        opened_with.setdefault(rows[i].signal, rows[i].value)
+    # Cheapest first, since every rating of an account in rescue asks: which values the
+    # opening rating gave, then whether anyone acted, and only then the whole history.
+    opened_with = _opening_values(session, rescue)
     corrected = sorted(
         c.signal.key for c in recorded.recorded
         if c.signal.key in opened_with and int(c.value) != opened_with[c.signal.key]
     )  # fmt: skip
-    if not corrected:
+    if not corrected or not _unattended(session, rescue):
         return None
+    rules = rules_in_force(session, config)
+    rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
+    opening = [
+        i for i, r in enumerate(rows)
+        if r.recorded_at == rescue.opened_at and r.author == rescue.opened_by
+    ]  # fmt: skip
     today = now.astimezone(rules.team_timezone).date()
     before_opening = evaluate(
         portfolio.facts(account), portfolio.history_of(rows[: opening[0]], rules), rules,
@@ -321,13 +318,34 @@ def close_if_opened_by_mistake(
     return rescue
 
 
+def _opening_values(session: Session, rescue: Rescue) -> dict[str, int]:
+    """The values the rating that opened `rescue` gave: it was recorded in the rescue's
+    transaction, at its instant, by its opener (the first of a signal then: a fix comes after)."""
+    rows = session.exec(
+        select(Reading.signal, Reading.value)
+        .where(
+            Reading.account_id == rescue.account_id,
+            Reading.recorded_at == rescue.opened_at,
+            Reading.author == rescue.opened_by,
+        )
+        .order_by(col(Reading.id))
+    )
+    opened_with: dict[str, int] = {}
+    for signal, value in rows:
+        opened_with.setdefault(signal, value)
+    return opened_with
+
+
 def _unattended(session: Session, rescue: Rescue) -> bool:
     """Whether nobody has acted on the rescue: still open, unacknowledged, and every event
     about it one the bot wrote by itself."""
     if rescue.state != "open" or rescue.acknowledged_at is not None:
         return False
-    return all(
-        e.kind in UNATTENDED
-        for e in events.timeline(session, account_id=rescue.account_id)
-        if e.payload.get("rescue_id") == rescue.id
+    acted = session.exec(
+        select(Event.payload).where(
+            Event.account_id == rescue.account_id,
+            col(Event.at) >= rescue.opened_at,
+            col(Event.kind).not_in(list(UNATTENDED)),
+        )
     )
+    return not any(payload.get("rescue_id") == rescue.id for payload in acted)

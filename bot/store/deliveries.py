@@ -23,6 +23,9 @@ from sqlmodel import Session, col, func, select
 from bot.store.delivery_due import DELIVERED, FAILED, PENDING, SENDING, WAITING, due_rows
 from bot.store.tables import Delivery
 
+# Set on a session that queued a delivery, so whoever commits it knows to wake the courier.
+QUEUED = "rescuebot.queued_deliveries"
+
 
 def enqueue(
     session: Session,
@@ -58,6 +61,7 @@ def enqueue(
     )
     session.add(delivery)
     session.flush()
+    session.info[QUEUED] = True
     return delivery
 
 
