@@ -46,6 +46,7 @@ from bot.store.tables import Delivery, Escalation, Rescue
 __all__ = ["Courier", "Pacing", "Round", "fix_for"]
 
 log = logging.getLogger("rescuebot.courier")
+QUIET_LOOK = 0.05  # seconds between looks that found nothing to send
 
 RECORD_TRIES = 3  # writing down Slack's answer, when the database is busy
 
@@ -91,6 +92,8 @@ class Courier:
 
     # ---- the loop ---------------------------------------------------------------------------
 
+    _found_nothing = False
+
     def run(self, stop: threading.Event, *, idle: float = 5.0) -> None:
         """Deliver until `stop` is set, without rounds: lease whatever is due on a free channel
         while a thread is free, and send it; else wait for a send to finish, a paced channel to
@@ -106,6 +109,11 @@ class Courier:
                     wait = idle
                 if wait > 0:
                     self.wake.wait(wait)
+                if self._found_nothing:
+                    # A look that leased nothing (every due delivery held back by its channel's
+                    # pace) is not repeated at once: a burst of wakes, one per finished send or
+                    # commit, becomes one look instead of a query each.
+                    stop.wait(QUIET_LOOK)
         finally:
             self.leasing.wait_idle()
 
@@ -116,6 +124,7 @@ class Courier:
         if free <= 0:
             return idle  # a send finishing wakes the loop
         work = self.leasing.lease(now, limit=min(self.batch, 2 * free + 16), most=free)
+        self._found_nothing = not work
         for item in work:
             self.leasing.sending(item.delivery.channel)
             try:
