@@ -18,6 +18,7 @@ from bot.cli.base import (
     engine_for,
     fail,
     print_json,
+    reading,
     refusals,
     runtime_of,
 )
@@ -48,19 +49,13 @@ def report(
     """One of the four weekly questions, with the evidence behind the answer."""
     from bot.cli.reports import digest_json
     from bot.services.portfolio import load_portfolio
-    from bot.services.weights import rules_in_force
-    from bot.store.db import session_scope
 
     if question not in REPORTS:
         fail(f"`{question}` is not a report; choose one of {', '.join(REPORTS)}", code=2)
     key, title = REPORTS[question]
-    runtime = runtime_of(ctx)
-    with refusals():
-        config = runtime.config()
-        day = as_of_day(as_of, runtime, config)
-        engine = engine_for(runtime.settings.database_url)
-        with session_scope(engine, read_only=True) as session:
-            built = load_portfolio(session, rules_in_force(session, config), as_of=day).digest()
+    with reading(ctx, as_of) as read:
+        built = load_portfolio(read.session, read.rules, as_of=read.day).digest()
+    day = read.day
     answer = digest_json(built)[key]
     if as_json:
         print_json({"question": question, "as_of": day.isoformat(), "answer": answer})

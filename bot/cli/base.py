@@ -149,5 +149,32 @@ def engine_for(url: str, *, migrate: bool = False) -> Any:
     return engine
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a reporting command reads with: the config, the day it is evaluated as of, a
+    read-only session, and the rules in force, loaded once for the whole command."""
+
+    config: Config
+    day: date
+    session: Any
+    rules: Any
+
+
+@contextmanager
+def reading(ctx: typer.Context, as_of: str | None) -> Iterator[Reading]:
+    """A read-only look at the database as of `--as-of` (today by default), with every refusal
+    (bad config, bad date, missing database) turned into one clear message."""
+    from bot.services.weights import rules_in_force
+    from bot.store.db import session_scope
+
+    runtime = runtime_of(ctx)
+    with refusals():
+        config = runtime.config()
+        day = as_of_day(as_of, runtime, config)
+        engine = engine_for(runtime.settings.database_url)
+        with session_scope(engine, read_only=True) as session:
+            yield Reading(config, day, session, rules_in_force(session, config))
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

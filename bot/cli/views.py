@@ -19,6 +19,7 @@ from bot.cli.base import (
     engine_for,
     fail,
     print_json,
+    reading,
     refusals,
     runtime_of,
 )
@@ -35,17 +36,10 @@ def scorecard(
     from bot.cli.reports import scorecard_json
     from bot.cli.terminal import print_scorecard
     from bot.services import portfolio
-    from bot.services.weights import rules_in_force
-    from bot.store.db import session_scope
 
-    runtime = runtime_of(ctx)
-    with refusals():
-        config = runtime.config()
-        day = as_of_day(as_of, runtime, config)
-        engine = engine_for(runtime.settings.database_url)
-        with session_scope(engine, read_only=True) as session:
-            row = portfolio.find_account(session, account)
-            card = portfolio.scorecard(session, row, rules_in_force(session, config), as_of=day)
+    with reading(ctx, as_of) as read:
+        row = portfolio.find_account(read.session, account)
+        card = portfolio.scorecard(read.session, row, read.rules, as_of=read.day)
     if as_json:
         print_json(scorecard_json(card))
     else:
@@ -98,17 +92,10 @@ def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> 
     from bot.cli.reports import standup_json
     from bot.cli.terminal import print_standup
     from bot.services.portfolio import load_portfolio
-    from bot.services.weights import rules_in_force
-    from bot.store.db import session_scope
 
-    runtime = runtime_of(ctx)
-    with refusals():
-        config = runtime.config()
-        day = as_of_day(as_of, runtime, config)
-        engine = engine_for(runtime.settings.database_url)
-        with session_scope(engine, read_only=True) as session:
-            rules = rules_in_force(session, config)
-            items = load_portfolio(session, rules, as_of=day).standup()
+    with reading(ctx, as_of) as read:
+        items = load_portfolio(read.session, read.rules, as_of=read.day).standup()
+    day, rules = read.day, read.rules
     if as_json:
         print_json(standup_json(items, as_of=day, weights_version=rules.weights_version))
     else:
@@ -136,8 +123,6 @@ def digest(
     from bot.cli.terminal import print_digest
     from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
-    from bot.services.weights import rules_in_force
-    from bot.store.db import session_scope
     from scoring.kpis import Window
 
     if dry_run and now:
@@ -150,20 +135,15 @@ def digest(
     if not dry_run:
         fail("say what to do: `--dry-run` renders the digest here, "
              "`--channel C… --now` posts it to Slack", code=2)  # fmt: skip
-    runtime = runtime_of(ctx)
-    with refusals():
-        config = runtime.config()
-        day = as_of_day(as_of, runtime, config)
-        engine = engine_for(runtime.settings.database_url)
-        with session_scope(engine, read_only=True) as session:
-            rules = rules_in_force(session, config)
-            result = load_portfolio(session, rules, as_of=day, with_previous_week=True)
-            if channel is not None:
-                from bot.services.digests import in_scope, spec_for
+    with reading(ctx, as_of) as read:
+        config, day, session, rules = read.config, read.day, read.session, read.rules
+        result = load_portfolio(session, rules, as_of=day, with_previous_week=True)
+        if channel is not None:
+            from bot.services.digests import in_scope, spec_for
 
-                result = result.narrowed(in_scope(spec_for(config, channel)))
-            built = result.digest()
-            headline = kpis_of(session, rules, window=Window(day - KPI_WINDOW, day))
+            result = result.narrowed(in_scope(spec_for(config, channel)))
+        built = result.digest()
+        headline = kpis_of(session, rules, window=Window(day - KPI_WINDOW, day))
     if as_json:
         print_json(digest_json(built, headline))
     else:
