@@ -45,6 +45,7 @@ def served(
 
 @pytest.fixture
 def app(served: Served) -> Iterator[Served]:
+    served.settle()
     served.double.reset()
     yield served
     served.double.assert_no_violations()

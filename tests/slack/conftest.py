@@ -6,6 +6,7 @@ with the double's records cleared and uses its own accounts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -20,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.store.db import make_engine
-from bot.store.tables import Account, Event, Reading
+from bot.store.tables import Account, Delivery, Event, Reading
 from tests.conftest import DATABASES, fresh_database
 from tests.slack_double import SlackDouble, SlackRequests
 
@@ -86,6 +87,20 @@ class Served:
             )  # fmt: skip
             return list(session.exec(statement))
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Let the courier finish what earlier tests queued (bounded), so none of their late
+        messages or edits lands among this test's: the server is shared by a whole module."""
+
+        def quiet() -> bool:
+            with self.db() as session:
+                waiting = select(func.count()).select_from(Delivery)
+                waiting = waiting.where(col(Delivery.state).in_(("pending", "sending")))
+                return session.exec(waiting).one() == 0
+
+        # A delivery backing off for longer than that belongs to its own test's assertions.
+        with contextlib.suppress(TimeoutError):
+            self.double.wait_for(quiet, timeout=timeout)
+
     def account(self, key: str) -> Account | None:
         with self.db() as session:
             return session.exec(select(Account).where(Account.key == key)).first()
@@ -144,6 +159,7 @@ def serving(database: str, directory: Path, config_text: str) -> Iterator[Served
 
 @pytest.fixture
 def app(served: Served) -> Iterator[Served]:
+    served.settle()
     served.double.reset()
     yield served
     served.double.assert_no_violations()
