@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.services import fields
-from bot.services.errors import ImportRefused
-from bot.services.tabular import EXTRA, WRONG_TYPE, Row, read_rows
+from bot.services.tabular import EXTRA, WRONG_TYPE, Row, good_rows, read_rows
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
@@ -41,7 +40,6 @@ BATCH_ROWS = 5_000
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Progress = Callable[[int], None]
-T = TypeVar("T")
 
 
 @dataclass
@@ -122,22 +120,6 @@ def _external_id(row: Row, name: str) -> str | None:
     return value or None
 
 
-def _good_rows(
-    rows: list[Row], parse: Callable[[Row], T], report: ImportReport, *, skip_bad: bool
-) -> list[T]:
-    """Each row parsed; a row `parse` refuses goes into `report.skipped` as `row N: why`. Unless
-    `skip_bad`, one bad row refuses the whole file (ImportRefused names every bad row)."""
-    good: list[T] = []
-    for row in rows:
-        try:
-            good.append(parse(row))
-        except DomainError as exc:
-            report.skipped.append(f"row {row.number}: {exc}")
-    if report.skipped and not skip_bad:
-        raise ImportRefused(report.skipped)
-    return good
-
-
 def import_accounts(
     session: Session,
     path: Path,
@@ -177,7 +159,7 @@ def import_accounts(
             raise _RowError(f"`{column}` {value} is already the id of `{holder.key}`")
         ids[(column, value)] = (key, number)
 
-    for values in _good_rows(rows, keyed, report, skip_bad=skip_bad):
+    for values in good_rows(rows, keyed, report.skipped, skip_bad=skip_bad):
         _save_account(session, values, existing.get(values["key"]), report,
                       actor=actor, now=now, file=path.name)  # fmt: skip
         if progress:
@@ -305,7 +287,7 @@ def import_readings(
     )
     report = ImportReport(rows=len(rows))
     parse = _ReadingRows(session, rules, actor=actor, now=now)
-    parsed = _good_rows(rows, parse, report, skip_bad=skip_bad)
+    parsed = good_rows(rows, parse, report.skipped, skip_bad=skip_bad)
     added = _append_new(session, parsed, report, now=now, progress=progress)
     for account_id, count in added.items():
         events.record_event(

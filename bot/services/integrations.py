@@ -29,8 +29,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.services import rescue_thread, rescues
 from bot.services.backend import Backend
-from bot.services.errors import ImportRefused
-from bot.services.tabular import EXTRA, WRONG_TYPE, read_rows
+from bot.services.tabular import EXTRA, WRONG_TYPE, Row, good_rows, read_rows
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import integrations as store
@@ -380,31 +379,28 @@ def import_tickets(
     accounts = account_rows.list_accounts(session)
     names = [(a.key, a.name) for a in accounts]
     by_key = {a.key: a for a in accounts}
-    parsed: list[tuple[Account, str, datetime]] = []
     seen: dict[str, int] = {}
-    for row in rows:
+
+    def parse(row: Row) -> tuple[Account, str, datetime]:
+        if EXTRA in row.fields:
+            raise DomainError(row.fields[EXTRA])
+        values = {name: row.fields.get(name, "") for name in TICKET_COLUMNS}
+        if wrong := [n for n, v in values.items() if v.startswith(WRONG_TYPE)]:
+            raise DomainError(f"`{wrong[0]}` must be text or a number")
+        account = by_key[resolve_account(values["account"], names)]
         try:
-            if EXTRA in row.fields:
-                raise DomainError(row.fields[EXTRA])
-            values = {name: row.fields.get(name, "") for name in TICKET_COLUMNS}
-            if wrong := [n for n, v in values.items() if v.startswith(WRONG_TYPE)]:
-                raise DomainError(f"`{wrong[0]}` must be text or a number")
-            account = by_key[resolve_account(values["account"], names)]
-            try:
-                opened_at = _timestamp(values["opened_at"], "opened_at")
-                ticket_id = _id(values["id"], "id")
-            except BadPayload as error:
-                raise DomainError(str(error)) from None
-            if opened_at > now:
-                raise DomainError(f"`opened_at` {opened_at.isoformat()} is in the future")
-            if ticket_id in seen:
-                raise DomainError(f"ticket `{ticket_id}` is already in row {seen[ticket_id]}")
-            seen[ticket_id] = row.number
-            parsed.append((account, ticket_id, opened_at))
-        except DomainError as error:
-            report.skipped.append(f"row {row.number}: {error}")
-    if report.skipped and not skip_bad:
-        raise ImportRefused(report.skipped)
+            opened_at = _timestamp(values["opened_at"], "opened_at")
+            ticket_id = _id(values["id"], "id")
+        except BadPayload as error:
+            raise DomainError(str(error)) from None
+        if opened_at > now:
+            raise DomainError(f"`opened_at` {opened_at.isoformat()} is in the future")
+        if ticket_id in seen:
+            raise DomainError(f"ticket `{ticket_id}` is already in row {seen[ticket_id]}")
+        seen[ticket_id] = row.number
+        return account, ticket_id, opened_at
+
+    parsed = good_rows(rows, parse, report.skipped, skip_bad=skip_bad)
     earliest: dict[int, tuple[Account, datetime]] = {}
     for account, ticket_id, opened_at in parsed:
         if store.add_ticket(session, account_id=account.id, ticket_id=ticket_id,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot.services.errors import ImportRefused
+from scoring.errors import DomainError
 
 EXTRA = "__extra__"
 WRONG_TYPE = "\0"
@@ -100,3 +102,22 @@ def _text(value: object) -> str:
     if isinstance(value, int | float | str):
         return str(value).strip()
     return f"{WRONG_TYPE}{type(value).__name__}"
+
+
+T = TypeVar("T")
+
+
+def good_rows(
+    rows: list[Row], parse: Callable[[Row], T], skipped: list[str], *, skip_bad: bool
+) -> list[T]:
+    """Each row parsed; a row `parse` refuses goes into `skipped` as `row N: why`. Unless
+    `skip_bad`, one bad row refuses the whole file (ImportRefused names every bad row)."""
+    good: list[T] = []
+    for row in rows:
+        try:
+            good.append(parse(row))
+        except DomainError as exc:
+            skipped.append(f"row {row.number}: {exc}")
+    if skipped and not skip_bad:
+        raise ImportRefused(skipped)
+    return good
