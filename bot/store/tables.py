@@ -331,3 +331,27 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
     __table_args__ = (Index("ix_ticket_account_id_opened_at", "account_id", "opened_at"),)
+
+
+# One customer survey answer (CSAT 1–5 or NPS 0–10) at D+7 or D+30 after signature, from
+# `/onboard survey` or an accounts import; append-only: the latest per account, kind and day counts.
+class Survey(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("kind IN ('csat', 'nps')", name="kind_known"),
+        CheckConstraint("day IN (7, 30)", name="day_known"),
+        CheckConstraint(
+            "(kind = 'csat' AND score BETWEEN 1 AND 5)"
+            " OR (kind = 'nps' AND score BETWEEN 0 AND 10)",
+            name="score_range",
+        ),
+        Index("ix_survey_account_id_kind_day", "account_id", "kind", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    kind: str = Field(max_length=8)  # csat | nps
+    day: int  # 7 | 30: days after signature the survey asks about
+    score: int
+    author: str  # Slack user id, or cli:<user> / import
+    source: str = Field(max_length=16)  # slash_command | import | demo
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
