@@ -355,3 +355,71 @@ class Survey(SQLModel, table=True):
     author: str  # Slack user id, or cli:<user> / import
     source: str = Field(max_length=16)  # slash_command | import | demo
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# Where an account stands on one phase-gate item (PRODUCT.md, phase gates): ticked or not, or a
+# measured value against the item's target. One row per account and item, updated in place; every
+# change is also an Event on the timeline, which keeps the history.
+class GateItem(SQLModel, table=True):
+    __tablename__ = "gate_item"
+    __table_args__ = (UniqueConstraint("account_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    item: str = Field(max_length=64)  # the item's key in the gates: config
+    phase: str = Field(max_length=16)  # day0 | days_1_30 | days_31_60 | days_61_90
+    done: bool = False
+    value: float | None = None  # a measured item's latest value
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when it last closed
+    updated_by: str
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# Since when this installation tracks phase gates: the day the gates migration met accounts that
+# were already there. No row (a fresh install): each account tracks gates from the day it was added.
+class GateTracking(SQLModel, table=True):
+    __tablename__ = "gate_tracking"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_on: date
+
+
+# A risk in an account's living register. Open until mitigated, accepted or closed.
+class Risk(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('data', 'auth', 'cutover', 'comms', 'compliance', 'other')",
+            name="category_known",
+        ),
+        CheckConstraint("impact IN ('high', 'medium', 'low')", name="impact_known"),
+        CheckConstraint(
+            "state IN ('open', 'mitigated', 'accepted', 'closed')", name="state_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    category: str = Field(max_length=16)
+    text: str = Field(sa_type=Text)
+    owner: str | None = None  # Slack user id
+    mitigation: str | None = Field(default=None, sa_type=Text)
+    due_on: date | None = None
+    impact: str = Field(max_length=8)  # high | medium | low
+    state: str = Field(max_length=16)  # open | mitigated | accepted | closed
+    created_by: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    settled_by: str | None = None  # who mitigated, accepted or closed it
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A risk category of an account reviewed and found to hold no risk ("category reviewed, no risk").
+class RiskReview(SQLModel, table=True):
+    __tablename__ = "risk_review"
+    __table_args__ = (UniqueConstraint("account_id", "category"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    category: str = Field(max_length=16)
+    reviewed_by: str
+    reviewed_at: datetime = Field(sa_type=UTCDateTime)
