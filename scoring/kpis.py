@@ -17,6 +17,25 @@ happened in it, so a window ending on a day is the KPI "as of" that day. Definit
   window (median, and the distribution);
 - ticket rate = tickets ÷ users × 1,000, over the accounts onboarding during the window.
 
+Customer outcomes (PRODUCT.md, "Customer outcomes"), each over the accounts whose measuring day
+falls in the window, so a window ending on a day asks "as of" that day:
+
+- CSAT at D+7 / D+30 = the mean of the latest CSAT answer (1–5) per account for that day,
+  answered in the window; NPS = % of answers 9–10 minus % of 0–6 (−100…100), the same answers;
+- churn within 90 days = accounts churned with `outcome_on` ≤ signature + 90 ÷ the accounts whose
+  day 90 falls in the window (signed at least 90 days before its end: their 90 days are over);
+- expansion within 6 months = expanded with `outcome_on` ≤ signature + 182 ÷ the accounts whose
+  day 182 falls in the window;
+- activation = accounts whose first value was Healthy by the end of its window (by segment) ÷ the
+  accounts whose first-value window ended in the window.
+
+False alarms and misses (how often the rescues were wrong):
+
+- false-alarm rate = rescues closed in the window as not needed or opened by mistake ÷ rescues
+  closed in the window; a false alarm counts in no recovery figure;
+- miss rate = accounts churned in the window without any rescue opened by the churn day (false
+  alarms aside: they did not catch the risk) ÷ accounts churned in the window.
+
 Counts are kept beside every rate (a `Ratio` shows its arithmetic); an empty cohort gives None,
 never 0. Medians and quartiles are exact (linear interpolation between ranks on fractions) and
 only turned into floats at the end.
@@ -25,7 +44,7 @@ only turned into floats at the end.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from fractions import Fraction
@@ -40,6 +59,15 @@ KPI_NAMES: tuple[str, ...] = (
     "sla_adherence_rate",
     "escalation_decision_hours",
     "tickets_per_1000_users",
+    "csat_d7",
+    "csat_d30",
+    "nps_d7",
+    "nps_d30",
+    "churn_90_rate",
+    "expansion_6m_rate",
+    "activation_rate",
+    "false_alarm_rate",
+    "miss_rate",
 )
 """The headline KPIs, in display order; the keys of `Kpis.values()` and of `compare`."""
 
@@ -53,6 +81,25 @@ class Outcome(StrEnum):
 
 
 SUCCESSFUL = frozenset({Outcome.COMPLETED, Outcome.EXPANDED})
+
+CHURN_DAYS = 90
+EXPANSION_DAYS = 182
+
+
+class SurveyKind(StrEnum):
+    """What a customer survey asks: satisfaction (CSAT, 1–5) or recommendation (NPS, 0–10)."""
+
+    CSAT = "csat"
+    NPS = "nps"
+
+
+SURVEY_DAYS: tuple[int, ...] = (7, 30)
+"""The days after signature a survey asks about: D+7 and D+30."""
+
+SURVEY_RANGE: Mapping[SurveyKind, tuple[int, int]] = {
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.NPS: (0, 10),
+}
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -73,6 +120,11 @@ class OnboardingRecord:
     outcome_on: date | None = None
     first_value_healthy_on: date | None = None
     users: int = 0
+    first_value_window_days: int | None = None  # the segment's first-value window; None: none
+
+    def day(self, n: int) -> date | None:
+        """The day `n` days after signature (None: no signature date)."""
+        return None if self.signed_on is None else self.signed_on + timedelta(days=n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +134,9 @@ class RescueRecord:
     Datetimes are aware. `status_at_close` is the account's status when the rescue closed
     (resolved or escalated); both close fields are None while the rescue is open. A rescue
     `opened_by_mistake` (a corrected rating opened it, nobody acted) is a false alarm: it
-    counts in neither the recovery nor the SLA KPIs.
+    counts in neither the recovery nor the SLA KPIs. One resolved as `not_needed` (the owner
+    judged the account never needed rescuing) is a false alarm too: out of the recovery KPI, but
+    its SLA still counts (somebody had to answer it).
     """
 
     account_key: str
@@ -93,6 +147,11 @@ class RescueRecord:
     closed_at: datetime | None = None
     status_at_close: Status | None = None
     opened_by_mistake: bool = False
+    not_needed: bool = False
+
+    @property
+    def false_alarm(self) -> bool:
+        return self.opened_by_mistake or self.not_needed
 
     @property
     def answered_at(self) -> datetime | None:
@@ -108,6 +167,18 @@ class PlanRecord:
     account_key: str
     created_at: datetime
     decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """One survey answer: its kind, the day after signature it asks about (7 or 30), the score
+    and the day it was answered."""
+
+    account_key: str
+    kind: SurveyKind
+    day: int
+    score: int
+    on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +218,9 @@ class Window:
         return since, until
 
 
+NOBODY = Ratio(0, 0)
+"""An empty cohort: no rate."""
+
 # --- results --------------------------------------------------------------------------------
 
 
@@ -162,6 +236,14 @@ class Kpis:
     decision_hours: Distribution | None
     tickets: int
     users: int
+    surveys: Mapping[tuple[SurveyKind, int], tuple[int, ...]] = field(default_factory=dict)
+    churn_90: Ratio = NOBODY
+    expansion_6m: Ratio = NOBODY
+    activation: Ratio = NOBODY
+    false_alarms: Ratio = NOBODY
+    misses: Ratio = NOBODY
+    false_alarm_accounts: tuple[str, ...] = ()
+    missed_accounts: tuple[str, ...] = ()
 
     @property
     def completion_rate(self) -> float | None:
@@ -187,6 +269,56 @@ class Kpis:
     def tickets_per_1000_users(self) -> float | None:
         return None if self.users == 0 else self.tickets * 1000 / self.users
 
+    def csat(self, day: int) -> float | None:
+        """The mean CSAT answer for D+`day` (None: nobody answered)."""
+        scores = self.surveys.get((SurveyKind.CSAT, day), ())
+        return sum(scores) / len(scores) if scores else None
+
+    def nps(self, day: int) -> float | None:
+        """% of promoters (9–10) minus % of detractors (0–6) for D+`day` (None: no answer)."""
+        scores = self.surveys.get((SurveyKind.NPS, day), ())
+        if not scores:
+            return None
+        promoters = sum(s >= 9 for s in scores)
+        detractors = sum(s <= 6 for s in scores)
+        return 100 * (promoters - detractors) / len(scores)
+
+    @property
+    def csat_d7(self) -> float | None:
+        return self.csat(7)
+
+    @property
+    def csat_d30(self) -> float | None:
+        return self.csat(30)
+
+    @property
+    def nps_d7(self) -> float | None:
+        return self.nps(7)
+
+    @property
+    def nps_d30(self) -> float | None:
+        return self.nps(30)
+
+    @property
+    def churn_90_rate(self) -> float | None:
+        return self.churn_90.value
+
+    @property
+    def expansion_6m_rate(self) -> float | None:
+        return self.expansion_6m.value
+
+    @property
+    def activation_rate(self) -> float | None:
+        return self.activation.value
+
+    @property
+    def false_alarm_rate(self) -> float | None:
+        return self.false_alarms.value
+
+    @property
+    def miss_rate(self) -> float | None:
+        return self.misses.value
+
     def values(self) -> dict[str, float | None]:
         """The headline numbers by name, in `KPI_NAMES` order."""
         return {name: getattr(self, name) for name in KPI_NAMES}
@@ -208,6 +340,19 @@ class Kpis:
                 "escalation_decision_hours": dist(self.decision_hours),
                 "tickets": self.tickets,
                 "users": self.users,
+                "surveys": {
+                    f"{kind.value}_d{day}": {"answers": len(self.surveys.get((kind, day), ()))}
+                    for kind in SurveyKind
+                    for day in SURVEY_DAYS
+                },
+                "churn_90": self.churn_90.as_json(),
+                "expansion_6m": self.expansion_6m.as_json(),
+                "activation": self.activation.as_json(),
+                "false_alarms": {
+                    **self.false_alarms.as_json(),
+                    "accounts": list(self.false_alarm_accounts),
+                },
+                "misses": {**self.misses.as_json(), "accounts": list(self.missed_accounts)},
             },
         }
 
@@ -234,7 +379,7 @@ def _at_risk_recovery(rescues: Iterable[RescueRecord], since: datetime, until: d
     closed = [
         r
         for r in rescues
-        if not r.opened_by_mistake
+        if not r.false_alarm
         and r.closed_at is not None
         and since <= r.closed_at < until
         and r.status_at_open == Status.AT_RISK
@@ -267,6 +412,80 @@ def _decision_hours(
     )
 
 
+def _surveys(
+    answers: Iterable[SurveyAnswer], win: Window
+) -> dict[tuple[SurveyKind, int], tuple[int, ...]]:
+    """The latest answer known by the window's end per account, kind and day, kept when it was
+    answered in the window; scores by (kind, day)."""
+    latest: dict[tuple[str, SurveyKind, int], SurveyAnswer] = {}
+    for a in answers:
+        if a.on > win.end:
+            continue
+        slot = (a.account_key, a.kind, a.day)
+        if slot not in latest or a.on >= latest[slot].on:
+            latest[slot] = a
+    scores: dict[tuple[SurveyKind, int], list[int]] = {}
+    for a in latest.values():
+        if a.on in win:
+            scores.setdefault((a.kind, a.day), []).append(a.score)
+    return {slot: tuple(values) for slot, values in scores.items()}
+
+
+def _ended_within(
+    onboardings: Iterable[OnboardingRecord], win: Window, outcome: Outcome, days: int
+) -> Ratio:
+    """Accounts whose day `days` falls in the window; of them, those that ended `outcome` by it."""
+    due = [o for o in onboardings if o.day(days) in win]
+    hit = sum(
+        o.outcome == outcome and o.outcome_on is not None and o.outcome_on <= o.day(days)  # type: ignore[operator]
+        for o in due
+    )
+    return Ratio(hit, len(due))
+
+
+def _activation(onboardings: Iterable[OnboardingRecord], win: Window) -> Ratio:
+    due = [
+        o
+        for o in onboardings
+        if o.first_value_window_days is not None and o.day(o.first_value_window_days) in win
+    ]
+    hit = sum(
+        o.first_value_healthy_on is not None
+        and o.first_value_healthy_on <= o.day(o.first_value_window_days)  # type: ignore[arg-type,operator]
+        for o in due
+    )
+    return Ratio(hit, len(due))
+
+
+def _false_alarms(
+    rescues: Iterable[RescueRecord], since: datetime, until: datetime
+) -> tuple[Ratio, tuple[str, ...]]:
+    closed = [r for r in rescues if r.closed_at is not None and since <= r.closed_at < until]
+    alarms = sorted({r.account_key for r in closed if r.false_alarm})
+    return Ratio(sum(r.false_alarm for r in closed), len(closed)), tuple(alarms)
+
+
+def _misses(
+    onboardings: Iterable[OnboardingRecord],
+    rescues: Iterable[RescueRecord],
+    win: Window,
+    tz: tzinfo,
+) -> tuple[Ratio, tuple[str, ...]]:
+    churned = [o for o in onboardings if o.outcome == Outcome.CHURNED and o.outcome_on in win]
+    first_rescue: dict[str, date] = {}
+    for r in rescues:
+        if r.false_alarm:
+            continue
+        day = r.opened_at.astimezone(tz).date()
+        first_rescue[r.account_key] = min(day, first_rescue.get(r.account_key, day))
+    missed = sorted(
+        o.key
+        for o in churned
+        if o.key not in first_rescue or first_rescue[o.key] > o.outcome_on  # type: ignore[operator]
+    )
+    return Ratio(len(missed), len(churned)), tuple(missed)
+
+
 def _active_users(onboardings: Iterable[OnboardingRecord], win: Window) -> dict[str, int]:
     """Users by account, over the accounts onboarding during the window."""
     return {
@@ -285,6 +504,7 @@ def kpis(
     *,
     window: Window | tuple[date, date],
     tz: tzinfo = UTC,
+    surveys: Iterable[SurveyAnswer] = (),
 ) -> Kpis:
     """The KPIs of `window` (days in `tz`), from whatever records the caller has.
 
@@ -295,6 +515,8 @@ def kpis(
     since, until = win.moments(tz)
     onboardings, rescues = list(onboardings), list(rescues)
     active = _active_users(onboardings, win)
+    false_alarms, false_alarm_accounts = _false_alarms(rescues, since, until)
+    misses, missed_accounts = _misses(onboardings, rescues, win, tz)
     return Kpis(
         window=win,
         completion=_completion(onboardings, win),
@@ -304,6 +526,14 @@ def kpis(
         decision_hours=_decision_hours(plans, since, until),
         tickets=sum(t.count for t in tickets if t.account_key in active and t.on in win),
         users=sum(active.values()),
+        surveys=_surveys(surveys, win),
+        churn_90=_ended_within(onboardings, win, Outcome.CHURNED, CHURN_DAYS),
+        expansion_6m=_ended_within(onboardings, win, Outcome.EXPANDED, EXPANSION_DAYS),
+        activation=_activation(onboardings, win),
+        false_alarms=false_alarms,
+        misses=misses,
+        false_alarm_accounts=false_alarm_accounts,
+        missed_accounts=missed_accounts,
     )
 
 
@@ -347,15 +577,17 @@ def movement(
     as_of: date,
     weeks: Sequence[int] = (4, 8),
     tz: tzinfo = UTC,
+    surveys: Iterable[SurveyAnswer] = (),
 ) -> tuple[Movement, ...]:
     """Week-4 and week-8 movement (or any `weeks`): for each, the KPIs of the baseline's window
     shifted by that many weeks, and their deltas against the baseline. Windows that end after
     `as_of` are not reached yet and carry no numbers."""
-    onboardings, rescues, plans, tickets = (
+    onboardings, rescues, plans, tickets, surveys = (
         list(onboardings),
         list(rescues),
         list(plans),
         list(tickets),
+        list(surveys),
     )
     result = []
     for week in weeks:
@@ -363,6 +595,6 @@ def movement(
         if win.end > as_of:
             result.append(Movement(week, win, None, {}))
             continue
-        now = kpis(onboardings, rescues, plans, tickets, window=win, tz=tz)
+        now = kpis(onboardings, rescues, plans, tickets, window=win, tz=tz, surveys=surveys)
         result.append(Movement(week, win, now, compare(now, baseline)))
     return tuple(result)
