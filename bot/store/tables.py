@@ -423,3 +423,34 @@ class RiskReview(SQLModel, table=True):
     category: str = Field(max_length=16)
     reviewed_by: str
     reviewed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A standup posted in a channel, kept live: later changes of its accounts edit it in place
+# (bot/services/live_standup.py). One live standup per channel and scope: a newer one sets
+# `superseded_by`. `accounts` are the keys in their order at posting, the focus first
+# (`focus_count` of them); `edit_id` is the latest edit queued for it (a pending one takes
+# every further change, so a burst of changes is one edit).
+class StandupPost(SQLModel, table=True):
+    __tablename__ = "standup_post"
+    __table_args__ = (Index("ix_standup_post_channel_scope", "channel", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    scope: str = Field(max_length=200)  # what the standup was narrowed to ("" for everyone)
+    scope_label: str = Field(default="", sa_type=Text)  # as the header says it
+    delivery_id: int = Field(foreign_key="delivery.id")  # its first message
+    accounts: list[str] = Field(default_factory=list, sa_type=JSON)
+    focus_count: int = 0
+    posted_by: str
+    posted_at: datetime = Field(sa_type=UTCDateTime)
+    superseded_by: int | None = Field(default=None, foreign_key="standup_post.id")
+    edit_id: int | None = Field(default=None, foreign_key="delivery.id")
+
+
+# Which live standups list an account: the lookup every change of an account makes.
+class StandupLine(SQLModel, table=True):
+    __tablename__ = "standup_line"
+
+    standup_id: int = Field(foreign_key="standup_post.id", primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
+    position: int
