@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from difflib import get_close_matches
 
 from scoring.errors import AmbiguousName, UnknownName
+from scoring.nearest import nearest
 from scoring.signals import Segment
 
 HANDOFF_QUESTIONS: dict[str, str] = {
@@ -91,8 +91,5 @@ def resolve_account(text: str, accounts: Sequence[tuple[str, str]]) -> str:
             f"`{text.strip()}` matches {len(matches)} accounts; say which one",
             candidates=[f"{key} ({name})" for key, name in sorted(matches)[:10]],
         )
-    nearest = get_close_matches(wanted, [key for key, _ in accounts], n=5, cutoff=0.5)
-    raise UnknownName(
-        f"no account matches `{text.strip()}`",
-        candidates=nearest or [key for key, _ in sorted(accounts)[:5]],
-    )
+    choices = [(key, key) for key, _ in accounts] + [(name, key) for key, name in accounts]
+    raise UnknownName(f"No account matches `{text.strip()}`", suggestion=nearest(wanted, choices))

@@ -8,6 +8,7 @@ from fractions import Fraction
 from math import lcm
 
 from scoring.errors import AmbiguousName, InvalidValue, UnknownName
+from scoring.nearest import nearest
 
 
 class Segment(StrEnum):
@@ -111,7 +112,16 @@ class Taxonomy:
             raise AmbiguousName(
                 f"`{text}` matches several signals", candidates=[s.key for s in matches]
             )
-        raise UnknownName(f"`{text}` is not a signal", candidates=self._keys())
+        choices = [(s.key, s.key) for s in self.active]
+        choices += [(word, s.key) for s in self.active for word in s.key.split("_")]
+        choices += [(s.label, s.key) for s in self.active]
+        suggestion = nearest(wanted, choices)
+        known = (
+            ""
+            if suggestion
+            else "; the signals are " + ", ".join(f"`{key}`" for key in self._keys())
+        )
+        raise UnknownName(f"`{text}` is not a signal{known}", suggestion=suggestion)
 
     def _keys(self) -> list[str]:
         return [s.key for s in self.active]

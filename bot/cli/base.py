@@ -100,8 +100,8 @@ def refusals() -> Iterator[None]:
     except ImportRefused as exc:
         fail(f"{exc}:\n  " + "\n  ".join(exc.problems))
     except UnknownName as exc:
-        hint = f" Did you mean: {', '.join(exc.candidates)}?" if exc.candidates else ""
-        fail(f"{exc}.{hint}")
+        hint = exc.hint()
+        fail(escape(f"{str(exc).rstrip('.')}." + (f" {hint}" if hint else "")))
     except DomainError as exc:
         fail(str(exc))
     except OperationalError as exc:

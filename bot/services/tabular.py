@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.services.errors import ImportRefused
-from scoring.errors import DomainError
+from scoring.errors import DomainError, UnknownName
 
 EXTRA = "__extra__"
 WRONG_TYPE = "\0"
@@ -117,7 +117,8 @@ def good_rows(
         try:
             good.append(parse(row))
         except DomainError as exc:
-            skipped.append(f"row {row.number}: {exc}")
+            hint = exc.hint() if isinstance(exc, UnknownName) else ""
+            skipped.append(f"row {row.number}: {exc}" + (f". {hint}" if hint else ""))
     if skipped and not skip_bad:
         raise ImportRefused(skipped)
     return good

@@ -127,7 +127,7 @@ def test_readings_import_resolves_prefixes_and_refuses_bad_rows_atomically(loade
     result = loaded("signals", "import", str(loaded.write("bad.csv", bad)))
     assert result.code == 1
     err = " ".join(result.err.split())
-    assert "row 3: no account matches `nobody`" in err
+    assert "row 3: No account matches `nobody`" in err
     assert "row 4: `t` matches several signals" in err
     assert "row 5: `value` is `3`; use 0, 1, 2 or risk, watch, healthy" in err
     assert "row 6: `recorded_at` is `yesterday`" in err

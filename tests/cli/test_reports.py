@@ -54,7 +54,7 @@ def test_unknown_and_ambiguous_accounts_are_refused_with_candidates(loaded):
     assert ambiguous.code == 1 and ambiguous.out == ""
     assert "matches 2 accounts" in ambiguous.err and "acme-labs (Acme Labs)" in ambiguous.err
     unknown = loaded("scorecard", "initech")
-    assert unknown.code == 1 and "no account matches `initech`" in unknown.err
+    assert unknown.code == 1 and "No account matches `initech`" in unknown.err
 
 
 def test_a_bad_as_of_date_is_a_usage_error(loaded):

@@ -43,7 +43,30 @@ def test_ambiguous_and_unknown_signals_list_the_candidates():
     assert set(ambiguous.value.candidates) == {"ticket_trend", "admin_trained"}
     with pytest.raises(UnknownName) as unknown:
         rules().taxonomy.resolve("nps")
-    assert "kickoff" in unknown.value.candidates
+    assert unknown.value.suggestion is None and "the signals are `kickoff`" in str(unknown.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("imprt", "data_import"), ("kikoff", "kickoff"), ("frist_value", "first_value"),
+     ("Exec updte", "exec_update"), ("tikcet", "ticket_trend")],
+)  # fmt: skip
+def test_a_misspelt_signal_suggests_the_one_nearest_key(text, meant):
+    with pytest.raises(UnknownName) as unknown:
+        rules().taxonomy.resolve(text)
+    assert unknown.value.suggestion == meant
+    assert unknown.value.hint() == f"Did you mean `{meant}`?"
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("acme-crop", "acme"), ("Globx", "globex"), ("cafe muler", "cafe-muller"), ("zzz", None),
+     ("ab", None)],
+)  # fmt: skip
+def test_a_misspelt_account_suggests_the_one_nearest_key_or_nothing(text, meant):
+    with pytest.raises(UnknownName) as unknown:
+        resolve_account(text, ACCOUNTS)
+    assert unknown.value.suggestion == meant and unknown.value.candidates == []
 
 
 @pytest.mark.parametrize(
@@ -87,7 +110,7 @@ def test_ambiguous_and_unknown_accounts_list_candidates():
     with pytest.raises(AmbiguousName) as ambiguous:
         resolve_account("ac", ACCOUNTS)
     assert ambiguous.value.candidates == ["acme (Acme Corp)", "acme-2 (Acme Labs)"]
-    with pytest.raises(UnknownName, match="no account matches `initech`"):
+    with pytest.raises(UnknownName, match="No account matches `initech`"):
         resolve_account("initech", ACCOUNTS)
     with pytest.raises(UnknownName, match="missing"):
         resolve_account("   ", ACCOUNTS)

@@ -114,14 +114,16 @@ NAMES_AN_ACCOUNT = {
 
 
 @pytest.mark.parametrize(("command", "template"), NAMES_AN_ACCOUNT.values(), ids=NAMES_AN_ACCOUNT)
-def test_unknown_account_lists_candidates_and_changes_nothing(
+def test_a_misspelt_account_gets_the_nearest_key_and_changes_nothing(
     app: Served, key: str, command: str, template: str
 ):
-    missing = f"nosuch-{uuid.uuid4().hex[:6]}"
+    missing = key[:-1] + ("x" if key[-1] != "x" else "y")  # one letter off
     body = refused(app, command, fill(template, key, missing))
-    assert f"no account matches `{missing}`" in body
-    assert "Did you mean: `" in body
+    assert f"No account matches `{missing}`. Did you mean `{key}`?" in body
     assert app.account(missing) is None
+    nothing_near = f"zq{uuid.uuid4().hex[:6]}"
+    body = refused(app, command, fill(template, key, nothing_near))
+    assert f"No account matches `{nothing_near}`." in body and "Did you mean" not in body
 
 
 @pytest.mark.parametrize(("command", "template"), NAMES_AN_ACCOUNT.values(), ids=NAMES_AN_ACCOUNT)
@@ -174,7 +176,18 @@ def test_unknown_retired_or_ambiguous_signal_is_refused_and_records_nothing(
 ):
     body = refused(app, "/signal", fill(template, key))
     assert says in body
-    assert "Did you mean: `" in body
+    assert "Did you mean" in body or "the signals are `kickoff`" in body
+    assert app.readings(key) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"), [("imprt", "data_import"), ("kikoff", "kickoff"), ("frist", "first_value")]
+)
+def test_a_misspelt_signal_gets_the_nearest_key_and_records_nothing(
+    app: Served, key: str, text: str, meant: str
+):
+    body = refused(app, "/signal", f"{key} {text} 2")
+    assert f"`{text}` is not a signal. Did you mean `{meant}`?" in body
     assert app.readings(key) == []
 
 
@@ -420,13 +433,13 @@ def test_standup_where_the_bot_is_not_a_member_says_how_to_fix_it(app: Served):
 
 RESCUE_INPUT = {
     "rescue-nothing": ("/rescue", "", "an account is missing"),
-    "rescue-unknown-account": ("/rescue", "{missing}", "no account matches `{missing}`"),
+    "rescue-unknown-account": ("/rescue", "{missing}", "No account matches `{missing}`"),
     "rescue-bad-date": ("/rescue", "{key} due:tomorrow", "`due` is `tomorrow`"),
     "rescue-past-date": ("/rescue", "{key} due:2020-01-01", "is in the past"),
     "rescue-bad-owner": ("/rescue", "{key} owner:bob call them", "`owner` is `bob`"),
     "rescue-unknown-option": ("/rescue", "{key} colour:red", "`colour:` is not an option"),
     "escalate-nothing": ("/escalate", "", "an account is missing"),
-    "escalate-unknown-account": ("/escalate", "{missing}", "no account matches `{missing}`"),
+    "escalate-unknown-account": ("/escalate", "{missing}", "No account matches `{missing}`"),
     "escalate-extra": ("/escalate", "{key} now please", "unexpected `now please`"),
 }
 

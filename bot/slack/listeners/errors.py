@@ -42,12 +42,8 @@ def error_answer(error: Exception, body: dict[str, Any]) -> str | None:
         )
     if isinstance(error, DomainError):
         text = f":warning: {fit(str(error), 1500).rstrip('.')}."
-        if isinstance(error, UnknownName) and error.candidates:
-            text += (
-                " Did you mean: "
-                + ", ".join(f"`{escape_mrkdwn(c)}`" for c in error.candidates)
-                + "?"
-            )
+        if isinstance(error, UnknownName) and (hint := error.hint()):
+            text += f" {escape_mrkdwn(hint)}"
         usage = usage_text(body.get("command"), body.get("text"))
         return text + (f"\nUsage: {usage}" if usage else "")
     error_id = uuid.uuid4().hex[:8]
