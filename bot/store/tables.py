@@ -36,7 +36,7 @@ class Account(SQLModel, table=True):
     # UNIQUE: twenty simultaneous adds of one name cannot all insert it.
     name_fold: str | None = Field(default=None, sa_type=Text, unique=True, index=True)
     segment: str = Field(max_length=16)  # smb | mid | enterprise
-    csm: str | None = None  # Slack user id
+    csm: str | None = Field(default=None, index=True)  # Slack user id
     signed_on: date | None = None
     arr: int = 0
     users: int = 0
@@ -48,7 +48,7 @@ class Account(SQLModel, table=True):
     decision_maker: str | None = Field(default=None, sa_type=Text)
     outcome: str | None = None  # completed | churned | expanded
     outcome_on: date | None = None
-    followup_owner: str | None = None  # Slack user id
+    followup_owner: str | None = Field(default=None, index=True)  # Slack user id
     followup_next: str | None = Field(default=None, sa_type=Text)
     followup_due: date | None = None
     # The account's ids in the tools that send signals (PRODUCT.md, integrations): UNIQUE, so an
@@ -454,3 +454,25 @@ class StandupLine(SQLModel, table=True):
     standup_id: int = Field(foreign_key="standup_post.id", primary_key=True)
     account_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
     position: int
+
+
+# Each onboarding account's scorecard as of a day, written by the transaction of every change to
+# its readings, overrides, account row or rescues (bot/services/current_state.py) and rebuilt by
+# the daily recompute. A row of another day or of other rules is stale: readers score that account
+# from its readings instead. The readings stay the truth.
+class CurrentState(SQLModel, table=True):
+    __tablename__ = "current_state"
+    __table_args__ = (Index("ix_current_state_day_rules_key", "day", "rules_key"),)
+
+    account_id: int = Field(
+        primary_key=True, foreign_key="account.id", sa_column_kwargs={"autoincrement": False}
+    )
+    day: date  # the team-timezone day the state is as of
+    rules_key: str = Field(max_length=64)  # the rules and card layout it was computed with
+    status: str = Field(max_length=16, index=True)
+    score_tenths: int | None = None
+    last_week_tenths: int | None = None  # the score at the end of last week
+    previous_status: str = Field(max_length=16)  # the status at the end of last week
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    card: list[Any] = Field(default_factory=list, sa_type=JSON)  # the scorecard, positional
+    computed_at: datetime = Field(sa_type=UTCDateTime)
