@@ -16,6 +16,7 @@ from scoring.readings import History, Reading
 from scoring.rules import Rules, Status
 from scoring.signals import Signal
 from scoring.trend import Trend, trend_for
+from scoring.weeks import previous_week_end
 
 
 class Flag:
@@ -47,6 +48,8 @@ class SignalLine:
     author: str | None
     recorded_at: datetime | None
     source: str | None = None  # where the reading came from: slash_command, import, segment …
+    # The value at the end of last week (last Sunday), shown beside today's; None: unrated then.
+    last_week: int | None = None
 
     @property
     def key(self) -> str:
@@ -100,6 +103,12 @@ class Scorecard:
     def falling(self) -> bool:
         return self.trend.falling
 
+    @property
+    def decided_status(self) -> Status:
+        """The status that decides membership, rank and counts: a person's override when one is
+        in force, else the computed status (which is still shown beside it)."""
+        return self.override.status if self.override is not None else self.status
+
     def line(self, key: str) -> SignalLine | None:
         return next((line for line in self.signals if line.key == key), None)
 
@@ -144,6 +153,7 @@ def _latest_readings(
 
 def _signal_line(
     signal: Signal,
+    history: History,
     found: tuple[Reading, date] | None,
     den: int,
     account: AccountFacts,
@@ -165,6 +175,7 @@ def _signal_line(
     overdue = days_late > 0 and value != 2
     age = (as_of - day).days if day is not None else None
     contribution = half_up(1000 * weight * value, den) / 100 if value is not None else 0.0
+    last_week = history.latest_value(signal.key, previous_week_end(as_of))
     return SignalLine(
         signal=signal,
         value=value,
@@ -179,6 +190,7 @@ def _signal_line(
         author=reading.author if reading else None,
         recorded_at=reading.recorded_at if reading else None,
         source=reading.source if reading else None,
+        last_week=last_week,
     )
 
 
@@ -240,7 +252,7 @@ def evaluate(
     latest, num, den = _latest_readings(history, rules, as_of)
     rated_weight = den // 2
     lines = [
-        _signal_line(signal, latest.get(signal.key), den, account, rules, as_of)
+        _signal_line(signal, history, latest.get(signal.key), den, account, rules, as_of)
         for signal in taxonomy.active
     ]
     tenths = half_up(100 * num, den) if den else None

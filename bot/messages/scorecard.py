@@ -21,6 +21,7 @@ from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, score, signe
 from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.scorecard import Scorecard, SignalLine
 from scoring.signals import Value
+from scoring.trend_words import trend_words
 
 NOTE_PREVIEW = 150
 OVERRIDE_PREVIEW = 500
@@ -39,6 +40,19 @@ def sparkline(card: Scorecard) -> str:
     for week in card.trend.weekly[-12:]:
         marks.append("·" if week.score is None else SPARK[min(7, int(week.score * 8 / 10.001))])
     return "".join(marks)
+
+
+def trend_text(card: Scorecard) -> str:
+    """The sparkline with the week's trend in words beside it, or nothing without a trend."""
+    if not card.trend.weekly:
+        return ""
+    return f"trend {sparkline(card)} {trend_words(card.trend, now_tenths=card.score_tenths)}"
+
+
+def last_week_text(line: SignalLine) -> str:
+    """The signal's value at the end of last week: "last week: Watch (1)"."""
+    value = line.last_week
+    return "last week: " + ("unrated" if value is None else f"{VALUE_WORDS[value]} ({value})")
 
 
 def trend_arrow(card: Scorecard) -> str:
@@ -120,7 +134,7 @@ def _heading(card: Scorecard, change: str | None) -> list[Block]:
         blocks.append(section(overridden))
     account = card.account
     day = f" · day {card.days_since_signature}" if card.days_since_signature else ""
-    trend = f" · trend {sparkline(card)}" if card.trend.weekly else ""
+    trend = f" · {trend_text(card)}" if card.trend.weekly else ""  # the words need the weeks
     blocks.append(
         context(f"`{account.key}` · {account.segment.value} · {card.phase.label}{day}{trend}")
     )
@@ -153,6 +167,7 @@ def _signal_text(line: SignalLine) -> str:
         parts.append(f":hourglass: stale {line.days_since_reading}d")
     if line.overdue:
         parts.append(f":alarm_clock: overdue {line.days_late}d")
+    parts.append(f"_{last_week_text(line)}_")
     text = " · ".join(parts)
     if line.note:
         who = f" — {mention(line.author)}" if line.author else ""
