@@ -38,7 +38,8 @@ from bot.messages.scorecard import account_summary, score_line
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.store.rescues import OPENED_BY_MISTAKE
 from bot.store.tables import Approval, Escalation, Rescue
-from scoring.escalation import PLAN_FIELDS, Decision
+from scoring.escalation import PLAN_FIELDS, Decision, PlanState
+from scoring.rescue_steps import RescueStep, rescue_steps
 
 STATE_LABEL = {
     "open": "Open",
@@ -97,12 +98,11 @@ def rescue_blocks(view: RescueView, *, now: datetime) -> list[Block]:
         SectionBlock(fields=_fields(rescue, now=now)),
     ]
     if view.severe:
-        blocks.append(
-            section(
-                f":rotating_light: *Severe:* {escape_mrkdwn(view.severe)}. "
-                "Escalate to leadership with a recovery plan."
-            )
-        )
+        advice = (
+            " Escalate to leadership with a recovery plan."
+            if RescueStep.ESCALATE in steps_of(view) else ""
+        )  # fmt: skip
+        blocks.append(section(f":rotating_light: *Severe:* {escape_mrkdwn(view.severe)}.{advice}"))
     if view.plan is not None:
         blocks.append(
             context(
@@ -135,25 +135,35 @@ def _fields(rescue: Rescue, *, now: datetime) -> list[MarkdownTextObject]:
     ]
 
 
+def steps_of(view: RescueView) -> frozenset[RescueStep]:
+    """What may be done with the rescue now, given its state and its latest plan."""
+    rescue, plan = view.rescue, view.plan
+    return rescue_steps(
+        rescue.state,
+        acknowledged=rescue.acknowledged_at is not None,
+        plan=PlanState(plan.state) if plan is not None else None,
+    )
+
+
 def _buttons(view: RescueView) -> list[ButtonElement]:
-    """Acknowledge first while unacknowledged; Escalate first, in red, once severe, and gone
-    while a plan awaits its decision."""
-    value = str(view.rescue.id)
+    """The actions valid in the rescue's state (`scoring.rescue_steps`): Acknowledge first while
+    offered; Escalate first, in red, once severe, else last."""
+    steps, value = steps_of(view), str(view.rescue.id)
     buttons = [
-        button("Log action", RescueAction.LOG, value),
-        button("Change owner / date", RescueAction.CHANGE, value),
-        button("Resolve", RescueAction.RESOLVE, value),
+        button(label, action, value)
+        for step, label, action in (
+            (RescueStep.LOG, "Log action", RescueAction.LOG),
+            (RescueStep.CHANGE, "Change owner / date", RescueAction.CHANGE),
+            (RescueStep.RESOLVE, "Resolve", RescueAction.RESOLVE),
+        )
+        if step in steps
     ]
-    if view.rescue.acknowledged_at is None:
+    if RescueStep.ACKNOWLEDGE in steps:
         buttons.insert(0, button("Acknowledge", RescueAction.ACKNOWLEDGE, value, style="primary"))
-    if view.plan is not None and view.plan.state == "pending":
-        return buttons
-    style = "danger" if view.severe else None
-    escalate = button("Escalate", RescueAction.ESCALATE, value, style=style)
-    if view.severe:
-        buttons.insert(0, escalate)
-    else:
-        buttons.append(escalate)
+    if RescueStep.ESCALATE in steps:
+        style = "danger" if view.severe else None
+        escalate = button("Escalate", RescueAction.ESCALATE, value, style=style)
+        buttons.insert(0 if view.severe else len(buttons), escalate)
     return buttons
 
 
