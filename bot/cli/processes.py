@@ -48,6 +48,7 @@ def demo(
     from bot.store import accounts as account_rows
     from bot.store.db import session_scope, sqlite_path
     from scoring.kpis import Window
+    from scoring.standup import focus
 
     runtime = runtime_of(ctx)
     console = Console()
@@ -70,16 +71,18 @@ def demo(
                 fail(f"{database_url} already holds accounts that are not the demo's; "
                      "give the demo its own --database-url")  # fmt: skip
             if not reused:
-                seed_demo(session, config.rules, today=day)
+                seed_demo(session, config, today=day)
         with session_scope(engine, read_only=True) as session:
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
-            items, built = result.standup(), result.digest()
+            limit = config.standup.focus_limit
+            split, built = focus(result.standup(), limit=limit), result.digest(focus_limit=limit)
+            items = list(split.items)
             headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
     console.print(
         f"[bold]Onboarding Rescue demo[/bold] · {built.total} accounts onboarding · "
         f"{'reused' if reused else 'seeded'} {database_url}\n"
     )
-    print_standup(console, items, title=f"Standup · who needs help this week ({day})")
+    print_standup(console, split, title=f"Standup · who needs help this week ({day})")
     console.print()
     print_digest(console, built, kpis=headline)
     example = items[0].account if items else "acme"

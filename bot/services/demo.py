@@ -1,8 +1,17 @@
 """The demo portfolio: a seeded, realistic book of onboarding accounts, relative to a day.
 
-Forty-odd accounts across the three segments and every phase, fourteen weeks of weekly
-standup ratings with steady, improving, falling, at-risk, stale and brand-new accounts,
-incomplete hand-offs, claimed follow-ups, open rescues and a few finished onboardings.
+Forty-four accounts onboarding (and two finished) across the three segments and every phase,
+with fourteen weeks of weekly standup ratings. Like a real team's book, most accounts are on
+track in a given week and about a quarter need help: an import that just failed with nobody on
+it, a sponsor gone quiet, an account falling three weeks in a row, three rescues in different
+states (just opened; acknowledged and being worked; escalated with a recovery plan awaiting the
+implementation manager's approval), an account on Watch with a milestone overdue, and the
+everyday noise (a brand-new signature, a hand-off with a gap, a signal nobody re-rated, a
+follow-up due this week). One account recovered from a rescue earlier in the quarter.
+
+Each account has a *story* (`STORIES`): what its ratings were week by week. To add a kind of
+account (phase gates, risks, surveys…), add a story with its values and, when it needs more
+than readings, a step in `_after_ratings`.
 """
 
 from __future__ import annotations
@@ -13,46 +22,164 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.config import Config
+from bot.services import escalations
+from bot.services import rescues as rescue_use
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
-from bot.store.tables import Account
+from bot.store.tables import Account, Rescue
 from scoring.accounts import derive_key
 from scoring.rescue import rescue_terms
-from scoring.rules import Rules, Status
+from scoring.rules import Status
 from scoring.weeks import week_start
 
 SEED = 20261124
 WEEKS = 14
 DEMO_ACTOR = "demo"
 MARKER = "demo_seeded"
+# The team, by Slack user id; the terminal shows their names where Slack would.
+PEOPLE = {
+    "U0DEMOALICE": "Alice Moreau",
+    "U0DEMOBRUNO": "Bruno Costa",
+    "U0DEMOCHIDI": "Chidi Okafor",
+    "U0DEMODANA": "Dana Kowalski",
+    "U0DEMOMAYA": "Maya Lindqvist",  # the implementation manager: approves recovery plans
+}
 CSMS = ("U0DEMOALICE", "U0DEMOBRUNO", "U0DEMOCHIDI", "U0DEMODANA")
+MANAGER = "U0DEMOMAYA"
 CHANNELS = {"smb": "C0DEMOSMB", "mid": "C0DEMOMID", "enterprise": "C0DEMOENT"}
-NAMES = (
-    "Acme Logistics", "Globex Retail", "Initech Payroll", "Umbrella Health", "Hooli Cloud",
-    "Stark Components", "Wayne Freight", "Wonka Confectionery", "Tyrell Biotech",
-    "Cyberdyne Robotics", "Soylent Foods", "Pied Piper Media", "Vandelay Imports",
-    "Dunder Mifflin Paper", "Oscorp Materials", "Gringotts Ledger", "Monsters Energy Grid",
-    "Café Müller GmbH", "Zürich Analytik AG", "Société Générale d'Étiquettes", "Nakatomi Trading",
-    "Blue Sun Beverages", "Aperture Labs", "Black Mesa Research", "Massive Dynamic",
-    "Virtucon Holdings", "Prestige Worldwide", "Bluth Homes", "Sterling Cooper Ads",
-    "Los Pollos Hermanos", "Krusty Krab Franchising", "Wernham Hogg", "Gekko & Co",
-    "Ollivanders Wands", "Duff Brewing", "Spacely Sprockets", "Cogswell Cogs", "Genco Olive Oil",
-    "Mooby's Restaurants", "Planet Express", "Nordic Fjord Fisheries", "São Paulo Têxteis",
-    "Kraków Software Hub", "Quick-E-Mart Stores",
-)  # fmt: skip
-# (pattern, how many): what the account's fourteen weeks look like
-PATTERNS = (
-    ("new", 2), ("ramping", 5), ("steady", 12), ("improving", 6), ("falling", 5),
-    ("at_risk", 6), ("stale", 3), ("watch", 3), ("finished", 2),
-)  # fmt: skip
-AGES = {  # days since signature, by pattern
-    "new": (0, 0), "ramping": (6, 26), "steady": (25, 160), "improving": (40, 110),
-    "falling": (35, 120), "at_risk": (45, 115), "stale": (30, 95), "watch": (20, 80),
-    "finished": (130, 200),
-}  # fmt: skip
 SIGNALS = ("kickoff", "admin_trained", "data_import", "first_value", "ticket_trend", "exec_update")
+WINDOWS = {"data_import": {"smb": 30, "mid": 45, "enterprise": 60},
+           "first_value": {"smb": 30, "mid": 60, "enterprise": 90}}  # fmt: skip
+ARR = {"smb": (9_000, 32_000), "mid": (45_000, 160_000), "enterprise": (180_000, 420_000)}
+USERS = {"smb": (15, 80), "mid": (120, 600), "enterprise": (900, 4_000)}
+
+
+@dataclass(frozen=True)
+class Story:
+    """One account of the demo: who it is, how old, and what happened to it."""
+
+    name: str
+    segment: str
+    age: int  # days since signature, as of the demo's day
+    kind: str  # a key of STORIES, or healthy, stale, handoff_gap, new, finished
+    arr: int | None = None  # drawn from the segment's range when None
+
+
+# The accounts that need help this week, then the ones that do not; the rest of the book is
+# healthy (`HEALTHY_NAMES`). Ages put them in every phase.
+NEEDING_HELP = (
+    Story("Northwind Logistics", "mid", 41, "import_failed", 128_000),
+    Story("Harbor & Finch Insurance", "enterprise", 56, "sponsor_silent", 310_000),
+    Story("Kestrel Analytics", "smb", 62, "falling", 24_500),
+    Story("Bluepeak Energy", "enterprise", 83, "rescue_open", 265_000),
+    Story("Lumen Dental Group", "mid", 71, "rescue_worked", 96_000),
+    Story("Atlas Freight Systems", "enterprise", 104, "rescue_escalated", 395_000),
+    Story("Café Müller GmbH", "smb", 52, "watch_overdue", 14_500),
+    Story("Orchard Lane Schools", "mid", 18, "watch_followup", 61_000),
+    Story("Zürich Analytik AG", "mid", 0, "new", 72_000),
+    Story("Pinecrest Property", "smb", 33, "handoff_gap", 11_000),
+    Story("Meridian Hotels", "enterprise", 47, "stale", 228_000),
+)
+RECOVERED = Story("Granite Peak Outdoors", "mid", 92, "recovered", 88_000)
+FINISHED = (
+    Story("Sable & Stone Legal", "smb", 160, "finished"),
+    Story("Riverbend Credit Union", "mid", 190, "finished"),
+)
+HEALTHY_NAMES = (
+    "Brightline Clinics", "Copperleaf Foods", "Driftwood Studios", "Evergreen Payroll",
+    "Foxglove Pharmacy", "Helix Robotics", "Ironbridge Manufacturing", "Juniper Travel",
+    "Keystone Realty", "Larkspur Insurance", "Maple & Vine Wines", "Nimbus Cloud Services",
+    "Oakridge Veterinary", "Pelican Bay Resorts", "Quarry Labs", "Redwood Credit",
+    "Saltmarsh Seafood", "Tidewater Ports", "Umber Design Co", "Vantage Fitness",
+    "Willow Creek Farms", "Yellowtail Media", "São Paulo Têxteis", "Kraków Software Hub",
+    "Société Générale d'Étiquettes", "Nordic Fjord Fisheries", "Alder Health Partners",
+    "Bramble Books", "Cinder Coffee Roasters", "Dovetail Furniture", "Ember Solar",
+    "Fernhill Academy",
+)  # fmt: skip
+HEALTHY_AGES = (24, 26, 23, 27, 29, 34, 38, 42, 45, 49, 53, 58, 64, 67, 69, 74, 78, 82, 86, 88,
+                95, 101, 108, 115, 122, 131, 139, 146, 152, 158, 163, 170)  # fmt: skip
+
+Values = dict[str, int]
+
+
+def healthy(story: Story, age: int, rng_ticket: int) -> Values:
+    """An account on track: each signal in progress (1) until shortly before its window ends,
+    Healthy after; signals are first rated once there is something to say about them."""
+    values: Values = {}
+    if age >= 1:
+        values["kickoff"] = 2 if age >= 4 else 1
+    if age >= 5:
+        values["exec_update"] = 2
+    if age >= 7:
+        values["admin_trained"] = 2 if age >= 12 else 1
+        values["data_import"] = 2 if age >= WINDOWS["data_import"][story.segment] - 8 else 1
+    if age >= 10:
+        values["first_value"] = 2 if age >= WINDOWS["first_value"][story.segment] - 10 else 1
+    if age >= 14:
+        values["ticket_trend"] = rng_ticket
+    return values
+
+
+# What changed in each kind of account's course, as (weeks ago, values from then on) steps over
+# its healthy course; week 0 is the current week. Kinds not listed follow the healthy course
+# (`stale` and `handoff_gap` differ in what is rated and answered, `new` has no rating yet).
+STORIES: dict[str, tuple[tuple[int, Values], ...]] = {
+    "import_failed": ((0, {"data_import": 0}),),
+    "sponsor_silent": ((1, {"exec_update": 1}), (0, {"exec_update": 0})),
+    "falling": ((2, {"exec_update": 1}), (1, {"ticket_trend": 1}), (0, {"admin_trained": 1})),
+    "rescue_open": (
+        (3, {"data_import": 1}),
+        (1, {"data_import": 0, "ticket_trend": 1}),
+        (0, {"first_value": 0, "exec_update": 1, "admin_trained": 1}),
+    ),
+    "rescue_worked": (
+        (4, {"data_import": 1, "ticket_trend": 1}),
+        (2, {"data_import": 0, "first_value": 0, "admin_trained": 1}),
+        (1, {"exec_update": 1}),
+    ),
+    "rescue_escalated": (
+        (6, {"data_import": 1}),
+        (4, {"data_import": 0, "first_value": 0}),
+        (3, {"ticket_trend": 0, "admin_trained": 1}),
+        (2, {"exec_update": 1}),
+    ),
+    "watch_overdue": (
+        (9, {"data_import": 1, "first_value": 1, "ticket_trend": 1, "exec_update": 1}),
+    ),
+    "watch_followup": ((WEEKS, {"admin_trained": 1}), (1, {"ticket_trend": 1})),
+    "recovered": (
+        (9, {"data_import": 0, "ticket_trend": 1}),
+        (3, {"data_import": 2}),
+        (2, {"ticket_trend": 2}),
+    ),
+}
+
+
+def rated(story: Story, base: Values, weeks_ago: int) -> Values:
+    """What the account was rated `weeks_ago` weeks before the demo's week: its healthy course
+    (`base`) with its story's steps applied from each step's week onwards."""
+    if story.kind == "new":
+        return {}
+    values = dict(base)
+    for since, change in STORIES.get(story.kind, ()):
+        if weeks_ago <= since:
+            values.update(change)
+    return values
+
+
+NOTES = {
+    ("data_import", 0): "Import blocked: the customer's ERP export fails validation",
+    ("data_import", 1): "Import started; mapping still being agreed",
+    ("exec_update", 0): "Sponsor missed the last two progress calls",
+    ("exec_update", 1): "Progress update sent, no reply yet",
+    ("ticket_trend", 0): "Tickets doubled after the new module rollout",
+    ("ticket_trend", 1): "Ticket volume flat",
+    ("first_value", 0): "First report delayed: data still incomplete",
+    ("admin_trained", 1): "Their admin left; the new one is not trained yet",
+}
 
 
 @dataclass(frozen=True)
@@ -69,42 +196,48 @@ def seeded_on(session: Session) -> date | None:
     return date.fromisoformat(marker.payload["today"]) if marker else None
 
 
-def seed_demo(session: Session, rules: Rules, *, today: date) -> Seeded:
+def demo_stories() -> list[Story]:
+    """Every account of the demo, in the order they are added."""
+    rng = random.Random(SEED)
+    segments = ("smb", "mid", "mid", "enterprise", "smb")
+    book = [
+        Story(name, segments[i % len(segments)], HEALTHY_AGES[i], "healthy")
+        for i, name in enumerate(HEALTHY_NAMES)
+    ]
+    stories = [*NEEDING_HELP, RECOVERED, *book, *FINISHED]
+    rng.shuffle(stories)  # the book is not sorted by trouble
+    return stories
+
+
+def seed_demo(session: Session, config: Config, *, today: date) -> Seeded:
     """Fill an empty database with the demo portfolio as of `today`."""
     rng = random.Random(SEED)
-    now = datetime.combine(today, time(8, 0), UTC)
-    patterns = [p for p, n in PATTERNS for _ in range(n)]
+    now = datetime.combine(today, time(12, 0), UTC)
     readings = accounts = 0
-    for index, (name, pattern) in enumerate(zip(NAMES, patterns, strict=True)):
-        segment = ("smb", "mid", "enterprise")[index % 3]
-        low, high = AGES[pattern]
-        signed_on = today - timedelta(days=rng.randint(low, high))
+    for index, story in enumerate(demo_stories()):
+        signed_on = today - timedelta(days=story.age)
+        low, high = ARR[story.segment]
+        arr = story.arr or rng.randrange(low, high, 500)
         account = account_rows.add_account(
             session,
-            key=derive_key(name),
-            name=name,
-            segment=segment,
+            key=derive_key(story.name),
+            name=story.name,
+            segment=story.segment,
             csm=CSMS[index % len(CSMS)],
             signed_on=signed_on,
-            arr={"smb": 1, "mid": 6, "enterprise": 30}[segment] * rng.randrange(8_000, 30_000, 500),
-            users={"smb": 1, "mid": 8, "enterprise": 60}[segment] * rng.randint(15, 90),
-            channel=CHANNELS[segment],
-            created_at=now,
-            **_handoff(rng, index, signed_on),
+            arr=arr,
+            users=rng.randint(*USERS[story.segment]),
+            channel=CHANNELS[story.segment],
+            created_at=datetime.combine(signed_on, time(9, 0), UTC),
+            **_handoff(rng, story),
         )
         accounts += 1
         events.record_event(
             session, account_id=account.id, kind="account_added", actor=DEMO_ACTOR,
             at=datetime.combine(signed_on, time(9, 0), UTC), payload={"source": "demo"},
         )  # fmt: skip
-        readings += _rate_weekly(session, rng, account.id, pattern, index, signed_on, today)
-        if pattern == "finished":
-            account_rows.update_account(
-                session, account=account, at=now,
-                changes={"outcome": ("completed", "expanded")[index % 2],
-                         "outcome_on": signed_on + timedelta(days=95)},
-            )  # fmt: skip
-        _agree_next_steps(session, rules, rng, account, pattern, index, today, now)
+        readings += _rate_weekly(session, rng, account, story, today)
+        _after_ratings(session, config, rng, account, story, today, now)
     events.record_event(
         session, account_id=None, kind=MARKER, actor=DEMO_ACTOR, at=now,
         payload={"today": today.isoformat(), "seed": SEED},
@@ -112,92 +245,58 @@ def seed_demo(session: Session, rules: Rules, *, today: date) -> Seeded:
     return Seeded(accounts, readings, WEEKS, True)
 
 
-def _handoff(rng: random.Random, index: int, signed_on: date) -> dict[str, str | None]:
-    promised = rng.choice((60, 75, 90, 120))
+def _handoff(rng: random.Random, story: Story) -> dict[str, str | None]:
+    promised = 60 if story.kind.startswith("rescue") else rng.choice((75, 90, 120))
     answers: dict[str, str | None] = {
         "business_problem": rng.choice((
             "Replace spreadsheets for shift planning", "Cut invoice processing time in half",
             "One view of customer tickets across regions", "Automate month-end reconciliation",
+            "Onboard new franchise locations in days, not weeks",
         )),
-        "promised_timeline": rng.choice((
-            f"Live within {promised} days",
-            f"Go-live by {(signed_on + timedelta(days=promised)).isoformat()}",
-        )),
+        "promised_timeline": f"Live within {promised} days",
         "dependencies": rng.choice((
             "SSO via Okta; ERP export", "Salesforce integration", "Data from legacy CSV dumps",
+            "Azure AD groups; payroll provider API",
         )),
         "decision_maker": rng.choice(("VP Operations", "Head of Finance", "CTO", "COO")),
     }  # fmt: skip
-    if index % 7 == 3:
-        answers[rng.choice(tuple(answers))] = None
+    if story.kind == "handoff_gap":
+        answers["decision_maker"] = None
     return answers
 
 
-def _values(
-    pattern: str, index: int, week: int, age_weeks: int, rng: random.Random
-) -> dict[str, int]:
-    """What the team would rate each signal in week `week` (WEEKS-1 is the current week)."""
-    steady = {
-        "kickoff": 2 if age_weeks >= 1 else 1,
-        "admin_trained": 2 if age_weeks >= 3 else 1,
-        "data_import": 2 if age_weeks >= 5 else 1,
-        "first_value": 2 if age_weeks >= 8 else 1,
-        "ticket_trend": 2 if age_weeks >= 4 or rng.random() < 0.5 else 1,
-        "exec_update": 2,
-    }
-    current = WEEKS - 1
-    if pattern in ("steady", "stale", "finished"):
-        return steady
-    if pattern == "ramping":
-        return {k: v for k, v in steady.items() if k in ("kickoff", "admin_trained", "exec_update")}
-    if pattern == "new":
-        return {"kickoff": 1} if week == current else {}
-    if pattern == "improving":
-        lift = max(0, week - (WEEKS - 6))
-        base = {"kickoff": 2, "admin_trained": 1, "data_import": 0, "first_value": 0,
-                "ticket_trend": 1, "exec_update": 1}  # fmt: skip
-        order = ("data_import", "admin_trained", "first_value", "ticket_trend", "data_import",
-                 "exec_update")  # fmt: skip
-        for key in order[:lift]:
-            base[key] = min(2, base[key] + 1)
-        return base
-    if pattern == "falling":
-        values = {**steady, "data_import": 2, "first_value": 2 if age_weeks >= 6 else 1}
-        drops = (("exec_update", 1), ("ticket_trend", 1), ("data_import", 0))
-        for offset, (key, value) in enumerate(drops):
-            if week >= current - 2 + offset:
-                values[key] = value
-        return values
-    if pattern == "at_risk":
-        return {"kickoff": 2, "admin_trained": 1 + index % 2, "data_import": 0,
-                "first_value": 0 if week >= current - 3 else 1,
-                "ticket_trend": 1 if week % 3 else 0, "exec_update": 1}  # fmt: skip
-    return {"kickoff": 2, "admin_trained": 2, "data_import": 1, "first_value": 1,
-            "ticket_trend": 1, "exec_update": 1 if week % 2 else 2}  # fmt: skip
+def _skip(story: Story, key: str, weeks_ago: int, unchanged: bool, rng: random.Random) -> bool:
+    """Whether this week's standup left the signal alone: teams re-rate what moved, and every
+    signal at least every other week (so nothing goes stale) — except the stale account's."""
+    if story.kind == "stale" and key == "ticket_trend" and weeks_ago < 3:
+        return True
+    return unchanged and weeks_ago >= 2 and rng.random() < 0.5
 
 
 def _rate_weekly(
-    session: Session, rng: random.Random, account_id: int | None, pattern: str, index: int,
-    signed_on: date, today: date,
-) -> int:  # fmt: skip
-    assert account_id is not None
-    first_monday = week_start(today) - timedelta(weeks=WEEKS - 1)
+    session: Session, rng: random.Random, account: Account, story: Story, today: date
+) -> int:
+    assert account.id is not None and account.signed_on is not None
+    this_monday = week_start(today)
+    ticket = 2 if rng.random() < 0.7 or story.kind != "healthy" else 1
     last: dict[str, int] = {}
     count = 0
-    for week in range(WEEKS):
-        monday = first_monday + timedelta(weeks=week)
-        standup_day = min(monday + timedelta(days=rng.randint(0, 2)), today)
-        if standup_day < signed_on or (pattern == "stale" and week > WEEKS - 4):
+    for weeks_ago in range(WEEKS - 1, -1, -1):
+        standup_day = min(this_monday - timedelta(weeks=weeks_ago, days=-rng.randint(0, 2)), today)
+        age = (standup_day - account.signed_on).days
+        if age < 0:
             continue
-        age_weeks = (standup_day - signed_on).days // 7
-        author = CSMS[rng.randrange(len(CSMS))]
-        for key, value in _values(pattern, index, week, age_weeks, rng).items():
-            if last.get(key) == value and rng.random() < 0.45:
+        base = healthy(story, age, ticket)
+        values = rated(story, base, weeks_ago)
+        author = account.csm or CSMS[0]
+        for minute, key in enumerate(k for k in SIGNALS if k in values):
+            value = values[key]
+            if _skip(story, key, weeks_ago, last.get(key) == value, rng):
                 continue
             reading_rows.add_reading(
-                session, account_id=account_id, signal=key, value=value,
+                session, account_id=account.id, signal=key, value=value,
                 note=_note(key, value, last.get(key)), author=author, source="demo",
-                recorded_at=datetime.combine(standup_day, time(9, 30 + len(last)), UTC),
+                recorded_at=datetime.combine(standup_day, time(9, 30 + minute), UTC),
             )  # fmt: skip
             last[key] = value
             count += 1
@@ -208,29 +307,118 @@ def _note(key: str, value: int, before: int | None) -> str | None:
     if before is None or before == value:
         return None
     if value > before:
-        return f"{key.replace('_', ' ').capitalize()} back on track"
-    return {
-        "data_import": "Import blocked: customer's ERP export fails validation",
-        "exec_update": "Sponsor missed the last two progress calls",
-        "ticket_trend": "Ticket volume up after the new module rollout",
-        "first_value": "First report delayed: data still incomplete",
-    }.get(key, "Slipping, see thread")
+        return "Back on track" if value == 2 else None
+    return NOTES.get((key, value), "Slipping, see the thread")
 
 
-def _agree_next_steps(
-    session: Session, rules: Rules, rng: random.Random, account: Account, pattern: str,
-    index: int, today: date, now: datetime,
+def _after_ratings(
+    session: Session, config: Config, rng: random.Random, account: Account, story: Story,
+    today: date, now: datetime,
 ) -> None:  # fmt: skip
-    if pattern == "watch" or (pattern == "improving" and index % 2 == 0):
+    """What the team did besides rating: follow-ups, rescues, a plan, outcomes."""
+    if story.kind == "finished":
         account_rows.update_account(
             session, account=account, at=now,
-            changes={"followup_owner": CSMS[(index + 1) % len(CSMS)],
-                     "followup_next": "Walk the admin through the import checklist",
-                     "followup_due": today + timedelta(days=rng.randint(1, 6))},
+            changes={"outcome": "expanded" if story.segment == "mid" else "completed",
+                     "outcome_on": today - timedelta(days=story.age - 95)},
         )  # fmt: skip
-    if pattern != "at_risk" or index % 3 == 2:
-        return
-    opened_at = now - timedelta(days=rng.randint(2, 9), hours=3)
+    elif story.kind == "watch_overdue":
+        _follow_up(session, account, now, CSMS[(CSMS.index(account.csm or CSMS[0]) + 1) % 4],
+                   "Agree a new go-live date with the COO", today + timedelta(days=2))  # fmt: skip
+    elif story.kind == "watch_followup":
+        _follow_up(session, account, now, account.csm, "Book the admin training session",
+                   today + timedelta(days=4))  # fmt: skip
+    elif story.kind == "rescue_open":
+        _rescue(
+            session,
+            config,
+            account,
+            now - timedelta(hours=2),
+            next_step="Call the customer's IT lead about the failed ERP export",
+        )
+    elif story.kind == "rescue_worked":
+        rescue = _rescue(
+            session,
+            config,
+            account,
+            now - timedelta(days=6, hours=2),
+            next_step="Joint session with their data team on the import mapping",
+        )
+        opened = rescue.opened_at
+        rescue_use.acknowledge(session, rescue, actor=rescue.owner or DEMO_ACTOR,
+                               now=opened + timedelta(hours=3))  # fmt: skip
+        rescue_use.log_action(
+            session, rescue, actor=rescue.owner or DEMO_ACTOR, now=opened + timedelta(days=2),
+            done="Walked their data team through the import mapping",
+            customer_response="They will fix the export format this week",
+            next_step="Re-run the import with the fixed export",
+        )  # fmt: skip
+        rescue.checkpoint_on = today + timedelta(days=1)
+        session.add(rescue)
+    elif story.kind == "rescue_escalated":
+        rescue = _rescue(
+            session,
+            config,
+            account,
+            now - timedelta(days=12),
+            next_step="Executive call to reset the rollout plan",
+        )
+        opened = rescue.opened_at
+        rescue_use.acknowledge(session, rescue, actor=rescue.owner or DEMO_ACTOR,
+                               now=opened + timedelta(hours=2))  # fmt: skip
+        rescue_use.log_action(
+            session, rescue, actor=rescue.owner or DEMO_ACTOR, now=opened + timedelta(days=3),
+            done="Two calls with their IT lead; the ERP export still fails",
+            customer_response="Their ERP vendor needs three more weeks",
+            next_step="Ask leadership for a solutions engineer",
+        )  # fmt: skip
+        escalations.submit_plan(
+            session, config, rescue=rescue, requester=rescue.owner or DEMO_ACTOR,
+            fields={
+                "root_cause": "The customer's ERP export cannot produce the fields we need",
+                "impact": "Go-live slips a quarter; the renewal is at risk",
+                "intervention": "A solutions engineer builds an export adapter with their IT",
+                "success_criteria": "First full import passes validation; first report live",
+            },
+            deadline=today + timedelta(days=5), now=now - timedelta(days=2),
+            today=today - timedelta(days=2),
+        )  # fmt: skip
+    elif story.kind == "recovered":
+        rescue = _rescue(
+            session,
+            config,
+            account,
+            now - timedelta(weeks=9, days=2),
+            next_step="Fix the import mapping with their data team",
+        )
+        opened = rescue.opened_at
+        owner = rescue.owner or DEMO_ACTOR
+        rescue_use.acknowledge(session, rescue, actor=owner, now=opened + timedelta(hours=4))
+        rescue_use.log_action(
+            session, rescue, actor=owner, now=opened + timedelta(days=5),
+            done="Rebuilt the import mapping together", customer_response="Import re-run passed",
+            next_step="Watch the first report",
+        )  # fmt: skip
+        rescue_use.resolve(
+            session, config, rescue, actor=owner, now=now - timedelta(weeks=2),
+            resolution="recovered", note="Import fixed; first report delivered",
+        )  # fmt: skip
+
+
+def _follow_up(
+    session: Session, account: Account, now: datetime, owner: str | None, step: str, due: date
+) -> None:
+    account_rows.update_account(
+        session, account=account, at=now,
+        changes={"followup_owner": owner, "followup_next": step, "followup_due": due},
+    )  # fmt: skip
+
+
+def _rescue(
+    session: Session, config: Config, account: Account, opened_at: datetime, *, next_step: str
+) -> Rescue:
+    """An automatic rescue on an account that turned At risk."""
+    rules = config.rules
     terms = rescue_terms(Status.AT_RISK, opened_at, rules.rescue, tz=rules.team_timezone,
                          holidays=rules.holidays)  # fmt: skip
     rescue = rescue_rows.add_rescue(
@@ -238,13 +426,10 @@ def _agree_next_steps(
         reason="turned At risk: data import blocked and first value slipping",
         owner=account.csm, opened_by=DEMO_ACTOR, opened_at=opened_at,
         sla_due_at=terms.sla_due_at, checkpoint_on=terms.checkpoint_on,
-        status_at_open=Status.AT_RISK.value, score_at_open=3.3,
-        next_step="Joint call with the customer's IT lead to fix the ERP export",
+        status_at_open=Status.AT_RISK.value, score_at_open=4.2, next_step=next_step,
     )  # fmt: skip
-    if index % 2:
-        rescue.state, rescue.acknowledged_at = "acknowledged", opened_at + timedelta(hours=5)
-        session.flush()
     events.record_event(
         session, account_id=account.id, kind="rescue_opened", actor=DEMO_ACTOR, at=opened_at,
         payload={"rescue_id": rescue.id, "trigger": "at_risk", "owner": account.csm},
     )  # fmt: skip
+    return rescue
