@@ -42,16 +42,32 @@ REPORTS = {
 @app.command()
 def report(
     ctx: typer.Context,
-    question: Annotated[str, typer.Argument(help="needs-help, delays, promises or expansion.")],
+    question: Annotated[
+        str, typer.Argument(help="needs-help, delays, promises, expansion; kpis or brief.")
+    ],
     as_of: AsOf = None,
     as_json: AsJson = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="`report kpis`: write the KPI workbook here.")
+    ] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="`report brief`: write the one-page brief here.")
+    ] = None,
 ) -> None:
-    """One of the four weekly questions, with the evidence behind the answer."""
+    """One of the four weekly questions, with the evidence behind the answer; or a take-away
+    report: `report kpis --xlsx FILE` (the KPI workbook), `report brief --pdf FILE`."""
     from bot.cli.reports import digest_json
+    from bot.cli.takeaway import TAKEAWAYS, write_takeaway
     from bot.services.portfolio import load_portfolio
 
+    if question in TAKEAWAYS:
+        write_takeaway(ctx, question, xlsx=xlsx, pdf=pdf, as_of=as_of)
+        return
     if question not in REPORTS:
-        fail(f"`{question}` is not a report; choose one of {', '.join(REPORTS)}", code=2)
+        names = [*REPORTS, *TAKEAWAYS]
+        fail(f"`{question}` is not a report; choose one of {', '.join(names)}", code=2)
+    if xlsx is not None or pdf is not None:
+        fail("--xlsx and --pdf go with `report kpis` and `report brief`", code=2)
     key, title = REPORTS[question]
     with reading(ctx, as_of) as read:
         built = load_portfolio(read.session, read.rules, as_of=read.day).digest()

@@ -22,6 +22,8 @@ USAGE: dict[str, str] = {
     "/onboard list": "/onboard list [mine|segment:smb|mid|enterprise|@user]",
     "/onboard kpis": "/onboard kpis",
     "/onboard weights": "/onboard weights [propose]",
+    "/onboard survey": "/onboard survey ACCOUNT csat:1-5|nps:0-10 day:7|30",
+    "/onboard report": "/onboard report   (the KPI workbook and the one-page brief, to your DM)",
     "/onboard help": "/onboard help",
     "/scorecard": "/scorecard ACCOUNT [share]",
     "/signal": "/signal ACCOUNT SIGNAL 0|1|2|healthy|watch|risk [note…]   or   "

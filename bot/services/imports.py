@@ -10,18 +10,19 @@ import re
 from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.services import fields
+from bot.services import fields, surveys
 from bot.services.tabular import EXTRA, WRONG_TYPE, Row, good_rows, read_rows
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
+from bot.store import surveys as survey_rows
 from bot.store.integrations import EXTERNAL_IDS
 from bot.store.tables import Account
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key, resolve_account
@@ -30,13 +31,16 @@ from scoring.errors import DomainError
 from scoring.readings import Reading
 from scoring.rules import Rules
 from scoring.signals import VALUE_USAGE, parse_value
+from scoring.surveys import IMPORT_COLUMNS as SURVEY_COLUMNS
+from scoring.surveys import Answer, import_answer
 
 ACCOUNT_COLUMNS = (
     "key", "name", "segment", "csm", "signed_on", "arr", "users", "channel",
-    *HANDOFF_QUESTIONS, "outcome", "outcome_on", *EXTERNAL_IDS,
+    *HANDOFF_QUESTIONS, "outcome", "outcome_on", *EXTERNAL_IDS, *SURVEY_COLUMNS,
 )  # fmt: skip
 READING_COLUMNS = ("account", "signal", "value", "recorded_at", "note", "author")
 BATCH_ROWS = 5_000
+_SURVEYS = "surveys"  # the survey answers a row carries, beside the account's fields
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Progress = Callable[[int], None]
@@ -113,6 +117,38 @@ def _account_fields(row: Row) -> dict[str, Any]:
     return values
 
 
+def _survey_answers(row: Row) -> list[Answer]:
+    """The row's survey columns that carry a score (an empty cell records nothing)."""
+    answers = []
+    for column in SURVEY_COLUMNS:
+        text = _get(row, column)
+        if text:
+            try:
+                answers.append(import_answer(column, text))
+            except DomainError as exc:
+                raise _RowError(f"`{column}`: {exc}") from None
+    return answers
+
+
+def _save_surveys(
+    session: Session, account: Account, answers: list[Answer], latest: dict[str, int],
+    *, actor: str, now: datetime,
+) -> bool:  # fmt: skip
+    """Record the answers that differ from the account's latest (a re-import adds nothing),
+    dated the day they ask about (signature + 7 or 30) when that has passed; whether any was."""
+    recorded = False
+    for answer in answers:
+        if latest.get(f"{answer.kind.value}_d{answer.day}") == answer.score:
+            continue
+        at = now
+        if account.signed_on is not None:
+            asked = datetime.combine(account.signed_on, datetime.min.time(), UTC)
+            at = min(now, asked + timedelta(days=answer.day))
+        surveys.record(session, account, answer, actor=actor, source="import", at=at)
+        recorded = True
+    return recorded
+
+
 def _external_id(row: Row, name: str) -> str | None:
     value = _get(row, name)
     if len(value) > 128 or any(c.isspace() for c in value):
@@ -135,8 +171,11 @@ def import_accounts(
     existing = {a.key: a for a in account_rows.list_accounts(session)}
     seen: dict[str, int] = {}
 
+    answered = survey_rows.latest_by_account(session)
+
     def keyed(row: Row) -> dict[str, Any]:
         values = _account_fields(row)
+        values[_SURVEYS] = _survey_answers(row)
         key = values["key"] or _match_by_name(values["name"], existing, seen)
         if key in seen:
             raise _RowError(f"account `{key}` is already in row {seen[key]}")
@@ -160,8 +199,16 @@ def import_accounts(
         ids[(column, value)] = (key, number)
 
     for values in good_rows(rows, keyed, report.skipped, skip_bad=skip_bad):
-        _save_account(session, values, existing.get(values["key"]), report,
-                      actor=actor, now=now, file=path.name)  # fmt: skip
+        answers = values.pop(_SURVEYS)
+        unchanged = report.unchanged
+        account = _save_account(session, values, existing.get(values["key"]), report,
+                                actor=actor, now=now, file=path.name)  # fmt: skip
+        latest = answered.get(account.id, {})  # type: ignore[arg-type]
+        if _save_surveys(session, account, answers, latest, actor=actor, now=now) and (
+            report.unchanged > unchanged  # only its surveys changed: the account was updated
+        ):
+            report.unchanged -= 1
+            report.updated += 1
         if progress:
             progress(1)
     return report
@@ -176,7 +223,7 @@ def _save_account(
     actor: str,
     now: datetime,
     file: str,
-) -> None:
+) -> Account:
     """Add the account, or change what differs in `current`, with its timeline event."""
     if current is None:
         account = account_rows.add_account(session, **values, created_at=now)
@@ -185,11 +232,11 @@ def _save_account(
             payload={"source": "import", "file": file, "name": values["name"]},
         )  # fmt: skip
         report.created += 1
-        return
+        return account
     changed = {k: v for k, v in values.items() if getattr(current, k) != v}
     if not changed:
         report.unchanged += 1
-        return
+        return current
     account_rows.update_account(session, account=current, changes=changed, at=now)
     events.record_event(
         session, account_id=current.id, kind="account_updated", actor=actor, at=now,
@@ -197,6 +244,7 @@ def _save_account(
                  "changed": {k: _jsonable(v) for k, v in changed.items()}},
     )  # fmt: skip
     report.updated += 1
+    return current
 
 
 def _match_by_name(name: str, existing: dict[str, Account], seen: dict[str, int]) -> str:

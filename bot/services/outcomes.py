@@ -3,7 +3,7 @@ and plans went, and what each account's scorecard showed at day 30 and day 60.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from bot.store import events
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
+from bot.store import surveys as survey_rows
 from bot.store.tables import Account, Escalation, Event, KpiBaseline, Rescue
 from scoring.calibration import (
     Calibration,
@@ -31,6 +32,8 @@ from scoring.kpis import (
     Outcome,
     PlanRecord,
     RescueRecord,
+    SurveyAnswer,
+    SurveyKind,
     Window,
     compare,
     kpis,
@@ -40,6 +43,7 @@ from scoring.overrides import Override, in_force
 from scoring.readings import History
 from scoring.rules import Rules, Status
 from scoring.scorecard import evaluate
+from scoring.signals import Segment
 
 
 def _histories(session: Session, rules: Rules) -> tuple[list[Account], dict[int, History]]:
@@ -55,6 +59,7 @@ class KpiRecords:
     onboardings: list[OnboardingRecord]
     rescues: list[RescueRecord]
     plans: list[PlanRecord]
+    surveys: list[SurveyAnswer] = field(default_factory=list)
 
 
 def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
@@ -63,8 +68,9 @@ def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
 
 def _kpis(records: KpiRecords, rules: Rules, window: Window) -> Kpis:
     result = kpis(
-        records.onboardings, records.rescues, records.plans, window=window, tz=rules.team_timezone
-    )
+        records.onboardings, records.rescues, records.plans, window=window,
+        tz=rules.team_timezone, surveys=records.surveys,
+    )  # fmt: skip
     # Nothing records support tickets yet: with no ticket data the rate is unknown, not zero.
     return replace(result, users=0)
 
@@ -74,6 +80,7 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
     first_value = reading_rows.first_reached(session, signal=FIRST_VALUE, value=2)
     zone = rules.team_timezone
     keys = {a.id: a.key for a in accounts}
+    first_value_signal = rules.taxonomy.by_key.get(FIRST_VALUE)
     onboardings = [
         OnboardingRecord(
             key=a.key,
@@ -85,6 +92,11 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
                 first_value[a.id].astimezone(zone).date() if a.id in first_value else None
             ),
             users=a.users or 0,
+            first_value_window_days=(
+                first_value_signal.window_for(Segment(a.segment))
+                if first_value_signal is not None and not first_value_signal.retired
+                else None
+            ),
         )
         for a in accounts
     ]
@@ -102,6 +114,7 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
             closed_at=r.resolved_at,
             status_at_close=Status(closed[r.id]) if closed.get(r.id) else None,
             opened_by_mistake=r.resolution == rescue_rows.OPENED_BY_MISTAKE,
+            not_needed=r.resolution == rescue_rows.NOT_NEEDED,
         )
         for r in session.exec(select(Rescue))
     ]
@@ -109,7 +122,14 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
         PlanRecord(keys[p.account_id], p.created_at, p.decided_at)
         for p in session.exec(select(Escalation))
     ]
-    return KpiRecords(onboardings, rescues, plans)
+    surveys = [
+        SurveyAnswer(
+            keys[s.account_id], SurveyKind(s.kind), s.day, s.score,
+            s.recorded_at.astimezone(zone).date(),
+        )
+        for s in survey_rows.all_surveys(session)
+    ]  # fmt: skip
+    return KpiRecords(onboardings, rescues, plans, surveys)
 
 
 @dataclass(frozen=True)
@@ -158,6 +178,7 @@ def kpi_report(session: Session, rules: Rules, *, window: Window) -> KpiReport:
             baseline=then,
             as_of=window.end,
             tz=rules.team_timezone,
+            surveys=records.surveys,
         )
     )
     return KpiReport(current, baseline, then, compare(current, then), moved)

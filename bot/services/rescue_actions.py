@@ -224,7 +224,9 @@ def resolve(
         card = rescues.resolve(session, backend.config, rescue, actor=ask.user, now=now,
                                resolution=resolution, note=note)  # fmt: skip
         took = rescues.elapsed(rescue.opened_at, now)
-        label = "recovered" if resolution == "recovered" else "not recovered"
+        label = {"recovered": "recovered", "not_needed": "not needed (a false alarm)"}.get(
+            resolution, "not recovered"
+        )
         extra = f": {escape_mrkdwn(note.strip())}" if note and note.strip() else ""
         said = (
             f":checkered_flag: Resolved by {mention(ask.user)} after {took}, "

@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.messages import limits
 from bot.messages.models import RescueView, elapsed
 from bot.messages.text import mention
-from bot.services import portfolio
+from bot.services import hubspot_notes, portfolio
 from bot.services.readings import Recorded, record_readings
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
@@ -31,7 +31,7 @@ from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Signal, Value
 
 MAX_TEXT = limits.TEXT_INPUT  # what the rescue modals take
-RESOLUTIONS = ("recovered", "not_recovered")
+RESOLUTIONS = ("recovered", "not_recovered", rescue_rows.NOT_NEEDED)
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,12 @@ def view_of(session: Session, config: Config, rescue: Rescue, *, today: date) ->
 
 def _event(session: Session, rescue: Rescue, kind: str, actor: str, now: datetime,
            **payload: Any) -> None:  # fmt: skip
-    events.record_event(
+    recorded = events.record_event(
         session, account_id=rescue.account_id, kind=kind, actor=actor, at=now,
         payload={"rescue_id": rescue.id, "elapsed_seconds":
                  int((now - rescue.opened_at).total_seconds()), **payload},
     )  # fmt: skip
+    hubspot_notes.note(session, recorded)  # opened and resolved are noted in HubSpot
 
 
 def open_rescue(

@@ -14,6 +14,8 @@ from bot.store.tables import Rescue
 # The resolution of a rescue that a corrected rating should never have opened: a false alarm,
 # left out of the recovery and SLA KPIs.
 OPENED_BY_MISTAKE = "opened_by_mistake"
+# The owner closed it as never needed: a false alarm too, for calibration and the KPIs.
+NOT_NEEDED = "not_needed"
 
 
 def add_rescue(
