@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from enum import StrEnum
 
+from scoring.gates import Gates
 from scoring.signals import Taxonomy
 
 
@@ -62,3 +63,5 @@ class Rules:
     holidays: frozenset[date] = frozenset()
     trend_weeks: int = 12
     weights_version: int = 0  # the approved weight version applied; 0: as configured
+    # each phase's readiness checklist (`gates:` in the config)
+    gates: Gates = field(default_factory=Gates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from importlib.resources import files
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.config.schema import (
     RolesSpec,
     SignalSpec,
 )
+from scoring.gates import GateItem, GatePhase, Gates
 from scoring.rules import Bands, RescuePolicy, Rules, Status
 from scoring.signals import Segment, Signal, Taxonomy
 
@@ -77,12 +79,13 @@ def _build(defaults: Parsed, user: Parsed | None, source: str) -> Config:
     zone = _zone(zone_name, at(("team_timezone",)), problems)
     _check_bands_and_schedules(spec, at, problems)
     _check_integrations(spec, signals, at, problems)
+    gates = _gates(spec, signals, at, problems)
     if problems:
         raise ConfigError(problems)
     assert spec.rescue is not None and spec.escalation is not None and spec.schedule is not None
     roles = spec.roles or RolesSpec()
     return Config(
-        rules=_rules(spec, base, signals, zone),
+        rules=replace(_rules(spec, base, signals, zone), gates=gates),
         rescue_channel=spec.rescue.channel,
         escalation=spec.escalation,
         digests=tuple(spec.digests or []),
@@ -112,6 +115,60 @@ def _check_integrations(
                 f"{at(path)}: integrations.segment.events.{name}.signal: `{event.signal}` is "
                 f"not a signal in use; use one of {', '.join(in_use)}"
             )
+
+
+def _gates(
+    spec: ConfigFile, signals: list[Signal], at: Callable[[KeyPath], str], problems: list[str]
+) -> Gates:
+    """Each phase's checklist: item keys like signal keys, unique across phases; a new item needs
+    a label; a linked signal must be in use."""
+    if spec.gates is None:
+        return Gates()
+    in_use = sorted(signal.key for signal in signals if not signal.retired)
+    items: list[GateItem] = []
+    seen: dict[str, GatePhase] = {}
+    for phase in GatePhase:
+        for key, item in getattr(spec.gates, phase.value).items():
+            if item is None:
+                continue
+            path = ("gates", phase.value, key)
+            where = f"{at(path)}: gates.{phase.value}.{key}"
+            if not _SIGNAL_KEY.match(key):
+                problems.append(
+                    f"{where}: a gate item key is lower-case letters, digits and `_`, starting "
+                    "with a letter"
+                )
+                continue
+            if key in seen:
+                problems.append(
+                    f"{where}: `{key}` is already an item of gates.{seen[key].value}; "
+                    "give each item its own key"
+                )
+                continue
+            if not (item.label or "").strip():
+                problems.append(f'{where}: a gate item needs a label, like label: "SSO tested"')
+                continue
+            if item.signal is not None and item.signal not in in_use:
+                problems.append(
+                    f"{where}.signal: `{item.signal}` is not a signal in use; use one of "
+                    f"{', '.join(in_use)}"
+                )
+                continue
+            if item.unit is not None and item.target is None:
+                problems.append(f"{where}: a unit needs a target, like target: 95, unit: \"%\"")
+                continue
+            seen[key] = phase
+            items.append(
+                GateItem(
+                    key=key,
+                    label=item.label.strip(),
+                    phase=phase,
+                    target=item.target,
+                    unit=item.unit or "",
+                    signal=item.signal,
+                )
+            )
+    return Gates(tuple(items))
 
 
 def _signals(

@@ -122,6 +122,31 @@ class ScheduleSpec(_Strict):
     misfire_grace_minutes: Annotated[int, Field(strict=True, ge=1, le=10080)] | None = None
 
 
+Target = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+
+
+class GateItemSpec(_Strict):
+    """One phase-gate item: ticked (no target) or measured against `target` (in `unit`).
+    `signal`: ticking the item rates that signal Healthy."""
+
+    label: str | None = None
+    target: Target | None = None
+    unit: str | None = None
+    signal: str | None = None
+
+
+GateChecklist = dict[str, GateItemSpec | None]  # by item key; null removes a default item
+
+
+class GatesSpec(_Strict):
+    """`gates:` — each phase's checklist, merged item by item over the defaults."""
+
+    day0: GateChecklist = Field(default_factory=dict)
+    days_1_30: GateChecklist = Field(default_factory=dict)
+    days_31_60: GateChecklist = Field(default_factory=dict)
+    days_61_90: GateChecklist = Field(default_factory=dict)
+
+
 class SegmentEvent(_Strict):
     """What one Segment `track` event sets: a signal to a value."""
 
@@ -167,6 +192,7 @@ class ConfigFile(_Strict):
     digests: list[DigestSpec] | None = None
     schedule: ScheduleSpec | None = None
     roles: RolesSpec | None = None
+    gates: GatesSpec | None = None
     integrations: IntegrationsSpec | None = None
 
 

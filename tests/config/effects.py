@@ -36,6 +36,7 @@ def assert_takes_effect(data: dict[str, Any], config: Config) -> None:
         "schedule": lambda v: all(getattr(config.schedule, k) == x for k, x in v.items()),
         "roles": lambda v: _roles(v, config),
         "integrations": lambda v: config.integrations == IntegrationsSpec.model_validate(v),
+        "gates": lambda v: _gates(v, config),
     }
     unknown = set(data) - set(checks)
     assert not unknown, f"no check says how {sorted(unknown)} show in the Config"
@@ -98,6 +99,26 @@ def _digest_data(data: dict[str, Any]) -> dict[str, Any]:
         "timezone": data.get("timezone"),
         "scope": {"segment": scope.get("segment"), "csm": scope.get("csm")},
     }
+
+
+def _gates(value: dict[str, Any], config: Config) -> bool:
+    """Each item given is in force in its phase with what it set; a null one is gone."""
+    gates = config.rules.gates
+    for phase, items in value.items():
+        for key, spec in (items or {}).items():
+            item = gates.get(key)
+            if spec is None:
+                if item is not None and item.phase.value == phase:
+                    return False
+                continue
+            if item is None or item.phase.value != phase:
+                return False
+            if any(
+                spec.get(name, getattr(item, name)) != getattr(item, name)
+                for name in ("label", "target", "unit", "signal")
+            ):
+                return False
+    return True
 
 
 def _roles(value: dict[str, Any], config: Config) -> bool:
