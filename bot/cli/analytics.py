@@ -186,9 +186,16 @@ def calibrate(
         Path | None,
         typer.Option("--plot", help="Also draw the reliability and ROC plot into this PNG file."),
     ] = None,
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome", help="What to predict: churn (default), csat_d30 or nps_d30 (low D+30)."
+        ),
+    ] = "churn",
 ) -> None:
-    """How well day-30/60 scorecards predicted bad outcomes, per signal and for the model."""
-    from bot.services.outcomes import calibration_of
+    """How well day-30/60 scorecards predicted bad outcomes, per signal and for the model;
+    with the rescues that were false alarms and the churns no rescue saw (misses)."""
+    from bot.services.outcomes import OUTCOMES, calibration_of, rescue_calls
     from bot.services.weights import rules_in_force
     from bot.store.db import session_scope
 
@@ -202,10 +209,14 @@ def calibrate(
         engine = engine_for(runtime.settings.database_url)
         with session_scope(engine, read_only=True) as session:
             rules = rules_in_force(session, config)
-            result = calibration_of(session, rules, today=today, since=start)
+            result = calibration_of(session, rules, today=today, since=start, outcome=outcome)
+            calls = rescue_calls(session, rules, today=today)
     if plot is not None:
         _write_calibration_plot(plot, result, config, quiet=as_json)
     data = {**result.as_json(), "weights_version": rules.weights_version}
+    data["outcome"] = {"name": outcome, "bad": OUTCOMES[outcome]}
+    data["definitions"] = {**data["definitions"], "bad": OUTCOMES[outcome]}  # type: ignore[dict-item]
+    data["rescue_calls"] = calls
     if as_json:
         print_json(data)
         return
@@ -214,6 +225,15 @@ def calibrate(
     console = Console()
     print_calibration(console, data, version=rules.weights_version)
     _print_proposal_and_overrides(console, result)
+    if outcome != "churn":
+        console.print(f"  outcome predicted: {OUTCOMES[outcome]}", highlight=False)
+    for label, key in (("false alarms", "false_alarms"), ("misses", "misses")):
+        found = data["rescue_calls"][key]
+        console.print(
+            f"  {label}: {found['numerator']} of {found['denominator']}"
+            + (f" ({', '.join(found['accounts'])})" if found["accounts"] else ""),
+            highlight=False,
+        )
 
 
 def _print_proposal_and_overrides(console: Console, result: Calibration) -> None:

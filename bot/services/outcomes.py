@@ -25,6 +25,7 @@ from scoring.calibration import (
     calibrate,
 )
 from scoring.digest import FIRST_VALUE
+from scoring.errors import InvalidValue
 from scoring.kpis import (
     Kpis,
     Movement,
@@ -213,6 +214,28 @@ def capture_baseline(
     return baseline
 
 
+def rescue_calls(session: Session, rules: Rules, *, today: date) -> dict[str, Any]:
+    """Every rescue that was a false alarm (closed as not needed, or opened by mistake) and every
+    churn no rescue saw coming (a miss), up to `today`: labelled, for calibration to learn from."""
+    records = kpi_records(session, rules)
+    starts = [o.signed_on for o in records.onboardings if o.signed_on is not None]
+    start = min([*starts, today])
+    result = kpis(
+        records.onboardings, records.rescues, window=Window(start, today), tz=rules.team_timezone
+    )
+    return {
+        "false_alarms": {**result.false_alarms.as_json(),
+                         "accounts": list(result.false_alarm_accounts)},
+        "misses": {**result.misses.as_json(), "accounts": list(result.missed_accounts)},
+        "definitions": {
+            "false_alarm": "a rescue closed as not needed, or opened by mistake (of closed "
+            "rescues)",
+            "miss": "an account that churned with no rescue opened by its churn day (of churned "
+            "accounts)",
+        },
+    }  # fmt: skip
+
+
 def _picture(
     account: Account, history: History, overrides: list[Override], rules: Rules, day: date
 ) -> EarlyPicture:
@@ -226,16 +249,45 @@ def _picture(
     )
 
 
+# The outcomes calibration can be asked to predict: `churn` (PRODUCT.md's bad outcome), or a
+# low answer to the D+30 survey — CSAT 3 or lower (not satisfied), NPS 0–6 (a detractor).
+OUTCOMES: dict[str, str] = {
+    "churn": "churned, or not completed or expanded by day 90",
+    "csat_d30": "CSAT at D+30 of 3 or lower (not satisfied)",
+    "nps_d30": "NPS at D+30 of 6 or lower (a detractor)",
+}
+LOW_ANSWER = {"csat_d30": 3, "nps_d30": 6}
+
+
+def _survey_outcome(outcome: str, answers: dict[str, int]) -> bool | None:
+    """Whether the account's latest answer for `outcome` is low (None: not answered)."""
+    score = answers.get(outcome)
+    return None if score is None else score <= LOW_ANSWER[outcome]
+
+
 def calibration_of(
-    session: Session, rules: Rules, *, today: date, since: date | None = None
+    session: Session,
+    rules: Rules,
+    *,
+    today: date,
+    since: date | None = None,
+    outcome: str = "churn",
 ) -> Calibration:
     """How well day-30 and day-60 scorecards (and the manual overrides in force then)
-    predicted how onboardings ended."""
+    predicted how onboardings ended — or, with `outcome` `csat_d30` / `nps_d30`, a low answer
+    to the D+30 survey (every account that answered it counts, finished or not)."""
+    if outcome not in OUTCOMES:
+        raise InvalidValue(f"`{outcome}` is not an outcome; choose one of {', '.join(OUTCOMES)}")
     accounts, histories = _histories(session, rules)
     overrides = override_rows.overrides_by_account(session)
+    answers = survey_rows.latest_by_account(session) if outcome != "churn" else {}
     finished = []
     for account in accounts:
-        bad = bad_outcome(account.outcome, account.outcome_on, account.signed_on, today=today)
+        bad = (
+            bad_outcome(account.outcome, account.outcome_on, account.signed_on, today=today)
+            if outcome == "churn"
+            else _survey_outcome(outcome, answers.get(account.id, {}))  # type: ignore[arg-type]
+        )
         if bad is None or account.signed_on is None:
             continue
         history, called = histories[account.id], overrides.get(account.id, [])

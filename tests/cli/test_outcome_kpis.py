@@ -20,7 +20,9 @@ fresh,first_value,2,2026-05-20
 
 @pytest.fixture
 def cohort(rescuebot):
-    imported = rescuebot("accounts", "import", str(rescuebot.write("a.csv", OUTCOMES_CSV)), "--json")
+    imported = rescuebot(
+        "accounts", "import", str(rescuebot.write("a.csv", OUTCOMES_CSV)), "--json"
+    )
     assert imported.code == 0, imported.err
     assert rescuebot("signals", "import", str(rescuebot.write("r.csv", READINGS_CSV))).code == 0
     return rescuebot
@@ -73,3 +75,37 @@ def test_survey_columns_are_checked_row_by_row_and_a_reimport_adds_nothing(cohor
     result = cohort("accounts", "import", str(cohort.write("c.csv", changed)), "--json").json()
     assert result["updated"] == 1 and result["unchanged"] == 5
     assert cohort("kpis", "--as-of", "2026-06-30", "--json").json()["csat_d7"] == 3.5
+
+
+SURVEYED_CSV = "key,name,segment,signed_on,outcome,outcome_on,csat_d30\n" + "".join(
+    f"s{n:02d},Surveyed {n},smb,2026-01-01,{'churned' if n < 3 else 'completed'},2026-03-01,"
+    f"{2 if n % 2 else 5}\n"
+    for n in range(12)
+)
+
+
+def test_calibration_can_predict_a_low_d30_csat_and_lists_false_alarms_and_misses(rescuebot):
+    path = rescuebot.write("s.csv", SURVEYED_CSV)
+    assert rescuebot("accounts", "import", str(path)).code == 0
+    churn = rescuebot("calibrate", "--as-of", "2026-06-30", "--json").json()
+    assert churn["cohort"]["bad"] == 3 and churn["outcome"]["name"] == "churn"
+    low = rescuebot("calibrate", "--outcome", "csat_d30", "--as-of", "2026-06-30", "--json")
+    assert low.code == 0, low.err
+    data = low.json()
+    assert data["cohort"] == {"since": None, "accounts": 12, "bad": 6,
+                              "segments": {"smb": {"accounts": 12, "bad": 6}}}  # fmt: skip
+    assert data["definitions"]["bad"] == "CSAT at D+30 of 3 or lower (not satisfied)"
+    for key in ("signals", "model", "proposal"):  # the contract's keys stay
+        assert key in data
+    # three churned, none ever rescued: three misses; no rescue closed, so no false-alarm rate
+    assert data["rescue_calls"]["misses"]["accounts"] == ["s00", "s01", "s02"]
+    assert data["rescue_calls"]["false_alarms"]["value"] is None
+    text = rescuebot("calibrate", "--outcome", "csat_d30", "--as-of", "2026-06-30")
+    assert "outcome predicted: CSAT at D+30 of 3 or lower" in text.out
+    assert "misses: 3 of 3 (s00, s01, s02)" in text.out
+
+
+def test_an_unknown_calibration_outcome_is_refused(rescuebot):
+    result = rescuebot("calibrate", "--outcome", "happiness")
+    assert result.code != 0
+    assert "`happiness` is not an outcome; choose one of churn, csat_d30, nps_d30" in result.err
