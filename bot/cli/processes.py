@@ -37,11 +37,11 @@ def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the demo data.")] = False,
     as_of: AsOf = None,
 ) -> None:
-    """Seed a realistic sample portfolio, then print the standup and the Monday digest.
+    """Seed a realistic sample portfolio, then print the standup and the weekly digest.
 
     The demo database is reused when it was seeded for the same day, rebuilt otherwise.
     """
-    from bot.cli.terminal import print_digest, print_standup
+    from bot.cli.demo_view import Shown, show_demo
     from bot.services.demo import seed_demo, seeded_on
     from bot.services.outcomes import kpis_of
     from bot.services.portfolio import load_portfolio
@@ -76,20 +76,8 @@ def demo(
             result = load_portfolio(session, config.rules, as_of=day, with_previous_week=True)
             limit = config.standup.focus_limit
             split, built = focus(result.standup(), limit=limit), result.digest(focus_limit=limit)
-            items = list(split.items)
             headline = kpis_of(session, config.rules, window=Window(day - KPI_WINDOW, day))
-    console.print(
-        f"[bold]Onboarding Rescue demo[/bold] · {built.total} accounts onboarding · "
-        f"{'reused' if reused else 'seeded'} {database_url}\n"
-    )
-    print_standup(console, split, title=f"Standup · who needs help this week ({day})")
-    console.print()
-    print_digest(console, built, kpis=headline)
-    example = items[0].account if items else "acme"
-    console.print(
-        f"\nExplore one account: [cyan]DATABASE_URL={database_url} "
-        f"rescuebot scorecard {example}[/cyan]"
-    )
+    show_demo(console, Shown(day, split, built, headline, database_url, reused))
 
 
 def _demo_day(url: str) -> date | None:

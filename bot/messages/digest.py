@@ -31,6 +31,7 @@ from bot.messages.text import (
     short_date,
     signed,
 )
+from bot.messages.wording import digest_title
 from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
@@ -49,11 +50,14 @@ class DigestMessage:
     blocks: list[dict]
 
 
-def digest_messages(digest: Digest, *, scope: str, kpis: Kpis | None) -> list[DigestMessage]:
-    """The first message, then the thread replies (each within Block Kit's limits)."""
+def digest_messages(
+    digest: Digest, *, scope: str, kpis: Kpis | None, title: str | None = None
+) -> list[DigestMessage]:
+    """The first message, then the thread replies (each within Block Kit's limits). `title`
+    says when it is posted, from its schedule ("Weekly digest, Mon 2 Dec")."""
     first: list[Block] = [
-        header(f"Onboarding digest · {digest.week}"),
-        ContextBlock(elements=[md(f"{scope} · as of {short_date(digest.as_of)}", 300)]),
+        header(title or digest_title("0 9 * * mon", digest.as_of)),
+        ContextBlock(elements=[md(f"{scope} · {digest.week}", 300)]),
         section(_portfolio(digest)),
     ]
     if kpis is not None:

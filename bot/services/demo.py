@@ -85,8 +85,8 @@ NEEDING_HELP = (
 )
 RECOVERED = Story("Granite Peak Outdoors", "mid", 92, "recovered", 88_000)
 FINISHED = (
-    Story("Sable & Stone Legal", "smb", 160, "finished"),
-    Story("Riverbend Credit Union", "mid", 190, "finished"),
+    Story("Sable & Stone Legal", "smb", 150, "finished"),
+    Story("Riverbend Credit Union", "mid", 172, "finished"),
 )
 HEALTHY_NAMES = (
     "Brightline Clinics", "Copperleaf Foods", "Driftwood Studios", "Evergreen Payroll",

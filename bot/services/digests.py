@@ -1,4 +1,4 @@
-"""The Monday digest as scheduled work: built per channel scope and queued for delivery.
+"""The weekly digest as scheduled work: built per channel scope and queued for delivery.
 
 One portfolio load serves every channel whose digest is due at the same time; each channel's
 digest is narrowed to its scope (a segment, a CSM, or everyone). Queuing a digest writes its
@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.config import Config, DigestSpec
 from bot.messages.digest import DigestMessage, digest_messages
 from bot.messages.text import escape_mrkdwn, mention
+from bot.messages.wording import digest_title
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
@@ -99,7 +100,12 @@ def prepare_digests(
             PreparedDigest(
                 spec,
                 digest,
-                digest_messages(digest, scope=scope_label(spec), kpis=headline),
+                digest_messages(
+                    digest,
+                    scope=scope_label(spec),
+                    kpis=headline,
+                    title=digest_title(spec.cron, as_of),
+                ),
                 partial(chart, scoped, digest, rules.bands) if chart else None,
             )
         )

@@ -40,7 +40,7 @@ def test_digest_now_posts_the_digest_and_its_chart_once(
     assert result.code == 0, result.err
     assert "Posted the 2026-W48 digest" in result.out
     (first,) = double.messages(TEAM)
-    assert "Onboarding digest" in str(first.blocks)
+    assert "Weekly digest, Mon 23 Nov" in str(first.blocks)  # from its cron, as posted
     (chart,) = double.files
     assert chart.content and chart.content.startswith(b"\x89PNG") and chart.thread_ts == first.ts
     double.assert_no_violations()
