@@ -63,11 +63,19 @@ def proposal_blocks(proposal: WeightProposal) -> list[Block]:
     return blocks
 
 
+QUARTERLY = "scheduler:quarterly-calibration"
+"""The proposer of the proposals the quarterly calibration job makes (nobody to mention)."""
+
+
+def proposer_text(proposed_by: str) -> str:
+    return "the quarterly calibration" if proposed_by == QUARTERLY else mention(proposed_by)
+
+
 def _origin(proposal: WeightProposal) -> str:
     """Who proposed it, from how many finished onboardings, and which weights it replaces."""
     evidence = proposal.evidence
     return (
-        f"Proposed by {mention(proposal.proposed_by)} from calibration on "
+        f"Proposed by {proposer_text(proposal.proposed_by)} from calibration on "
         f"{evidence.get('accounts', 0)} finished onboardings ({evidence.get('bad', 0)} "
         f"bad) · replaces weights v{proposal.based_on}"
         + (" (as configured)" if proposal.based_on == 0 else "")

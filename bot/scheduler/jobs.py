@@ -1,4 +1,5 @@
-"""Scheduled work, run once across every process: digests, the recompute and reminders.
+"""Scheduled work, run once across every process: digests, the recompute, reminders and the
+quarterly calibration.
 
 `fire(job_id)` is what the scheduler calls when a job's trigger fires; `sweep()` runs every job
 whose latest fire time is due within the misfire grace period, which is how a process started
@@ -15,8 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.scheduler.schedule import DIGEST, RECOMPUTE, REMINDERS, STALE, Job, Schedule
-from bot.services.backend import Backend
+from bot.scheduler.schedule import (
+    CALIBRATION,
+    DIGEST,
+    RECOMPUTE,
+    REMINDERS,
+    STALE,
+    Job,
+    Schedule,
+)
+from bot.services import weight_actions
+from bot.services.backend import AlreadyHandled, Backend
 from bot.services.digests import ChartRenderer, prepare_digests, queue_prepared
 from bot.services.integrations import judge_finished_weeks
 from bot.services.policy import Directory, NoDirectory, roles_in_force
@@ -24,6 +34,7 @@ from bot.services.recompute import recompute
 from bot.services.reminders import due_reminders, queue_reminders, stale_reminders
 from bot.store.db import session_scope
 from bot.store.runs import claim_run, finish_run, finished_keys, last_finished, worker_name
+from scoring.errors import DomainError
 
 log = logging.getLogger("rescuebot.scheduled")
 LEASE = timedelta(minutes=15)
@@ -85,6 +96,8 @@ class ScheduledWork:
                 self._recompute(job, fired, ran)
             elif job.kind == STALE:
                 self._stale(job, fired, ran)
+            elif job.kind == CALIBRATION:
+                self._calibrate(job, fired, ran)
             elif job.kind == REMINDERS:
                 self._remind(ran)
         if digests:
@@ -172,6 +185,29 @@ class ScheduledWork:
         ran.reminders += queue_reminders(
             self.backend.engine, found, now=self.backend.now(), worker=self.worker
         )
+        with session_scope(self.backend.engine) as session:
+            finish_run(session, key=key, at=self.backend.now())
+        ran.runs.append(key)
+
+    def _calibrate(self, job: Job, fired: datetime, ran: Ran) -> None:
+        """The quarter's calibration: its weight proposal goes to the leadership channel for an
+        approver, as `/onboard weights propose` would; nothing worth proposing is logged."""
+        key = self._claim(job, fired)
+        if key is None:
+            return
+        channel = self.backend.config.escalation.channel
+        if not channel:
+            log.warning("calibration %s: no escalation.channel to put a proposal to", key)
+        else:
+            try:
+                proposal = weight_actions.propose_quarterly(
+                    self.backend, channel=channel, run_key=key
+                )
+                log.info("calibration %s: weight proposal #%s posted", key, proposal.id)
+            except AlreadyHandled:
+                log.info("calibration %s: its proposal was made before a restart", key)
+            except DomainError as exc:
+                log.info("calibration %s: no proposal (%s)", key, exc)
         with session_scope(self.backend.engine) as session:
             finish_run(session, key=key, at=self.backend.now())
         ran.runs.append(key)

@@ -3,7 +3,8 @@
 Each process builds its schedule in memory from the config at start; nothing about it is stored
 or shared (APScheduler's job stores must never be shared between schedulers). What makes a run
 happen once is the database claim on the run's key, so the key is decided here: a channel's
-digest per ISO week, the recompute per day, each reminder per due time.
+digest per ISO week, the recompute per day, the calibration per quarter, each reminder per due
+time.
 
 Every cron trigger gets an explicit zone: a channel's own, else the team's.
 """
@@ -21,6 +22,10 @@ from bot.config import Config, DigestSpec
 from scoring.weeks import week_label
 
 DIGEST, RECOMPUTE, REMINDERS, STALE = "digest", "recompute", "reminders", "stale"
+CALIBRATION = "calibration"
+# The quarterly calibration: 07:00 (team timezone) on the first day of each quarter, after the
+# night's recompute, so its proposal is waiting for the approvers when the quarter starts.
+CALIBRATION_CRON = "0 7 1 1,4,7,10 *"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class Job:
             return f"digest:{self.digest.channel}:{week_label(local.date())}"
         if self.kind in (RECOMPUTE, STALE):
             return f"{self.kind}:{local.date().isoformat()}"
+        if self.kind == CALIBRATION:
+            return f"{self.kind}:{local.year}-Q{(local.month - 1) // 3 + 1}"
         return f"{self.kind}:{fired_at.astimezone(UTC).isoformat()}"
 
 
@@ -82,6 +89,7 @@ def build_schedule(config: Config) -> Schedule:
     jobs = [
         Job(RECOMPUTE, RECOMPUTE, cron(spec.recompute_cron, team), team),
         Job(STALE, STALE, cron(spec.stale_reminder_cron, team), team),
+        Job(CALIBRATION, CALIBRATION, cron(CALIBRATION_CRON, team), team),
         Job(
             REMINDERS,
             REMINDERS,

@@ -10,7 +10,7 @@ the proposal's message (which waits for its post) and the proposer's DM commit t
 from __future__ import annotations
 
 from bot.messages.blocks import as_dicts
-from bot.messages.weights import decision_text, proposal_blocks, proposal_text
+from bot.messages.weights import QUARTERLY, decision_text, proposal_blocks, proposal_text
 from bot.services import weights
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask, authorize
@@ -28,12 +28,24 @@ def message_key(proposal_id: int | None) -> str:
 
 def propose(backend: Backend, ask: Ask, *, channel: str) -> WeightProposal:
     """Calibrate, keep the proposal and queue it for the approvers in `channel`."""
+    return _propose(backend, ask.key, proposer=ask.user, channel=channel)
+
+
+def propose_quarterly(backend: Backend, *, channel: str, run_key: str) -> WeightProposal:
+    """The quarterly calibration's proposal, put to the approvers in `channel` exactly as one
+    made by hand (NothingToPropose, or a DomainError while one is pending, says why not)."""
+    return _propose(backend, run_key, proposer=QUARTERLY, channel=channel)
+
+
+def _propose(
+    backend: Backend, request_key: str | None, *, proposer: str, channel: str
+) -> WeightProposal:
     _withdraw_unposted(backend)
     with backend.session() as session:
         calibrated = weights.calibrated(session, backend.config, today=backend.today())
     now = backend.now()
-    with backend.change(ask.key, rules=ask.known_rules) as session:
-        proposal = weights.propose(session, calibrated, proposer=ask.user, now=now)
+    with backend.change(request_key) as session:
+        proposal = weights.propose(session, calibrated, proposer=proposer, now=now)
         deliveries.enqueue(
             session, key=message_key(proposal.id), method="message", channel=channel,
             payload={"text": proposal_text(proposal),
@@ -95,6 +107,8 @@ def decide(
                 channel=proposal.channel or (posted.channel if posted else ""),
                 payload=payload, now=now, parent=posted,
             )  # fmt: skip
+        if proposal.proposed_by == QUARTERLY:  # nobody to tell: the job proposed it
+            return decided
         deliveries.enqueue(
             session, key=f"weights:{proposal.id}:told", method="message",
             channel=proposal.proposed_by,
