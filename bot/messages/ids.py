@@ -9,6 +9,8 @@ class ActionId(StrEnum):
     SIGNAL_SELECT = "scorecard.signal_select"
     ADD_NOTE = "scorecard.add_note"
     CLAIM = "standup.claim"
+    UNCLAIM = "standup.unclaim"
+    UNDO_RATING = "rating.undo"
     NOTE_SIGNAL = "note.signal"
     NOTE_VALUE = "note.value"
     NOTE_TEXT = "note.text"
@@ -44,6 +46,32 @@ def parse_signal_block_id(block_id: str) -> tuple[str, str]:
 
 
 def standup_block_id(account: str) -> str:
+def undo_value(surface: str, reading_ids: tuple[int, ...]) -> str:
+    """An Undo button's value: where the rating was given (`signal`: the command's answer,
+    `card`: a scorecard) and the readings it recorded."""
+    return f"{surface}{SEPARATOR}{','.join(str(i) for i in reading_ids)}"
+
+
+def parse_undo_value(value: str) -> tuple[str, tuple[int, ...]]:
+    surface, _, ids = value.partition(SEPARATOR)
+    if surface not in ("signal", "card") or not ids:
+        raise ValueError(f"not an Undo value: {value}")
+    return surface, tuple(int(i) for i in ids.split(","))
+
+
+def claim_value(account: str, owner: str | None) -> str:
+    """A Claim button's value: the account and the owner its line showed (blank: nobody but
+    the CSM by default), so a click on a line someone claimed since is asked to confirm."""
+    return f"{account}{SEPARATOR}{owner or ''}"
+
+
+def parse_claim_value(value: str) -> tuple[str, str | None]:
+    """The account and the owner shown; a value without the owner (a message posted before
+    it was carried) shows none, so such a click is confirmed against the owner in force."""
+    account, separator, owner = value.partition(SEPARATOR)
+    return account, (owner or None) if separator else None
+
+
     """The block of one account's line in a standup message."""
     return f"standup{SEPARATOR}{account}"
 

@@ -35,6 +35,8 @@ class Recorded:
     # The automatic rescue these ratings corrected before anyone acted on it, now closed as
     # opened by mistake (its thread says so).
     closed: Rescue | None = None
+    # The ids of the readings recorded (not the duplicates), in rating order: what Undo undoes.
+    reading_ids: tuple[int, ...] = ()
 
     @property
     def recorded(self) -> tuple[SignalChange, ...]:

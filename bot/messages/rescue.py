@@ -70,10 +70,11 @@ def trigger_reply(reason: str) -> str:
     return f":repeat: New trigger: {escape_mrkdwn(reason)}."
 
 
-def mistake_reply(corrected_by: str) -> str:
-    """The thread reply when a correction closes the rescue its rating opened."""
+def mistake_reply(corrected_by: str, *, undone: bool = False) -> str:
+    """The thread reply when a correction (or an undo) closes the rescue its rating opened."""
+    how = "undone" if undone else "corrected"
     return (
-        f":leftwards_arrow_with_hook: Closed: opened by mistake — the rating was corrected by "
+        f":leftwards_arrow_with_hook: Closed: opened by mistake — the rating was {how} by "
         f"{mention(corrected_by)}."
     )
 

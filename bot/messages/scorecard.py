@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     Option,
@@ -100,13 +101,16 @@ def value_options() -> list[Option]:
 
 
 def scorecard_blocks(
-    card: Scorecard, *, interactive: bool = True, change: str | None = None
-) -> list[Block]:
+    card: Scorecard, *, interactive: bool = True, change: str | None = None,
+    undo: str | None = None,
+) -> list[Block]:  # fmt: skip
     """One account's scorecard: a select per signal, the breakdown and the trend; `change`
-    says what the last edit did, where it was made."""
+    says what the last edit did, where it was made, and `undo` (an Undo button's value) offers
+    to take that rating back."""
     key = card.account.key
     options = value_options() if interactive else None
-    blocks = [*_heading(card, change), DividerBlock()]
+    undo_row = [ActionsBlock(elements=[undo_button(undo)])] if undo and interactive else []
+    blocks = [*_heading(card, change), *undo_row, DividerBlock()]
     blocks += [_signal_row(key, line, options) for line in card.signals]
     blocks += [DividerBlock(), context(breakdown(card), weights_label(card)), _handoff_line(card)]
     if interactive:
@@ -119,6 +123,11 @@ def scorecard_blocks(
             )
         )
     return blocks
+
+
+def undo_button(value: str) -> ButtonElement:
+    """Undo on a rating's answer: its value names the readings the rating recorded."""
+    return button("Undo", ActionId.UNDO_RATING, value)
 
 
 def _heading(card: Scorecard, change: str | None) -> list[Block]:

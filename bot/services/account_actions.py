@@ -1,5 +1,5 @@
 """Account use cases as people start them in Slack: add, set, outcome, status override, the
-hand-off checklist, Claim.
+hand-off checklist, Claim and Unclaim.
 
 Each opens its own transaction (applying a Slack request at most once), reads the account
 inside it, asks the policy (`bot.services.policy`) before changing anything, changes it through
@@ -9,7 +9,6 @@ causes to the outbox before it commits. What it returns is what the person shoul
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,22 +16,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.messages.blocks import as_dicts, standup_item_blocks
-from bot.messages.ids import standup_block_id
 from bot.messages.models import OverrideChange
 from bot.messages.text import escape_mrkdwn, mention
 from bot.services import accounts, integrations, overrides, portfolio, rescue_thread
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask, authorize, require_assignable, require_member
-from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
-from bot.store import deliveries
 from bot.store import integrations as integration_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account
 from scoring.errors import DomainError
 from scoring.rules import Status
-from scoring.standup import StandupItem
 
 # What each `/onboard set` option changes, as a row of the policy's table. Anything else (the
 # follow-up, the channel, the users, external ids) is the follow-up's; the hand-off answers
@@ -168,25 +162,22 @@ def save_handoff(backend: Backend, ask: Ask, key: str, answers: Mapping[str, str
 
 
 @dataclass(frozen=True)
-class StandupMessage:
-    """The standup message a Claim was clicked on, to edit its line."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
 class Claimed:
+    """What a Claim did. `confirm` is the owner who took the follow-up since the line was
+    shown: nothing changed, the person is asked to confirm taking it from them."""
+
     account: Account
     changed: bool
-    item: StandupItem | None
+    confirm: str | None = None
 
 
-def claim(backend: Backend, ask: Ask, key: str, *, message: StandupMessage | None) -> Claimed:
-    """Claim: the person becomes the follow-up's owner and the open rescue's. Whoever owned
-    them before is told; the standup line clicked is edited to show the new owner."""
+def claim(
+    backend: Backend, ask: Ask, key: str, *, shown: str | None = None, checked: bool = False
+) -> Claimed:
+    """Claim: the person becomes the follow-up's owner and the open rescue's; whoever owned
+    them before is told. `checked`: the click says which owner its line showed (`shown`, None
+    for nobody but the CSM by default); if someone else owns it now, nothing changes and the
+    person is asked to confirm, so two simultaneous claims leave one owner, the first."""
     now = backend.now()
     with backend.change(ask.key, rules=ask.known_rules) as session:
         account = portfolio.find_account(session, key)
@@ -194,6 +185,9 @@ def claim(backend: Backend, ask: Ask, key: str, *, message: StandupMessage | Non
         account_rows.lock(session, account_id=account.id)
         session.refresh(account)
         rescue = rescue_rows.open_rescue(session, account_id=account.id)
+        current = account.followup_owner or (rescue.owner if rescue else None)
+        if checked and current not in (None, ask.user, shown):
+            return Claimed(account, False, confirm=current)
         before = {account.followup_owner, rescue.owner if rescue else None}
         changed = accounts.claim(session, account=account, user=ask.user, now=now)
         if changed:
@@ -204,20 +198,7 @@ def claim(backend: Backend, ask: Ask, key: str, *, message: StandupMessage | Non
                     now=now,
                 )  # fmt: skip
                 rescue_thread.refresh(session, backend.config, rescue, now=now)
-        items = portfolio.load_portfolio(
-            session, rules_in_force(session, backend.config), as_of=backend.today(),
-            only=portfolio.with_keys({account.key}),
-        ).standup()  # fmt: skip
-        item = items[0] if items else None
-        if item is not None and message is not None and message.blocks:
-            deliveries.enqueue(
-                session, key=f"claim:{account.id}:{uuid.uuid4().hex}", method="update",
-                channel=message.channel,
-                payload={"text": message.text or "Standup", "ts": message.ts,
-                         "blocks": _with_item(message.blocks, account.key, item)},
-                now=now,
-            )  # fmt: skip
-        return Claimed(account, changed, item)
+        return Claimed(account, changed)
 
 
 def _tell_claimed(
@@ -228,10 +209,38 @@ def _tell_claimed(
         rescue_thread.dm(session, user, text, now=now)
 
 
-def _with_item(blocks: list[dict[str, Any]], key: str, item: StandupItem) -> list[dict[str, Any]]:
-    """The message's blocks with one account's line (section + context) re-rendered."""
-    block_id = standup_block_id(key)
-    for i, block in enumerate(blocks):
-        if block.get("block_id") == block_id:
-            return [*blocks[:i], *as_dicts(standup_item_blocks(item)), *blocks[i + 2 :]]
-    return blocks
+@dataclass(frozen=True)
+class Unclaimed:
+    account: Account
+    owner: str | None  # who the follow-up falls back to: the open rescue's owner, else the CSM
+
+
+def unclaim(backend: Backend, ask: Ask, key: str) -> Unclaimed:
+    """Unclaim, by the follow-up's owner: it falls back to the default (the open rescue's owner,
+    else the CSM); a rescue the person owned goes back to the CSM, who is told."""
+    now = backend.now()
+    with backend.change(ask.key, rules=ask.known_rules) as session:
+        account = portfolio.find_account(session, key)
+        account_rows.lock(session, account_id=account.id)
+        session.refresh(account)
+        authorize(ask.actor, Action.UNCLAIM, account=account,
+                  rescue_owner=_rescue_owner(session, account))  # fmt: skip
+        rescue = accounts.unclaim(session, account=account, user=ask.user, now=now)
+        if rescue is not None:
+            rescue_thread.reply(
+                session, rescue,
+                f":wave: {mention(ask.user)} unclaimed this rescue; {mention(rescue.owner)} "
+                "owns it again.",
+                now=now,
+            )  # fmt: skip
+            rescue_thread.refresh(session, backend.config, rescue, now=now)
+        open_rescue = rescue_rows.open_rescue(session, account_id=account.id)
+        owner = open_rescue.owner if open_rescue else account.csm
+        if owner and owner != ask.user:
+            rescue_thread.dm(
+                session, owner,
+                f"{mention(ask.user)} unclaimed the follow-up of *{escape_mrkdwn(account.name)}*; "
+                "it falls back to you.",
+                now=now,
+            )  # fmt: skip
+        return Unclaimed(account, owner)

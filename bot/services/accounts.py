@@ -17,7 +17,7 @@ from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import integrations as integration_rows
 from bot.store import rescues as rescue_rows
-from bot.store.tables import Account
+from bot.store.tables import Account, Rescue
 from scoring.accounts import HANDOFF_QUESTIONS, derive_key, free_key
 from scoring.errors import DomainError, InvalidValue
 
@@ -284,3 +284,36 @@ def claim(session: Session, *, account: Account, user: str, now: datetime) -> bo
         payload={"previous_owner": previous, "rescue_id": rescue.id if rescue else None},
     )  # fmt: skip
     return True
+
+
+def unclaim(session: Session, *, account: Account, user: str, now: datetime) -> Rescue | None:
+    """`user` gives the follow-up up: it falls back to the default, and an open rescue they
+    own goes back to the account's CSM (when there is one other than them). Returns that
+    rescue when its owner changed. The caller holds the account's lock and asked the policy."""
+    rescue = rescue_rows.open_rescue(session, account_id=account.id)
+    if rescue is not None:  # account, then rescue: the order every change locks them in
+        rescue = rescue_rows.lock_rescue(session, rescue_id=rescue.id)
+    previous = account.followup_owner
+    handed_back = (
+        rescue if rescue is not None and rescue.owner == user and account.csm not in (None, user)
+        else None
+    )  # fmt: skip
+    if previous != user and handed_back is None:
+        raise DomainError(
+            f"you don't own the follow-up of {account.name} (only its CSM by default), so "
+            "there is nothing to unclaim"
+        )
+    if previous == user:
+        account_rows.update_account(session, account=account, changes={"followup_owner": None},
+                                    at=now)  # fmt: skip
+    if handed_back is not None:
+        handed_back.owner = account.csm
+        session.add(handed_back)
+        session.flush()
+    events.record_event(
+        session, account_id=account.id, kind="unclaimed", actor=user, at=now,
+        payload={"previous_owner": previous,
+                 "rescue_id": handed_back.id if handed_back else None,
+                 "rescue_owner": handed_back.owner if handed_back else None},
+    )  # fmt: skip
+    return handed_back

@@ -16,6 +16,7 @@ import getpass
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Protocol
@@ -38,12 +39,19 @@ class Action(StrEnum):
     HAND_OVER = "hand the account to another CSM"
     EDIT_FOLLOW_UP = "change the account's users, channel, follow-up or external ids"
     CLAIM = "claim a follow-up"
+    UNCLAIM = "unclaim this follow-up"
     RECORD_OUTCOME = "record an outcome or override a status"
     TRACK_RISKS = "change risks, gates or surveys"
     WORK_RESCUE = "work on this rescue"
     ESCALATE = "escalate or submit a recovery plan"
     DECIDE_PLAN = "decide recovery plans"
     ACCEPT_CALIBRATION = "accept calibration proposals"
+    UNDO_RATING = "undo this rating"
+
+
+# How long the person who gave a rating may undo it (PRODUCT.md, "The standup in fifteen
+# minutes"): the same ten minutes as the duplicate window, the time a slip is noticed in.
+UNDO_WINDOW = timedelta(minutes=10)
 
 
 class Directory(Protocol):
@@ -159,12 +167,14 @@ WHO = {
     Action.DECIDE_PLAN: "the configured approvers",
     Action.ACCEPT_CALIBRATION: "the configured approvers",
 }
+    Action.UNCLAIM: "its owner",
 
 
 def allowed(
     actor: Actor,
     action: Action,
     *,
+    Action.UNDO_RATING: "the person who gave it, within 10 minutes,",
     account: Account | None = None,
     rescue: Rescue | None = None,
     rescue_owner: str | None = None,
@@ -189,6 +199,10 @@ def allowed(
     if action is Action.EDIT_FOLLOW_UP:
         return admin or account_csm or follow_up
     if action is Action.TRACK_RISKS:
+    if action is Action.UNCLAIM:  # the owner shown: the follow-up's, else the open rescue's
+        return account is not None and (account.followup_owner or rescue_owner) == user
+    if action is Action.UNDO_RATING:
+        return False  # a rating's own rule: `authorize_undo`
         return admin or csm or account_csm or follow_up
     if action is Action.WORK_RESCUE:
         return admin or owner or account_csm or roles.is_approver(user)
@@ -216,8 +230,12 @@ def authorize(
         extra={"actor": actor.user, "action": action.name.lower(),
                "account": account.key if account is not None else None},
     )  # fmt: skip
+    _refused(actor, action, account)
     target = f" on{name}" if name else ""
     raise NotAllowed(f"only {WHO[action]} may {action.value}{target}")
+
+
+def _refused(actor: Actor, action: Action, account: Account | None) -> None:
 
 
 def authorize_decision(actor: Actor, plan: Escalation, rescue: Rescue) -> None:
@@ -238,6 +256,28 @@ def require_member(ask: Ask, user: str, *, role: str) -> None:
         raise DomainError(
             f"the person you picked for {role} is not an active member of this workspace"
         )
+
+def authorize_undo(
+    actor: Actor, *, account: Account, author: str | None, given_at: datetime, now: datetime
+) -> None:
+    """Only the person who gave a rating may undo it, and only within `UNDO_WINDOW` of giving
+    it; refused (NotAllowed, logged) otherwise, with what to do instead."""
+    if author != actor.user:
+        _refused(actor, Action.UNDO_RATING, account)
+        raise NotAllowed(f"only {mention_of(author)}, who gave this rating, may undo it")
+    if now - given_at > UNDO_WINDOW:
+        _refused(actor, Action.UNDO_RATING, account)
+        minutes = int((now - given_at).total_seconds() // 60)
+        raise NotAllowed(
+            f"this rating was given {minutes} minutes ago and can be undone only within "
+            f"{int(UNDO_WINDOW.total_seconds() // 60)} minutes; rate the signal again instead "
+            f"(`/signal {account.key} <signal> <0|1|2>`)"
+        )
+
+
+def mention_of(user: str | None) -> str:
+    return f"<@{user}>" if user else "the person who gave it"
+
 
 
 def require_assignable(actor: Actor, user: str, *, role: str, account: Account) -> None:

@@ -69,6 +69,7 @@ def record_readings(
     at = recorded_at or now
     changes: list[SignalChange] = []
     added: list[Reading] = []
+    ids: list[int] = []
     for signal, value in ratings:
         previous = before.line(signal.key)
         was = previous.value if previous else None
@@ -79,10 +80,12 @@ def record_readings(
         changes.append(SignalChange(signal, was, value, duplicate))
         if duplicate:
             continue
-        reading_rows.add_reading(
+        stored = reading_rows.add_reading(
             session, account_id=account.id, signal=signal.key, value=int(value), note=note,
             author=author, source=source, recorded_at=at,
         )  # fmt: skip
+        assert stored.id is not None
+        ids.append(stored.id)
         added.append(Reading(signal.key, int(value), at, author, note, source))
     after = (
         evaluate(facts(account), history_of([*rows, *added], rules), rules, as_of=today)
@@ -99,4 +102,4 @@ def record_readings(
                      "score_after": after.score, "status_before": before.status.value,
                      "status_after": after.status.value},
         )  # fmt: skip
-    return Recorded(account, tuple(changes), before, after)
+    return Recorded(account, tuple(changes), before, after, reading_ids=tuple(ids))

@@ -153,20 +153,24 @@ def refresh(session: Session, config: Config, rescue: Rescue, *, now: datetime) 
 
 
 def closed_by_correction(
-    session: Session, config: Config, rescue: Rescue, *, corrected_by: str, now: datetime
-) -> None:
-    """A rescue the corrected rating had opened, closed as opened by mistake: say so in its
-    thread, show it closed on its card, and tell the owner the DM they got no longer stands."""
-    reply(session, rescue, mistake_reply(corrected_by), now=now)
+    session: Session, config: Config, rescue: Rescue, *, corrected_by: str, now: datetime,
+    undone: bool = False,
+) -> None:  # fmt: skip
+    """A rescue the corrected (or `undone`) rating had opened, closed as opened by mistake: say
+    so in its thread, show it closed on its card, and follow up on the owner's DM: it no longer
+    stands."""
+    reply(session, rescue, mistake_reply(corrected_by, undone=undone), now=now)
     view = refresh(session, config, rescue, now=now)
     if rescue.owner and rescue.owner != corrected_by:
+        how = "undid" if undone else "corrected"
         dm(
             session,
             rescue.owner,
             f"The rescue of *{escape_mrkdwn(view.account.name)}* you were given was opened by "
-            f"mistake: {mention(corrected_by)} corrected the rating, so it is closed. Nothing "
+            f"mistake: {mention(corrected_by)} {how} the rating, so it is closed. Nothing "
             "to do.",
             now=now,
+            key=f"rescue:{rescue.id}:owner:{rescue.owner}:mistake",
         )
 
 

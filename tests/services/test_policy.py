@@ -295,7 +295,7 @@ def test_lowering_arr_is_refused_to_a_non_admin(world: World):
 
 @pytest.mark.parametrize("user", [BOB, ADMIN])
 def test_csms_and_admins_claim_and_the_previous_owners_are_told(world: World, user: str):
-    claimed = account_actions.claim(world.backend, world.ask(user), "acme", message=None)
+    claimed = account_actions.claim(world.backend, world.ask(user), "acme")
     assert claimed.changed and world.account().followup_owner == user
     with session_scope(world.engine, read_only=True) as session:
         rescue = session.get(Rescue, world.rescue_id)
@@ -306,9 +306,7 @@ def test_csms_and_admins_claim_and_the_previous_owners_are_told(world: World, us
 
 @pytest.mark.parametrize("user", [STRANGER, MANAGER, OWNER])
 def test_others_may_not_claim(world: World, user: str):
-    says = world.refused(
-        lambda: account_actions.claim(world.backend, world.ask(user), "acme", message=None)
-    )
+    says = world.refused(lambda: account_actions.claim(world.backend, world.ask(user), "acme"))
     assert says == "only CSMs and admins may claim a follow-up on Acme Corp"
 
 
@@ -494,7 +492,7 @@ def test_roles_unset_every_member_is_a_csm_and_the_approvers_are_the_admins(
     world = make_world(engine, config)
     account_actions.add(world.backend, world.ask(STRANGER), name="Anyone's", options={})
     rate(world, STRANGER)
-    account_actions.claim(world.backend, world.ask(STRANGER), "globex", message=None)
+    account_actions.claim(world.backend, world.ask(STRANGER), "globex")
     world.refused(lambda: set_(world, STRANGER, arr="1"), says="only admins")
     set_(world, MANAGER, arr="1", csm=f"<@{STRANGER}>")  # an approver is an admin now
     assert (world.account().arr, world.account().csm) == (1, STRANGER)

@@ -1,6 +1,9 @@
-"""Button and select listeners: the scorecard's selects and note button, the standup's Claim.
+"""Button and select listeners: the scorecard's selects and note button, a rating's Undo, the
+standup's Claim and Unclaim.
 
-Claim's edit of the standup line is queued by the use case (an update of the clicked message)."""
+The standup message itself is edited by the live standup (every change of a listed account
+queues its edit), so Claim and Unclaim answer only the person who clicked, when there is
+something to say: a line claimed by someone else since it was shown asks to confirm."""
 
 from __future__ import annotations
 
@@ -8,15 +11,28 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
-from bot.messages.ids import ActionId, parse_signal_block_id
+from bot.messages.claims import (
+    CLAIM_CONFIRM_BLOCK,
+    claim_confirm_blocks,
+    claimed_text,
+    unclaimed_text,
+)
+from bot.messages.ids import (
+    SEPARATOR,
+    ActionId,
+    parse_claim_value,
+    parse_signal_block_id,
+    parse_undo_value,
+)
 from bot.messages.text import escape_mrkdwn, mention
-from bot.services import account_actions, portfolio, rating
-from bot.services.account_actions import StandupMessage
+from bot.messages.undo import undone_text
+from bot.services import account_actions, portfolio, rating, undo
 from bot.services.backend import Backend
 from bot.services.policy import Action
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.parsing import scorecard_clicked
 from bot.slack.listeners.refresh import HomeRefresher
+from scoring.errors import InvalidValue
 from scoring.signals import parse_value
 
 
@@ -34,12 +50,32 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
         signal = ask.rules.taxonomy.resolve(signal_key)
         rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
         change = f"{ui.recorded_text(rated.recorded)} By {mention(ask.user)}."
+        offered = undo.offer(rated.recorded, surface="card")
         respond(
             text=f"{escape_mrkdwn(account.name)}: {ui.score_line(rated.card)}",
-            blocks=ui.as_dicts(ui.scorecard_blocks(rated.card, change=change)),
+            blocks=ui.as_dicts(ui.scorecard_blocks(rated.card, change=change, undo=offered)),
             replace_original=True,
         )
         homes.request({ask.user, account.csm})
+
+    @app.action(ActionId.UNDO_RATING)
+    @answers_errors
+    def undo_rating(ack: Ack, action: dict, respond: Respond, context: BoltContext) -> None:
+        ack()
+        ask = context["ask"]
+        try:
+            surface, reading_ids = parse_undo_value(action.get("value") or "")
+        except ValueError as error:
+            raise InvalidValue("this Undo button is not one the bot made; rate again") from error
+        undone = undo.undo(backend, ask, reading_ids)
+        said = undone_text(undone.recorded, kept=[undo.kept_text(k) for k in undone.kept],
+                           rescue_closed=undone.recorded.closed is not None)  # fmt: skip
+        if surface == "card":
+            blocks = ui.scorecard_blocks(undone.card, change=f"{said} By {mention(ask.user)}.")
+            respond(text=said, blocks=ui.as_dicts(blocks), replace_original=True)
+        else:
+            respond(text=said, replace_original=True)
+        homes.request({ask.user, undone.account.csm})
 
     @app.action(ActionId.ADD_NOTE)
     @answers_errors
@@ -53,15 +89,29 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
 
     @app.action(ActionId.CLAIM)
     @answers_errors
-    def claim(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    def claim(ack: Ack, action: dict, respond: Respond, context: BoltContext) -> None:
         ack()
         ask = context["ask"]
-        message = body.get("message") or {}
-        channel = (body.get("container") or {}).get("channel_id") or ask.channel
-        clicked = (
-            StandupMessage(channel, message["ts"], message.get("text") or "Standup",
-                           message.get("blocks") or [])
-            if channel and message.get("ts") else None
-        )  # fmt: skip
-        claimed = account_actions.claim(backend, ask, action["value"], message=clicked)
+        value = action.get("value") or ""
+        key, shown = parse_claim_value(value)
+        claimed = account_actions.claim(backend, ask, key, shown=shown, checked=SEPARATOR in value)
+        if claimed.confirm is not None:
+            blocks = claim_confirm_blocks(claimed.account.key, claimed.account.name,
+                                          claimed.confirm)  # fmt: skip
+            respond(text=f"{mention(claimed.confirm)} owns this follow-up now; take it over?",
+                    blocks=ui.as_dicts(blocks), response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+        elif action.get("block_id") == CLAIM_CONFIRM_BLOCK:  # "Claim it anyway", answered
+            respond(text=claimed_text(claimed.account.name, changed=claimed.changed),
+                    replace_original=True)  # fmt: skip
         homes.request({ask.user, claimed.account.csm})
+
+    @app.action(ActionId.UNCLAIM)
+    @answers_errors
+    def unclaim(ack: Ack, action: dict, respond: Respond, context: BoltContext) -> None:
+        ack()
+        ask = context["ask"]
+        unclaimed = account_actions.unclaim(backend, ask, action.get("value") or "")
+        respond(text=unclaimed_text(unclaimed.account.name, unclaimed.owner),
+                response_type="ephemeral", replace_original=False)  # fmt: skip
+        homes.request({ask.user, unclaimed.account.csm, unclaimed.owner})

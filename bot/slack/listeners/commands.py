@@ -17,8 +17,9 @@ from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
+from bot.messages.undo import recorded_blocks
 from bot.messages.usage import help_text
-from bot.services import account_actions, accounts, fields, portfolio, rating
+from bot.services import account_actions, accounts, fields, portfolio, rating, undo
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
 from bot.services.policy import Action, Ask
@@ -91,7 +92,9 @@ def register(app: App, backend: Backend, homes: HomeRefresher, channels: Channel
         rated = rating.rate(
             backend, context["ask"], account, ratings, note=note, source="slash_command"
         )
-        respond(text=ui.recorded_text(rated.recorded), response_type="ephemeral")
+        offered = undo.offer(rated.recorded, surface="signal")
+        respond(text=ui.recorded_text(rated.recorded), response_type="ephemeral",
+                blocks=ui.as_dicts(recorded_blocks(rated.recorded, undo=offered)))  # fmt: skip
         homes.request({body["user_id"], account.csm})
 
     @app.command("/standup")
