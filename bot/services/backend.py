@@ -1,7 +1,8 @@
 """What every use case needs: the config in force, the database, the clock, and the outbox bell.
 
 A write transaction that queued deliveries rings `outbox_bell` once it commits, so this
-process's courier sends them at once instead of at its next idle look.
+process's courier sends them at once instead of at its next idle look. Before it commits, it
+keeps the current state of every account it changed (`current_state.keep`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.services import current_state
+from bot.services.weights import RULES_IN_FORCE, rules_in_force
 from bot.store.db import session_scope
 from bot.store.deliveries import QUEUED
 from bot.store.requests import claim_request
 from scoring.rules import Rules
-
-# Where a transaction keeps the rules in force it loaded (`weights.rules_in_force`).
-RULES_IN_FORCE = "rescuebot.rules_in_force"
 
 
 class AlreadyHandled(Exception):
@@ -52,6 +52,11 @@ class Backend:
             if request_key and not claim_request(session, key=request_key, at=self.now()):
                 raise AlreadyHandled(request_key)
             yield session
+            # Last before the commit, so the kept states see every change the use case made.
+            current_state.keep(
+                session, lambda: rules_in_force(session, self.config), today=self.today(),
+                now=self.now(),
+            )  # fmt: skip
             queued = bool(session.info.get(QUEUED))
         if queued:  # only then: each wake has the courier look for due deliveries
             self.outbox_bell.set()

@@ -1,54 +1,34 @@
-"""The read side: accounts and their history loaded from the store as scoring values."""
+"""The read side: accounts and their history loaded from the store as scoring values.
+
+Portfolio views read each account's kept current state (`bot.services.current_state`) where it
+holds for the day asked, and score the others from their readings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
+from bot.services import current_state
+from bot.services.current_state import TREND_WINDOW_WEEKS, Scored
+from bot.services.scoring_inputs import facts, history_of
 from bot.store import accounts as account_rows
+from bot.store import current_state as state_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
 from bot.store.tables import Account, Rescue
-from scoring.accounts import AccountFacts, Handoff, resolve_account
+from scoring.accounts import resolve_account
 from scoring.digest import Digest, build_digest
 from scoring.overrides import in_force
-from scoring.readings import History, Reading
 from scoring.rules import Rules, Status
 from scoring.scorecard import Scorecard, evaluate
-from scoring.signals import Segment
 from scoring.standup import AccountState, Followup, OpenRescue, StandupItem, standup
 from scoring.weeks import previous_week_end
-
-# Portfolio views (standup, digest, home) load this many weeks of history before last week's
-# end, plus each signal's latest earlier reading: enough for every current value, the delta and
-# a fall of up to this many weeks in a row, without reading years of history for every account.
-TREND_WINDOW_WEEKS = 8
-
-
-def facts(row: Account) -> AccountFacts:
-    return AccountFacts(
-        key=row.key,
-        name=row.name,
-        segment=Segment(row.segment),
-        signed_on=row.signed_on,
-        handoff=Handoff(
-            business_problem=row.business_problem,
-            promised_timeline=row.promised_timeline,
-            dependencies=row.dependencies,
-            decision_maker=row.decision_maker,
-        ),
-        arr=row.arr or 0,
-        users=row.users or 0,
-        csm=row.csm,
-    )
-
-
-def history_of(readings: Iterable[Reading], rules: Rules) -> History:
-    return History(readings, rules.team_timezone)
 
 
 def open_rescue_of(row: Rescue | None, rules: Rules) -> OpenRescue | None:
@@ -73,21 +53,33 @@ def find_account(session: Session, text: str) -> Account:
     return next(a for a in rows if a.key == key)
 
 
-def involves(user: str) -> Callable[[Account, Rescue | None], bool]:
+@dataclass(frozen=True)
+class Scope:
+    """Which accounts a view shows: `check` asked of each account and its open rescue, `clause`
+    the same condition in SQL, so the database narrows the accounts first (by its indexes)."""
+
+    check: Callable[[Account, Rescue | None], bool]
+    clause: ColumnElement[bool]
+
+    def __call__(self, account: Account, rescue: Rescue | None) -> bool:
+        return self.check(account, rescue)
+
+
+def involves(user: str) -> Scope:
     """Accounts where `user` is the CSM, the follow-up owner or the open rescue's owner."""
 
     def check(account: Account, rescue: Rescue | None) -> bool:
         return user in (account.csm, account.followup_owner, rescue.owner if rescue else None)
 
-    return check
+    return Scope(check, state_rows.involving(user))
 
 
-def in_segment(segment: str) -> Callable[[Account, Rescue | None], bool]:
-    return lambda account, _: account.segment == segment
+def in_segment(segment: str) -> Scope:
+    return Scope(lambda account, _: account.segment == segment, state_rows.in_segment(segment))
 
 
-def with_keys(keys: set[str]) -> Callable[[Account, Rescue | None], bool]:
-    return lambda account, _: account.key in keys
+def with_keys(keys: set[str]) -> Scope:
+    return Scope(lambda account, _: account.key in keys, state_rows.with_keys(keys))
 
 
 def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) -> Scorecard:
@@ -144,44 +136,37 @@ def load_portfolio(
     trend_weeks: int = 0,
 ) -> Portfolio:
     """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`;
-    `only` narrows them, given each account and its open rescue. `trend_weeks` (at most
-    TREND_WINDOW_WEEKS) past week-end scores go into each card's trend."""
+    `only` narrows them, given each account and its open rescue (a `Scope` narrows them in the
+    database first). `trend_weeks` (at most TREND_WINDOW_WEEKS) past week-end scores go into
+    each card's trend. Each account's kept state is read where it holds for `as_of`; the others
+    are scored from their readings (the last TREND_WINDOW_WEEKS weeks, and each signal's latest
+    reading before)."""
     rescues = rescue_rows.open_rescues(session)
     accounts = [
         a
-        for a in account_rows.list_accounts(session)
-        if (a.outcome is None or (a.outcome_on is not None and a.outcome_on > as_of))
-        and (only is None or only(a, rescues.get(a.id)))
+        for a in state_rows.onboarding_accounts(
+            session, as_of=as_of, where=only.clause if isinstance(only, Scope) else None
+        )
+        if only is None or only(a, rescues.get(a.id))
     ]
-    everyone = only is None or len(accounts) > 500
-    readings = reading_rows.history_by_account(
-        session,
-        account_ids=None if everyone else [a.id for a in accounts],
-        since=datetime.combine(
-            previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
-        ),
+    weeks = min(trend_weeks, TREND_WINDOW_WEEKS)
+    by_id = {a.id: a for a in accounts if a.id is not None}
+    scored = current_state.kept_scores(
+        session, rules, by_id, as_of=as_of, trend_weeks=weeks, everyone=len(by_id) > 500
     )
-    overrides = override_rows.overrides_by_account(
-        session, account_ids=None if everyone else [a.id for a in accounts]
-    )
-    last_week = previous_week_end(as_of)
+    scored |= _score_from_readings(
+        session, rules, [a for a in accounts if a.id not in scored], as_of=as_of,
+        trend_weeks=weeks, with_previous_week=with_previous_week,
+    )  # fmt: skip
     states: list[AccountState] = []
     previous: dict[str, Status] = {}
     for account in accounts:
-        history = history_of(readings.get(account.id, []), rules)
-        account_facts = facts(account)
-        weeks = min(trend_weeks, TREND_WINDOW_WEEKS)
-        card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=weeks)
-        override = in_force(overrides.get(account.id, ()), as_of, rules.team_timezone)
-        if override is not None:
-            card = replace(card, override=override)
+        found = scored[account.id]
         if with_previous_week:
-            previous[account.key] = evaluate(
-                account_facts, history, rules, as_of=last_week, trend_weeks=0
-            ).status
+            previous[account.key] = found.previous_status
         states.append(
             AccountState(
-                card=card,
+                card=found.card,
                 followup=Followup(
                     account.followup_owner, account.followup_next, account.followup_due
                 ),
@@ -189,3 +174,34 @@ def load_portfolio(
             )
         )
     return Portfolio(as_of, states, {a.key: a for a in accounts}, previous)
+
+
+def _score_from_readings(
+    session: Session,
+    rules: Rules,
+    accounts: list[Account],
+    *,
+    as_of: date,
+    trend_weeks: int,
+    with_previous_week: bool,
+) -> dict[int | None, Scored]:
+    """The accounts scored from their recent readings and their overrides."""
+    if not accounts:
+        return {}
+    everyone = len(accounts) > 500
+    ids = None if everyone else [a.id for a in accounts if a.id is not None]
+    readings = reading_rows.history_by_account(
+        session,
+        account_ids=ids,
+        since=datetime.combine(
+            previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
+        ),
+    )
+    overrides = override_rows.overrides_by_account(session, account_ids=ids)
+    scored: dict[int | None, Scored] = {}
+    for account in accounts:
+        scored[account.id] = current_state.score(
+            account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
+            as_of=as_of, trend_weeks=trend_weeks, with_previous_week=with_previous_week,
+        )  # fmt: skip
+    return scored

@@ -1,5 +1,6 @@
-"""The daily recompute: every onboarding account's score written to this week's snapshot, and
-the rescue triggers that time alone set off (a third falling week, a floor reached) fired.
+"""The daily recompute: every onboarding account's score written to this week's snapshot, the
+rescue triggers that time alone set off (a third falling week, a floor reached) fired, and every
+account's kept current state rebuilt for the new day (`current_state.rebuild`).
 
 Readings fire their triggers as they are recorded; what changes with no new reading is found
 here by scoring each account as of today and as of the previous recompute. Rescues it opens or
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Config
-from bot.services import rescue_thread
+from bot.services import current_state, rescue_thread
 from bot.services.portfolio import TREND_WINDOW_WEEKS, facts, history_of
 from bot.services.rescues import open_rescue
 from bot.services.weights import rules_in_force
@@ -36,6 +37,7 @@ BATCH = 500
 @dataclass
 class Recomputed:
     snapshots: int = 0
+    states: int = 0
     opened: list[str] = field(default_factory=list)
     triggered: list[str] = field(default_factory=list)
 
@@ -97,6 +99,10 @@ def recompute(
     for account, _, _, _, triggers in changes:
         if triggers:
             _fire(engine, config, account, triggers, now=now, result=result)
+    rebuilt = current_state.rebuild(
+        engine, lambda session: rules_in_force(session, config), today=today, now=now
+    )
+    result.states = rebuilt.kept
     return result
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.services.backend import RULES_IN_FORCE
 from bot.services.outcomes import calibration_of
 from bot.store import events
 from bot.store import weights as weight_rows
@@ -32,6 +31,8 @@ from scoring.rules import Rules
 from scoring.weights import ProposalState, apply_version, decide_proposal, proposal_problem
 
 CONFIG_SOURCE = "config"
+# Where a transaction keeps the rules in force it loaded (`rules_in_force`).
+RULES_IN_FORCE = "rescuebot.rules_in_force"
 
 
 class NothingToPropose(DomainError):

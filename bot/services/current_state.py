@@ -1,0 +1,194 @@
+"""The kept current state of every onboarding account: its scorecard as of today and its status
+at the end of last week, so the standup, `/onboard list`, the App Home and the digest read one
+row per account instead of scoring every history.
+
+A state is kept by the transaction that changes what it is computed from: `keep` (run by
+`Backend.change` before it commits) recomputes the accounts the transaction marked
+(`bot.store.current_state`); any other writer's marks drop the state in its own transaction.
+The daily recompute `rebuild`s every state for the new day. A state is used only for the day it
+was computed for and with the rules it was computed with (`card_codec.rules_key`): staleness,
+deadlines, the phase and the trend move with the date, so after midnight, until the rebuild, an
+account is scored from its readings as before, and a report as of a past day always is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.services.scoring_inputs import facts, history_of
+from bot.store import current_state as state_rows
+from bot.store import overrides as override_rows
+from bot.store import readings as reading_rows
+from bot.store.db import session_scope
+from bot.store.tables import Account, CurrentState
+from scoring import card_codec
+from scoring.overrides import Override, in_force
+from scoring.readings import Reading
+from scoring.rules import Rules, Status
+from scoring.scorecard import Scorecard, evaluate
+from scoring.weeks import previous_week_end
+
+# Portfolio views (standup, digest, home) score this many past week ends into each trend at
+# most: a kept card holds them all, a view asking for fewer gets the latest ones.
+TREND_WINDOW_WEEKS = 8
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """An account's scorecard as of a day (its override in force shown) and its status at the
+    end of the week before (a person's override then, else the computed one)."""
+
+    card: Scorecard
+    previous_status: Status
+
+
+def score(
+    account: Account,
+    readings: list[Reading],
+    overrides: Collection[Override],
+    rules: Rules,
+    *,
+    as_of: date,
+    trend_weeks: int,
+    with_previous_week: bool = True,
+) -> Scored:
+    """What every portfolio view shows of one account, from its readings and overrides."""
+    history = history_of(readings, rules)
+    account_facts = facts(account)
+    card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=trend_weeks)
+    override = in_force(overrides, as_of, rules.team_timezone)
+    if override is not None:
+        card = replace(card, override=override)
+    if not with_previous_week:
+        return Scored(card, card.status)
+    last_week = previous_week_end(as_of)
+    called = in_force(overrides, last_week, rules.team_timezone)
+    previous = (
+        called.status
+        if called is not None
+        else evaluate(account_facts, history, rules, as_of=last_week, trend_weeks=0).status
+    )
+    return Scored(card, previous)
+
+
+def refresh(
+    session: Session, account_ids: Collection[int], rules: Rules, *, today: date, now: datetime
+) -> int:
+    """Recompute the kept state of the accounts (their rows locked first) from their whole
+    history as of `today`; an account no longer onboarding keeps none. How many were kept."""
+    if not account_ids:
+        return 0
+    state_rows.lock_accounts(session, account_ids)
+    accounts = session.exec(
+        select(Account).where(col(Account.id).in_(account_ids), state_rows.onboarding_clause(today))
+    ).all()
+    ids = [a.id for a in accounts if a.id is not None]
+    readings = reading_rows.history_by_account(session, account_ids=ids) if ids else {}
+    overrides = override_rows.overrides_by_account(session, account_ids=ids) if ids else {}
+    key = card_codec.rules_key(rules)
+    rows = []
+    for account in accounts:
+        assert account.id is not None
+        scored = score(
+            account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
+            as_of=today, trend_weeks=TREND_WINDOW_WEEKS,
+        )  # fmt: skip
+        card = scored.card
+        rows.append(
+            CurrentState(
+                account_id=account.id,
+                day=today,
+                rules_key=key,
+                status=card.status.value,
+                score_tenths=card.score_tenths,
+                last_week_tenths=(
+                    None if card.trend.delta_tenths is None or card.score_tenths is None
+                    else card.score_tenths - card.trend.delta_tenths
+                ),
+                previous_status=scored.previous_status.value,
+                flags=list(card.flags),
+                card=card_codec.encode(card),
+                computed_at=now,
+            )
+        )  # fmt: skip
+    state_rows.replace_states(session, account_ids, rows)
+    return len(rows)
+
+
+def keep(session: Session, rules: Callable[[], Rules], *, today: date, now: datetime) -> None:
+    """Before a transaction commits: recompute the state of every account it changed, with the
+    rules `rules()` gives (asked only when something changed). A change whose accounts cannot be
+    told leaves them all to the store's drop and the next rebuild."""
+    changed = state_rows.take_marked(session)
+    if state_rows.EVERY in changed:
+        session.info.setdefault(state_rows.MARKED, set()).add(state_rows.EVERY)
+        return
+    if changed:
+        refresh(session, changed, rules(), today=today, now=now)
+
+
+@dataclass
+class Rebuilt:
+    kept: int = 0
+    dropped: int = 0
+
+
+def rebuild(
+    engine: Engine, rules_of: Callable[[Session], Rules], *, today: date, now: datetime
+) -> Rebuilt:
+    """Every onboarding account's state as of `today` (a transaction per batch of accounts,
+    with the rules `rules_of` gives in it), then the states of accounts that finished, or of
+    another day or rules, dropped."""
+    with session_scope(engine, read_only=True) as session:
+        ids = [
+            a.id for a in state_rows.onboarding_accounts(session, as_of=today) if a.id is not None
+        ]
+    result = Rebuilt()
+    rules_key = ""
+    for start in range(0, len(ids), BATCH):
+        with session_scope(engine) as session:
+            rules = rules_of(session)
+            rules_key = card_codec.rules_key(rules)
+            result.kept += refresh(session, ids[start : start + BATCH], rules, today=today, now=now)
+    with session_scope(engine) as session:
+        rules_key = rules_key or card_codec.rules_key(rules_of(session))
+        result.dropped = state_rows.drop_other_days(session, day=today, rules_key=rules_key)
+    return result
+
+
+def kept_scores(
+    session: Session,
+    rules: Rules,
+    accounts: Mapping[int, Account],
+    *,
+    as_of: date,
+    trend_weeks: int,
+    everyone: bool,
+) -> dict[int, Scored]:
+    """The accounts' kept states that hold for `as_of` and `rules` (the others are absent), the
+    trend cut to its latest `trend_weeks` weeks. `everyone`: read every kept state in one query
+    rather than by account ids."""
+    found = state_rows.kept(
+        session,
+        day=as_of,
+        rules_key=card_codec.rules_key(rules),
+        account_ids=None if everyone else list(accounts),
+    )
+    scored: dict[int, Scored] = {}
+    for account_id, (data, previous) in found.items():
+        account = accounts.get(account_id)
+        if account is None:
+            continue
+        card = card_codec.decode(data, account=facts(account), rules=rules)
+        if trend_weeks < TREND_WINDOW_WEEKS and card.trend.weekly:
+            weekly = card.trend.weekly
+            completed = weekly[:-1][-trend_weeks:] if trend_weeks else ()
+            card = replace(card, trend=replace(card.trend, weekly=(*completed, weekly[-1])))
+        scored[account_id] = Scored(card, Status(previous))
+    return scored

@@ -1,0 +1,176 @@
+"""Each account's kept current state (`current_state`): its rows, the queries the portfolio views
+read it with, and which accounts a transaction changed.
+
+Every write through a session to a table a scorecard is computed from (`TRACKED`) marks the
+account it touches, whether an ORM flush or a bulk statement. Before the transaction commits,
+the kept state of each marked account that was not recomputed by then
+(`bot.services.current_state.keep`) is deleted in that same transaction, so a kept state is
+never older than its account's latest change: readers score an account without one from its
+readings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, event, or_
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from bot.store.tables import Account, CurrentState, Reading, Rescue, StatusOverride
+
+# What a scorecard is computed from, besides the rules and the day: the account row (its facts),
+# its readings and its status overrides. (Follow-ups and rescues are read from their own rows.)
+TRACKED = (Account, Reading, StatusOverride)
+_TRACKED_TABLES = {cls.__tablename__ for cls in TRACKED}  # type: ignore[attr-defined]
+MARKED = "rescuebot.current_state.marked"  # session.info: account ids changed, or EVERY in it
+EVERY = 0  # a change whose accounts cannot be told (a bulk UPDATE or DELETE): all of them
+
+
+def _marks(session: OrmSession) -> set[int]:
+    marked: set[int] = session.info.setdefault(MARKED, set())
+    return marked
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _mark_flushed(session: OrmSession, _context: Any) -> None:
+    marked = _marks(session)
+    for row in chain(session.new, session.dirty, session.deleted):
+        if isinstance(row, Account) and row.id is not None:
+            marked.add(row.id)
+        elif isinstance(row, Reading | StatusOverride):
+            marked.add(row.account_id)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _mark_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in _TRACKED_TABLES:
+        return
+    parameters = state.parameters
+    rows = parameters if isinstance(parameters, list) else [parameters or {}]
+    ids = [row.get("account_id") for row in rows] if state.is_insert else []
+    marked = _marks(state.session)
+    if ids and all(isinstance(i, int) for i in ids):
+        marked.update(ids)
+    else:
+        marked.add(EVERY)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _drop_unkept(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT's release: the transaction goes on
+        return
+    if not session.info.get(MARKED) and not (session.new or session.dirty or session.deleted):
+        return
+    session.flush()
+    marked = session.info.pop(MARKED, set())
+    if EVERY in marked:
+        session.execute(delete(CurrentState))
+    elif marked:
+        lock_accounts(session, marked)  # type: ignore[arg-type]
+        session.execute(delete(CurrentState).where(col(CurrentState.account_id).in_(marked)))
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    session.info.pop(MARKED, None)
+
+
+def take_marked(session: Session) -> set[int]:
+    """The accounts this transaction changed so far (flushed first); they are no longer marked:
+    the caller keeps their state now. EVERY among them means all accounts."""
+    session.flush()
+    return session.info.pop(MARKED, set())
+
+
+def marked(session: Session) -> set[int]:
+    """The accounts this transaction changed so far, whose kept state is not current in it."""
+    session.flush()
+    return set(session.info.get(MARKED, ()))
+
+
+def lock_accounts(session: Session, account_ids: Iterable[int]) -> None:
+    """Hold the accounts' rows (in id order, `FOR NO KEY UPDATE` as `accounts.lock`) so two
+    transactions keeping one account's state take turns: the later one reads the earlier one's
+    readings. SQLite's write transactions are serialised already."""
+    statement = (
+        select(Account.id)
+        .where(col(Account.id).in_(sorted(account_ids)))
+        .order_by(col(Account.id))
+        .with_for_update(key_share=True)
+    )
+    session.exec(statement).all()
+
+
+def onboarding_clause(as_of: date) -> ColumnElement[bool]:
+    """Accounts still onboarding on `as_of`: no outcome, or an outcome after it."""
+    return or_(col(Account.outcome).is_(None), col(Account.outcome_on) > as_of)
+
+
+def involving(user: str) -> ColumnElement[bool]:
+    """Accounts where `user` is the CSM, the follow-up owner or the open rescue's owner."""
+    rescued = select(Rescue.account_id).where(
+        col(Rescue.open_account_id).is_not(None), Rescue.owner == user
+    )
+    return or_(Account.csm == user, Account.followup_owner == user, col(Account.id).in_(rescued))
+
+
+def in_segment(segment: str) -> ColumnElement[bool]:
+    return Account.segment == segment
+
+
+def with_keys(keys: Collection[str]) -> ColumnElement[bool]:
+    return col(Account.key).in_(sorted(keys))
+
+
+def onboarding_accounts(
+    session: Session, *, as_of: date, where: ColumnElement[bool] | None = None
+) -> list[Account]:
+    """The accounts onboarding on `as_of` (narrowed by `where`), ordered by key."""
+    statement = select(Account).where(onboarding_clause(as_of)).order_by(col(Account.key))
+    if where is not None:
+        statement = statement.where(where)
+    return list(session.exec(statement))
+
+
+def kept(
+    session: Session, *, day: date, rules_key: str, account_ids: Collection[int] | None
+) -> dict[int, tuple[list[Any], str]]:
+    """The kept (card, previous status) of the accounts (all by default) as of `day` with the
+    rules `rules_key`, leaving out those this transaction changed since."""
+    statement = select(
+        CurrentState.account_id, CurrentState.card, CurrentState.previous_status
+    ).where(CurrentState.day == day, CurrentState.rules_key == rules_key)
+    if account_ids is not None:
+        statement = statement.where(col(CurrentState.account_id).in_(account_ids))
+    rows = session.exec(statement).all()
+    changed = marked(session)
+    if EVERY in changed:
+        return {}
+    return {a: (card, previous) for a, card, previous in rows if a not in changed}
+
+
+def replace_states(
+    session: Session, account_ids: Collection[int], rows: list[CurrentState]
+) -> None:
+    """The accounts' kept states become `rows` (none for an account not in them)."""
+    session.execute(delete(CurrentState).where(col(CurrentState.account_id).in_(account_ids)))
+    session.add_all(rows)
+    session.flush()
+
+
+def drop_other_days(session: Session, *, day: date, rules_key: str) -> int:
+    """Delete every kept state not as of `day` with `rules_key`; how many were."""
+    result = session.execute(
+        delete(CurrentState).where(
+            or_(CurrentState.day != day, CurrentState.rules_key != rules_key)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
