@@ -45,7 +45,6 @@ def parse_signal_block_id(block_id: str) -> tuple[str, str]:
     return account, signal
 
 
-def standup_block_id(account: str) -> str:
 def undo_value(surface: str, reading_ids: tuple[int, ...]) -> str:
     """An Undo button's value: where the rating was given (`signal`: the command's answer,
     `card`: a scorecard) and the readings it recorded."""
@@ -72,6 +71,7 @@ def parse_claim_value(value: str) -> tuple[str, str | None]:
     return account, (owner or None) if separator else None
 
 
+def standup_block_id(account: str) -> str:
     """The block of one account's line in a standup message."""
     return f"standup{SEPARATOR}{account}"
 

@@ -160,21 +160,21 @@ WHO = {
     Action.HAND_OVER: "the account's CSM and admins",
     Action.EDIT_FOLLOW_UP: "the account's CSM, its follow-up owner and admins",
     Action.CLAIM: "CSMs and admins",
+    Action.UNCLAIM: "its owner",
     Action.RECORD_OUTCOME: "the account's CSM and admins",
     Action.TRACK_RISKS: "the account's CSM, its follow-up owner, CSMs and admins",
     Action.WORK_RESCUE: "the rescue's owner, the account's CSM, approvers and admins",
     Action.ESCALATE: "the rescue's owner, the account's CSM and admins",
     Action.DECIDE_PLAN: "the configured approvers",
     Action.ACCEPT_CALIBRATION: "the configured approvers",
+    Action.UNDO_RATING: "the person who gave it, within 10 minutes,",
 }
-    Action.UNCLAIM: "its owner",
 
 
 def allowed(
     actor: Actor,
     action: Action,
     *,
-    Action.UNDO_RATING: "the person who gave it, within 10 minutes,",
     account: Account | None = None,
     rescue: Rescue | None = None,
     rescue_owner: str | None = None,
@@ -192,6 +192,10 @@ def allowed(
         return admin or csm or account_csm or follow_up or rescue_owner == user
     if action in (Action.ADD_ACCOUNT, Action.CLAIM):
         return admin or csm
+    if action is Action.UNCLAIM:  # the owner shown: the follow-up's, else the open rescue's
+        return account is not None and (account.followup_owner or rescue_owner) == user
+    if action is Action.UNDO_RATING:
+        return False  # a rating's own rule: `authorize_undo`
     if action is Action.EDIT_ACCOUNT:
         return admin
     if action in (Action.HAND_OVER, Action.RECORD_OUTCOME):
@@ -199,10 +203,6 @@ def allowed(
     if action is Action.EDIT_FOLLOW_UP:
         return admin or account_csm or follow_up
     if action is Action.TRACK_RISKS:
-    if action is Action.UNCLAIM:  # the owner shown: the follow-up's, else the open rescue's
-        return account is not None and (account.followup_owner or rescue_owner) == user
-    if action is Action.UNDO_RATING:
-        return False  # a rating's own rule: `authorize_undo`
         return admin or csm or account_csm or follow_up
     if action is Action.WORK_RESCUE:
         return admin or owner or account_csm or roles.is_approver(user)
@@ -223,6 +223,12 @@ def authorize(
     if allowed(actor, action, account=account, rescue=rescue, rescue_owner=rescue_owner):
         return
     name = f" {account.name}" if account is not None and action is not Action.ADD_ACCOUNT else ""
+    _refused(actor, action, account)
+    target = f" on{name}" if name else ""
+    raise NotAllowed(f"only {WHO[action]} may {action.value}{target}")
+
+
+def _refused(actor: Actor, action: Action, account: Account | None) -> None:
     log.warning(
         "refused: %s may not %s",
         actor.user,
@@ -230,12 +236,6 @@ def authorize(
         extra={"actor": actor.user, "action": action.name.lower(),
                "account": account.key if account is not None else None},
     )  # fmt: skip
-    _refused(actor, action, account)
-    target = f" on{name}" if name else ""
-    raise NotAllowed(f"only {WHO[action]} may {action.value}{target}")
-
-
-def _refused(actor: Actor, action: Action, account: Account | None) -> None:
 
 
 def authorize_decision(actor: Actor, plan: Escalation, rescue: Rescue) -> None:
@@ -249,13 +249,6 @@ def authorize_decision(actor: Actor, plan: Escalation, rescue: Rescue) -> None:
     if rescue.state == "resolved":
         raise NotAllowed("the rescue this plan is for was resolved, so the plan can't be decided")
 
-
-def require_member(ask: Ask, user: str, *, role: str) -> None:
-    """Someone picked in Slack for a role is a real, active member of the workspace."""
-    if not ask.directory.is_active_member(user):
-        raise DomainError(
-            f"the person you picked for {role} is not an active member of this workspace"
-        )
 
 def authorize_undo(
     actor: Actor, *, account: Account, author: str | None, given_at: datetime, now: datetime
@@ -278,6 +271,13 @@ def authorize_undo(
 def mention_of(user: str | None) -> str:
     return f"<@{user}>" if user else "the person who gave it"
 
+
+def require_member(ask: Ask, user: str, *, role: str) -> None:
+    """Someone picked in Slack for a role is a real, active member of the workspace."""
+    if not ask.directory.is_active_member(user):
+        raise DomainError(
+            f"the person you picked for {role} is not an active member of this workspace"
+        )
 
 
 def require_assignable(actor: Actor, user: str, *, role: str, account: Account) -> None:
