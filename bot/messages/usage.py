@@ -13,6 +13,7 @@ USAGE: dict[str, str] = {
     "/onboard add": "/onboard add NAME [segment:smb|mid|enterprise] [csm:@user] "
     "[signed:YYYY-MM-DD] [arr:N] [users:N] [channel:#ch]",
     "/onboard handoff": "/onboard handoff ACCOUNT",
+    "/onboard gate": "/onboard gate ACCOUNT   (the phase-gate checklist)",
     "/onboard set": '/onboard set ACCOUNT key:value …  (owner:@user next:"…" due:YYYY-MM-DD '
     "name: segment: csm: signed: arr: users: channel: problem: timeline: dependencies: "
     "decision: segment_group_id: intercom_company_id: hubspot_id:; the value none clears)",
@@ -31,6 +32,9 @@ USAGE: dict[str, str] = {
     "/standup": "/standup [mine|@user|segment:smb|mid|enterprise]",
     "/rescue": "/rescue ACCOUNT [owner:@user] [due:YYYY-MM-DD] [note…]",
     "/escalate": "/escalate ACCOUNT",
+    "/risk": "/risk ACCOUNT add data|auth|cutover|comms|compliance|other TEXT… [owner:@user] "
+    '[mitigation:"…"] [due:YYYY-MM-DD] [impact:high|medium|low]   or   '
+    "/risk ACCOUNT reviewed CATEGORY   or   /risk ACCOUNT   (the register)",
 }
 
 

@@ -16,8 +16,10 @@ from bot.slack.listeners import (
     asking,
     commands,
     events,
+    gates,
     overrides,
     rescues,
+    risks,
     views,
     weights,
 )
@@ -35,3 +37,5 @@ def register(app: App, backend: Backend) -> None:
     rescues.register(app, backend, homes)
     overrides.register(app, backend, homes)
     weights.register(app, backend)
+    gates.register(app, backend, homes)
+    risks.register(app, backend, homes)

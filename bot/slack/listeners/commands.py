@@ -27,6 +27,7 @@ from bot.services.standup import post_standup
 from bot.slack import slash
 from bot.slack.channels import Channels
 from bot.slack.listeners.errors import answers_errors
+from bot.slack.listeners.gates import open_gates
 from bot.slack.listeners.overrides import run_override
 from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words
 from bot.slack.listeners.refresh import HomeRefresher
@@ -180,6 +181,10 @@ def _handoff(request: Onboard) -> None:
     )
 
 
+def _gate(request: Onboard) -> None:
+    open_gates(request.backend, request.ask, request.body, request.parsed, request.client)
+
+
 def _set(request: Onboard) -> None:
     account = account_named(request.backend, request.parsed)
     no_more_words(request.parsed)
@@ -231,7 +236,8 @@ def _list(request: Onboard) -> None:
 
 
 SUBCOMMANDS: dict[str, Callable[[Onboard], None]] = {
-    "add": _add, "handoff": _handoff, "set": _set, "outcome": _outcome, "override": _override,
+    "add": _add, "handoff": _handoff, "gate": _gate, "set": _set, "outcome": _outcome,
+    "override": _override,
     "list": _list, "kpis": _kpis, "weights": _weights, "help": _help,
 }  # fmt: skip
 
