@@ -109,12 +109,15 @@ def _backend(runtime: Runtime) -> Any:
     configure(runtime.settings.log_level)
     config = runtime.config()
     engine = engine_for(runtime.settings.database_url)
-    return Backend(config=config, engine=engine, clock=lambda: datetime.now(UTC))
+    return Backend(
+        config=config, engine=engine, clock=lambda: datetime.now(UTC),
+        hubspot_notes=runtime.settings.hubspot_token is not None,
+    )  # fmt: skip
 
 
 def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
     """The scheduler and the outbox courier of this process."""
-    from bot.scheduler.worker import Worker, courier_client
+    from bot.scheduler.worker import Worker, courier_client, hubspot_api
     from bot.services.digests import digest_chart
     from bot.slack.app import web_client
     from bot.slack.directory import SlackDirectory
@@ -125,7 +128,7 @@ def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
     directory = SlackDirectory(web_client(runtime.settings), backend.clock)
     return Worker(
         backend, courier_client(runtime.settings), directory=directory, scheduler=scheduler,
-        chart=digest_chart,
+        chart=digest_chart, hubspot=hubspot_api(runtime.settings),
     )  # fmt: skip
 
 
@@ -155,9 +158,11 @@ def serve(
     runtime = runtime_of(ctx)
     with refusals():
         backend, bolt = _slack_backend(runtime)
-        routes = integration_routes(backend, runtime.settings)
-        web = create_web_app(bolt, backend.engine, routes=routes)
         background = _worker(runtime, backend, scheduler=not no_scheduler)
+        # A HubSpot creation answered here is read from the CRM by this process's applier.
+        wake = background.hubspot.wake if background.hubspot else None
+        routes = integration_routes(backend, runtime.settings, on_pending=wake)
+        web = create_web_app(bolt, backend.engine, routes=routes)
     background.start()
     try:
         uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)

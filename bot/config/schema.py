@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -173,9 +173,21 @@ class IntercomSpec(_Strict):
     ticket_trend: TicketTrendSpec = Field(default_factory=TicketTrendSpec)
 
 
+# The account fields a HubSpot company property may set (`/onboard set`'s names for them).
+HubspotField = Literal["name", "segment", "arr", "users", "signed"]
+
+
+class HubspotSpec(_Strict):
+    """Which HubSpot company property sets which account field, e.g. `{annualrevenue: arr,
+    numberofemployees: users}`; the company's `name` always names the account it creates."""
+
+    properties: dict[str, HubspotField] = Field(default_factory=dict)
+
+
 class IntegrationsSpec(_Strict):
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
     intercom: IntercomSpec = Field(default_factory=IntercomSpec)
+    hubspot: HubspotSpec = Field(default_factory=HubspotSpec)
 
 
 class ConfigFile(_Strict):

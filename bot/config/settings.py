@@ -10,6 +10,7 @@ from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_API_URL = "https://slack.com/api/"
+HUBSPOT_API_URL = "https://api.hubapi.com"
 DATABASE_URL_EXAMPLE = (
     "sqlite:///rescuebot.db or postgresql+psycopg://user:password@host:5432/rescuebot"
 )
@@ -44,8 +45,18 @@ class Settings(BaseSettings):
     slack_team_id: str | None = None
     segment_shared_secret: SecretStr | None = None  # signs POST /integrations/segment
     intercom_client_secret: SecretStr | None = None  # signs POST /integrations/intercom
+    hubspot_client_secret: SecretStr | None = None  # signs POST /integrations/hubspot (v3)
+    hubspot_token: SecretStr | None = None  # a private app's access token: CRM reads and notes
+    hubspot_api_url: str = HUBSPOT_API_URL
+    # The public URL HubSpot calls (behind a proxy): HubSpot signs this URL, not the one we see.
+    public_base_url: str | None = None
     rescuebot_config: Path | None = None
     log_level: str = "INFO"
+
+    @field_validator("hubspot_api_url", "public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str | None) -> str | None:
+        return url.rstrip("/") if url else url
 
     @field_validator("slack_api_url")
     @classmethod

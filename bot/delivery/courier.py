@@ -1,7 +1,8 @@
 """The courier: delivers the outbox to Slack, once each, whatever Slack does meanwhile.
 
 It puts three parts together: leasing (`leasing.py`: what is due and may go now, and the
-pacing state), sending (`gateway.py`, the only code that calls Slack's write methods) and the
+pacing state), sending (`gateway.py`, the only code that calls Slack's write methods; HubSpot
+notes through `hubspot.py`, the deliveries' other destination) and the
 retry policy (`policy.py`: what each answer means next). Different channels are sent in
 parallel and each channel's deliveries in order; every answer is recorded in its own short
 transaction. The loop (`run`) does not wait for a round's slowest send: a channel's next
@@ -36,8 +37,9 @@ from tenacity import (
 )
 
 from bot.delivery.gateway import Gateway
+from bot.delivery.hubspot import NOTE_METHOD, HubspotSender
 from bot.delivery.leasing import Leasing, Pacing, Work
-from bot.delivery.policy import DELIVERED, FAILED, Next, decide
+from bot.delivery.policy import DELIVERED, FAILED, Answer, Next, decide
 from bot.messages.fixes import fix_for
 from bot.store import deliveries
 from bot.store.db import session_scope
@@ -75,12 +77,15 @@ class Courier:
         pacing: Pacing | None = None,
         threads: int = 16,
         batch: int = 1000,
+        notes: HubspotSender | None = None,
     ) -> None:
         self.engine = engine
         self.gateway = Gateway(client)
+        self.notes: HubspotSender | None = None
         self.clock = clock
         self.pacing = pacing or Pacing()
         self.leasing = Leasing(engine, self.pacing)
+        self.send_notes_with(notes)
         self.batch = batch
         self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="courier")
@@ -89,6 +94,12 @@ class Courier:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+    def send_notes_with(self, sender: HubspotSender | None) -> None:
+        """HubSpot notes (`hubspot_note` deliveries) go through `sender`, never Slack; a
+        courier without one leaves them to a process that has HUBSPOT_TOKEN."""
+        self.notes = sender
+        self.leasing.never = frozenset() if sender else frozenset({NOTE_METHOD})
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -166,7 +177,7 @@ class Courier:
     def _deliver_channel(self, items: list[Work], result: Round) -> None:
         for item in items:
             delivery = item.delivery
-            answer = self.gateway.send(delivery, item.parent_ts)
+            answer = self._send(item)
             now = self.clock()
             next_ = decide(
                 answer, attempts=delivery.attempts, started=item.leased_at, now=now,
@@ -180,6 +191,12 @@ class Courier:
                     "attempt; not posted again", delivery.key, delivery.channel, answer.ts,
                 )  # fmt: skip
             self._count(delivery, next_, given_up, result)
+
+    def _send(self, item: Work) -> Answer:
+        if item.delivery.method == NOTE_METHOD:
+            assert self.notes is not None, "notes are leased only with a HubSpot sender"
+            return self.notes.send(item.delivery)
+        return self.gateway.send(item.delivery, item.parent_ts)
 
     @retry(
         retry=retry_if_exception_type(OperationalError),

@@ -65,6 +65,7 @@ class Leasing:
         # polling for it while one keeps taking it may wait past the busy timeout; this
         # process's writes queue on a lock instead.
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.never: frozenset[str] = frozenset()  # methods this process has no sender for
 
     def writing(self) -> AbstractContextManager[Any]:
         """Hold while writing to the database (a no-op but on SQLite)."""
@@ -87,7 +88,7 @@ class Leasing:
                 skip_channels=sending,
                 most=most,
                 first_per_channel=True,
-                skip_methods=paused,
+                skip_methods=paused | self.never,
                 paced_channels=paced,
                 paced_methods=self.pacing.paced_methods,
             )

@@ -1,11 +1,14 @@
-"""POST /integrations/segment and /integrations/intercom, on the same server as Slack's endpoint.
+"""POST /integrations/segment, /integrations/intercom and /integrations/hubspot, on the same
+server as Slack's endpoint.
 
 Order of checks, as for Slack's requests: size (413), then the signature over the raw bytes
 (401: missing, malformed or wrong; also when the provider's secret is not configured), then the
 shape (400: signed but not JSON, or not what the provider sends). Only then is the body handed
 to the use case, on a worker thread, which stores and applies it in one transaction before the
 answer (200): an answered event is never lost. An event that cannot be stored now (the database
-is down) is answered 429 with Retry-After, which both providers retry, never a 5xx.
+is down) is answered 429 with Retry-After, which the providers retry, never a 5xx. A HubSpot
+company creation is stored `pending` and completed after the answer (`on_pending` wakes
+whatever reads the company from the CRM).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 from anyio import to_thread
+from hubspot.utils.signature import Signature
 from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -62,13 +67,59 @@ def intercom_unverified(secret: SecretStr | None, body: bytes, header: str | Non
     return None if hmac.compare_digest(given, expected) else "bad X-Hub-Signature"
 
 
+HUBSPOT_WINDOW = timedelta(minutes=5)
+
+
+def hubspot_unverified(
+    secret: SecretStr | None, *, method: str, uri: str, body: bytes, signature: str | None,
+    timestamp: str | None, now: datetime,
+) -> str | None:  # fmt: skip
+    """Why a request is not verifiably HubSpot's (webhooks v3: `X-HubSpot-Signature-v3` is the
+    base64 HMAC-SHA256, keyed with HUBSPOT_CLIENT_SECRET, of method + URI + body + the
+    `X-HubSpot-Request-Timestamp`, in ms, which must be at most 5 minutes old and not in the
+    future), or None when it is. The HMAC is hubspot-api-client's `Signature`; the window is
+    checked here against our clock (the library's check reads the wall clock and lets a
+    future timestamp through)."""
+    if secret is None:
+        return "HUBSPOT_CLIENT_SECRET is not set here"
+    if not signature or not timestamp:
+        return "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp"
+    if not timestamp.isdigit() or len(timestamp) > 15:
+        return "X-HubSpot-Request-Timestamp is not Unix milliseconds"
+    sent = datetime.fromtimestamp(int(timestamp) / 1000, now.tzinfo)
+    if sent > now:
+        return "X-HubSpot-Request-Timestamp is in the future"
+    if now - sent > HUBSPOT_WINDOW:
+        return "X-HubSpot-Request-Timestamp is more than 5 minutes old"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8, which HubSpot signs"
+    expected = Signature.get_signature(
+        secret.get_secret_value(), text, "v3", http_uri=uri, http_method=method,
+        timestamp=timestamp,
+    )  # fmt: skip
+    if not hmac.compare_digest(signature.strip(), expected):
+        return "bad X-HubSpot-Signature-v3"
+    return None
+
+
+def signed_uri(request: Request, public_base_url: str | None) -> str:
+    """The URI HubSpot signed: PUBLIC_BASE_URL + path + query behind a proxy, else the URL the
+    request came to."""
+    if not public_base_url:
+        return str(request.url)
+    query = request.url.query
+    return public_base_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
+
+
 Verify = Callable[[bytes, Request], str | None]
 Receive = Callable[[Backend, Any], integrations.Received]
 
 
 def _endpoint(
     backend: Backend, provider: str, verify: Verify, receive: Receive,
-    limiter: anyio.CapacityLimiter,
+    limiter: anyio.CapacityLimiter, after: Callable[[integrations.Received], None] | None = None,
 ) -> Callable[[Request], Any]:  # fmt: skip
     async def endpoint(request: Request) -> Response:
         length = request.headers.get("content-length") or "0"
@@ -98,13 +149,18 @@ def _endpoint(
             log.exception("%s event not stored (error id %s)", provider, error_id)
             return Response(f"not stored, try again (error id {error_id})", status_code=429,
                             headers={"Retry-After": "5"})  # fmt: skip
+        if after is not None:
+            after(done)
         return JSONResponse(done.as_dict())
 
     return endpoint
 
 
-def integration_routes(backend: Backend, settings: Settings) -> list[Route]:
-    """The webhook routes, each checking its provider's signature with its secret."""
+def integration_routes(
+    backend: Backend, settings: Settings, *, on_pending: Callable[[], None] | None = None
+) -> list[Route]:
+    """The webhook routes, each checking its provider's signature with its secret;
+    `on_pending` is called after answering a delivery that left events pending."""
     limiter = anyio.CapacityLimiter(MAX_AT_ONCE)
 
     def segment(body: bytes, request: Request) -> str | None:
@@ -115,9 +171,23 @@ def integration_routes(backend: Backend, settings: Settings) -> list[Route]:
         header = request.headers.get("x-hub-signature")
         return intercom_unverified(settings.intercom_client_secret, body, header)
 
+    def hubspot(body: bytes, request: Request) -> str | None:
+        return hubspot_unverified(
+            settings.hubspot_client_secret, method=request.method,
+            uri=signed_uri(request, settings.public_base_url), body=body,
+            signature=request.headers.get("x-hubspot-signature-v3"),
+            timestamp=request.headers.get("x-hubspot-request-timestamp"), now=backend.now(),
+        )  # fmt: skip
+
+    def pending(done: integrations.Received) -> None:
+        if on_pending is not None and done.states.get("pending"):
+            on_pending()
+
     return [
         Route("/integrations/segment", _endpoint(backend, "segment", segment,
               integrations.receive_segment, limiter), methods=["POST"]),
         Route("/integrations/intercom", _endpoint(backend, "intercom", intercom,
               integrations.receive_intercom, limiter), methods=["POST"]),
+        Route("/integrations/hubspot", _endpoint(backend, "hubspot", hubspot,
+              integrations.receive_hubspot, limiter, pending), methods=["POST"]),
     ]  # fmt: skip

@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.services import current_state
 from bot.services.weights import RULES_IN_FORCE, rules_in_force
 from bot.store.db import session_scope
-from bot.store.deliveries import QUEUED
+from bot.store.deliveries import HUBSPOT_NOTES, QUEUED
 from bot.store.requests import claim_request
 from scoring.rules import Rules
 
@@ -35,6 +35,8 @@ class Backend:
     engine: Engine
     clock: Callable[[], datetime]
     outbox_bell: threading.Event = field(default_factory=threading.Event, compare=False)
+    # HUBSPOT_TOKEN is set: rescues and plans of accounts with a hubspot_id are noted there.
+    hubspot_notes: bool = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -47,6 +49,7 @@ class Backend:
         """A write transaction that applies a given Slack request at most once. `rules`, the
         rules in force the request already loaded, serve the transaction too."""
         with session_scope(self.engine) as session:
+            session.info[HUBSPOT_NOTES] = self.hubspot_notes
             if rules is not None:
                 session.info[RULES_IN_FORCE] = (self.config, rules)
             if request_key and not claim_request(session, key=request_key, at=self.now()):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.services import hubspot_notes
 from bot.services.policy import Actor, authorize_decision
 from bot.store import events
 from bot.store import rescues as rescue_rows
@@ -136,11 +137,12 @@ def decide_plan(
             session.add(rescue)
     session.add(plan)
     session.flush()
-    events.record_event(
+    decided = events.record_event(
         session, account_id=plan.account_id, kind="plan_decided", actor=approver, at=now,
         payload={"plan_id": plan.id, "rescue_id": plan.rescue_id, "decision": decision.value,
                  "reason": reason, "state": plan.state, "approvals": outcome.approvals,
                  "approvals_required": plan.approvals_required, "final": outcome.final,
                  "decision_seconds": int((now - plan.created_at).total_seconds())},
     )  # fmt: skip
+    hubspot_notes.note(session, decided)  # each decision and the plan's state, in HubSpot
     return Decided(plan, outcome, [*earlier, approval])

@@ -25,6 +25,11 @@ from bot.store.tables import Delivery
 
 # Set on a session that queued a delivery, so whoever commits it knows to wake the courier.
 QUEUED = "rescuebot.queued_deliveries"
+# Set (True) on a session whose changes are also noted in HubSpot (HUBSPOT_TOKEN is set).
+HUBSPOT_NOTES = "rescuebot.hubspot_notes"
+# A delivery written to HubSpot (a note on a company), not to Slack; its channel is
+# NOTE_CHANNEL + the company id, so one company's notes go in order.
+NOTE_METHOD, NOTE_CHANNEL = "hubspot_note", "hubspot:"
 
 
 def enqueue(
@@ -313,6 +318,15 @@ def next_due_at(session: Session, *, after: datetime | None = None) -> datetime 
 
 def counts_by_state(session: Session) -> dict[str, int]:
     rows = session.exec(select(Delivery.state, func.count()).group_by(Delivery.state))
+    return {state: count for state, count in rows}
+
+
+def counts_by_state_of_method(session: Session, *, method: str) -> dict[str, int]:
+    rows = session.exec(
+        select(Delivery.state, func.count())
+        .where(Delivery.method == method)
+        .group_by(Delivery.state)
+    )  # fmt: skip
     return {state: count for state, count in rows}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.store.tables import Account, IntegrationEvent, Ticket
+from bot.store.tables import Account, HubspotProperty, IntegrationEvent, Ticket
 
 EXTERNAL_IDS = ("hubspot_id", "segment_group_id", "intercom_company_id")
 
@@ -134,3 +134,47 @@ def ticket_sources(session: Session, *, since: datetime) -> dict[int, str]:
         .order_by(col(Ticket.opened_at), col(Ticket.id))
     )
     return dict(rows.all())
+
+
+def property_changed_at(session: Session, *, account_id: int, name: str) -> datetime | None:
+    """When the last applied change of HubSpot property `name` on the account occurred."""
+    row = session.exec(
+        select(HubspotProperty).where(
+            HubspotProperty.account_id == account_id, HubspotProperty.property == name
+        )
+    ).first()
+    return row.occurred_at if row else None
+
+
+def property_applied(session: Session, *, account_id: int, name: str, at: datetime) -> None:
+    """Remember that the change of `name` that occurred `at` is applied (never moving back)."""
+    row = session.exec(
+        select(HubspotProperty).where(
+            HubspotProperty.account_id == account_id, HubspotProperty.property == name
+        )
+    ).first()
+    if row is None:
+        session.add(HubspotProperty(account_id=account_id, property=name, occurred_at=at))
+    elif at > row.occurred_at:
+        row.occurred_at = at
+        session.add(row)
+    session.flush()
+
+
+def pending(session: Session, *, provider: str, limit: int = 100) -> list[IntegrationEvent]:
+    """Events waiting for work after their answer (a HubSpot company read), oldest first."""
+    return list(
+        session.exec(
+            select(IntegrationEvent)
+            .where(IntegrationEvent.provider == provider, IntegrationEvent.state == "pending")
+            .order_by(col(IntegrationEvent.id))
+            .limit(limit)
+        )
+    )
+
+
+def locked_event(session: Session, event_id: int) -> IntegrationEvent | None:
+    """The event, locked until the transaction ends (PostgreSQL): one completer at a time."""
+    return session.exec(
+        select(IntegrationEvent).where(IntegrationEvent.id == event_id).with_for_update()
+    ).first()

@@ -303,7 +303,8 @@ class IntegrationEvent(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("provider", "event_id"),
         CheckConstraint(
-            "state IN ('applied', 'unmatched', 'ignored', 'failed')", name="state_known"
+            "state IN ('applied', 'unmatched', 'ignored', 'failed', 'pending')",
+            name="state_known",
         ),
         Index("ix_integration_event_state_external_id", "state", "external_id"),
     )
@@ -313,11 +314,23 @@ class IntegrationEvent(SQLModel, table=True):
     event_id: str = Field(max_length=200)  # the provider's: messageId, notification id …
     received_at: datetime = Field(sa_type=UTCDateTime)
     body: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # the event as received
-    state: str = Field(max_length=16)  # applied | unmatched | ignored | failed
+    state: str = Field(max_length=16)  # applied | unmatched | ignored | failed | pending
     external_id: str | None = Field(default=None, max_length=128)  # the account id it names
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     error: str | None = Field(default=None, sa_type=Text)  # why ignored or failed
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# When the last applied change of a HubSpot property on an account occurred (its `occurredAt`):
+# HubSpot does not deliver in order, and a change older than this one is ignored.
+class HubspotProperty(SQLModel, table=True):
+    __tablename__ = "hubspot_property"
+    __table_args__ = (UniqueConstraint("account_id", "property"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    property: str = Field(max_length=100)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
 
 
 # A support ticket counted for `ticket_trend`, once whatever told us (either Intercom topic or an

@@ -211,6 +211,7 @@ def test_ping_and_other_events_are_kept_as_ignored(engine: Engine, backend: Back
     with session_scope(engine, read_only=True) as session:
         status = integrations.status(session)
         assert {p["provider"]: p["by_state"] for p in status["providers"]} == {
+            "hubspot": {},
             "intercom": {"ignored": 1},
             "segment": {"ignored": 2},
         }

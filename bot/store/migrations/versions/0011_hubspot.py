@@ -24,7 +24,7 @@ STATES = "'applied', 'unmatched', 'ignored', 'failed', 'pending'"
 def _states(states: str) -> None:
     # SQLite changes a CHECK constraint by copying the table (batch mode); PostgreSQL in place.
     with op.batch_alter_table("integration_event") as batch:
-        batch.drop_constraint("ck_integration_event_state_known", type_="check")
+        batch.drop_constraint(op.f("ck_integration_event_state_known"), type_="check")
         batch.create_check_constraint(
             op.f("ck_integration_event_state_known"), f"state IN ({states})"
         )

@@ -1,0 +1,38 @@
+"""Signals that update themselves (PRODUCT.md, "Signals that update themselves"), by concern:
+
+- `shapes`: what each provider's body must look like (BadPayload: answered 400);
+- `receiving`: storing each event once and applying it in the same transaction; unmatched
+  events applied when their account's id is set;
+- `segment`, `intercom`, `hubspot`: what one provider's event does;
+- `hubspot_reads`: HubSpot company creations completed from the CRM after the answer;
+- `tickets`: tickets → the weekly `ticket_trend` reading, and `rescuebot tickets import`;
+- `recording`: a reading through the same rules as a Slack rating;
+- `operator`: `rescuebot integrations status|unmatched`.
+"""
+
+from bot.services.integrations.operator import status, unmatched
+from bot.services.integrations.receiving import (
+    Received,
+    apply_all_waiting,
+    apply_waiting,
+    receive_hubspot,
+    receive_intercom,
+    receive_segment,
+)
+from bot.services.integrations.shapes import BadPayload
+from bot.services.integrations.tickets import TicketImport, import_tickets, judge_finished_weeks
+
+__all__ = [
+    "BadPayload",
+    "Received",
+    "TicketImport",
+    "apply_all_waiting",
+    "apply_waiting",
+    "import_tickets",
+    "judge_finished_weeks",
+    "receive_hubspot",
+    "receive_intercom",
+    "receive_segment",
+    "status",
+    "unmatched",
+]

@@ -1,0 +1,299 @@
+"""HubSpot against a real `rescuebot serve`, with the HubSpot double as the CRM and the Slack
+double as Slack: webhooks v3 signed as the docs say (bad, stale and future ones refused),
+company creations read from the CRM after the answer (retried when the read fails), property
+changes out of order, and notes written to the company once each — through a 5xx and through a
+lost answer — down to the whole flow: a Segment event opens a rescue in Slack and HubSpot gets
+the note."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.store.accounts import add_account
+from bot.store.tables import Account, Delivery, IntegrationEvent
+from tests.conftest import DATABASES
+from tests.integrations.doubles import SEGMENT_SECRET, Segment
+from tests.integrations.hubspot_double import (
+    HUBSPOT_SECRET,
+    HubspotDouble,
+    HubspotWebhooks,
+    ms,
+    v3_signature,
+)
+from tests.slack.conftest import CSM, Served, serving
+
+ROOM = "C0RESCUE"
+CONFIG = """
+rescue:
+  channel: C0RESCUE
+integrations:
+  segment:
+    events:
+      "Data Import Failed": {signal: data_import, value: 0}
+  hubspot:
+    properties: {annualrevenue: arr, numberofemployees: users}
+"""
+
+
+class Hub:
+    def __init__(self, served: Served, crm: HubspotDouble) -> None:
+        self.served, self.crm = served, crm
+        self.webhooks = HubspotWebhooks(served.url)
+
+    def event_rows(self) -> list[IntegrationEvent]:
+        with self.served.db() as session:
+            return list(session.exec(
+                select(IntegrationEvent).where(IntegrationEvent.provider == "hubspot")
+                .order_by(col(IntegrationEvent.id))
+            ))  # fmt: skip
+
+    def by_company(self, company: str) -> Account | None:
+        with self.served.db() as session:
+            return session.exec(select(Account).where(Account.hubspot_id == company)).first()
+
+    def event(self, event_id: int) -> IntegrationEvent:
+        return next(e for e in self.event_rows() if e.event_id == str(event_id))
+
+    def notes_queued(self, company: str) -> list[Delivery]:
+        with self.served.db() as session:
+            return list(session.exec(
+                select(Delivery).where(Delivery.channel == f"hubspot:{company}")
+                .order_by(col(Delivery.id))
+            ))  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    with HubspotDouble() as crm, pytest.MonkeyPatch.context() as env:
+        env.setenv("HUBSPOT_CLIENT_SECRET", HUBSPOT_SECRET)
+        env.setenv("HUBSPOT_TOKEN", crm.token)
+        env.setenv("HUBSPOT_API_URL", crm.api_url)
+        env.setenv("SEGMENT_SHARED_SECRET", SEGMENT_SECRET)
+        with serving(request.param, tmp_path_factory.mktemp("hubspot"), CONFIG) as served:
+            yield Hub(served, crm)
+
+
+@pytest.fixture
+def app(hub: Hub) -> Iterator[Hub]:
+    hub.served.settle()
+    hub.served.double.reset()
+    hub.crm.reset()
+    yield hub
+    hub.served.double.assert_no_violations()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def test_a_company_creation_adds_the_account_read_from_the_crm(app: Hub) -> None:
+    app.crm.add_company("5001", name="Globex", annualrevenue="1200000.40", numberofemployees="250")
+    answer = app.webhooks.send([app.webhooks.creation("5001", now())], at=now())
+    assert answer.status == 200, answer.text
+    assert answer.json()["states"] == {"pending": 1}
+
+    def created() -> bool:
+        """the account created"""
+        return app.by_company("5001") is not None
+
+    app.crm.wait_for(created)
+    account = app.by_company("5001")
+    assert account is not None
+    assert (account.name, account.arr, account.users, account.csm) == ("Globex", 1200000, 250, None)
+    assert ("GET", "/crm/v3/objects/companies/5001") in app.crm.calls
+
+
+def test_a_redelivered_creation_adds_one_account(app: Hub) -> None:
+    app.crm.add_company("5002", name="Initech")
+    creation = app.webhooks.creation("5002", now())
+    first = app.webhooks.send([creation], at=now())
+    again = app.webhooks.send([{**creation, "attemptNumber": 1}], at=now())
+    assert first.status == again.status == 200
+    assert again.json() == {"new": 0, "redelivered": 1, "states": {}}
+    app.crm.wait_for(lambda: app.by_company("5002") is not None)
+    with app.served.db() as session:
+        assert len(session.exec(select(Account).where(Account.name == "Initech")).all()) == 1
+    assert app.event(creation["eventId"]).state == "applied"
+
+
+def test_property_changes_out_of_order_end_at_the_latest(app: Hub) -> None:
+    app.crm.add_company("5003", name="Umbrella", annualrevenue="100")
+    app.webhooks.send([app.webhooks.creation("5003", now() - timedelta(hours=2))], at=now())
+    app.crm.wait_for(lambda: app.by_company("5003") is not None)
+    later = app.webhooks.change("5003", "annualrevenue", "900000", now() + timedelta(seconds=1))
+    earlier = app.webhooks.change("5003", "annualrevenue", "500000", now() - timedelta(minutes=1))
+    users = app.webhooks.change("5003", "numberofemployees", "80", now())
+    # One array, the later change first, as HubSpot may send them.
+    answer = app.webhooks.send([later, earlier, users], at=now())
+    assert answer.status == 200, answer.text
+    assert answer.json()["states"] == {"applied": 2, "ignored": 1}
+    account = app.by_company("5003")
+    assert account is not None and (account.arr, account.users) == (900000, 80)
+    assert "before the change applied" in (app.event(earlier["eventId"]).error or "")
+
+
+def test_a_change_before_the_creation_read_is_ignored(app: Hub) -> None:
+    """A change that occurred before the CRM was read is already in what was read."""
+    app.crm.add_company("5004", name="Hooli", numberofemployees="40")
+    app.webhooks.send([app.webhooks.creation("5004", now() - timedelta(minutes=3))], at=now())
+    app.crm.wait_for(lambda: app.by_company("5004") is not None)
+    stale = app.webhooks.change("5004", "numberofemployees", "5", now() - timedelta(minutes=2))
+    assert app.webhooks.send([stale], at=now()).json()["states"] == {"ignored": 1}
+    account = app.by_company("5004")
+    assert account is not None and account.users == 40
+
+
+def test_a_change_for_a_company_not_yet_known_waits_unmatched(app: Hub) -> None:
+    change = app.webhooks.change("5999", "numberofemployees", "12", now())
+    assert app.webhooks.send([change], at=now()).json()["states"] == {"unmatched": 1}
+    assert app.event(change["eventId"]).external_id == "5999"
+
+
+@pytest.mark.parametrize(
+    ("problem", "kwargs"),
+    [
+        ("bad signature", {"signature": "bm90IHRoZSBzaWduYXR1cmU="}),
+        ("no signature", {"signature": ""}),
+        ("signed by another secret", {}),
+        ("stale timestamp", {"timestamp": str(ms(now() - timedelta(minutes=6)))}),
+        ("future timestamp", {"timestamp": str(ms(now() + timedelta(minutes=1)))}),
+        ("not a number", {"timestamp": "yesterday"}),
+        ("signed for another URL", {"uri": "https://elsewhere.example/integrations/hubspot"}),
+    ],
+)
+def test_unverified_requests_are_refused_and_store_nothing(
+    app: Hub, problem: str, kwargs: dict[str, str]
+) -> None:
+    before = len(app.event_rows())
+    sender = HubspotWebhooks(app.served.url, secret="someone-else") if problem.startswith(
+        "signed by") else app.webhooks  # fmt: skip
+    events = [app.webhooks.creation("5100", now())]
+    if "timestamp" in kwargs and kwargs["timestamp"].isdigit():
+        # Correctly signed over that timestamp: only the window refuses it.
+        body = json.dumps(events).encode()
+        kwargs["signature"] = v3_signature(HUBSPOT_SECRET, "POST", app.webhooks.url, body,
+                                           kwargs["timestamp"])  # fmt: skip
+    answer = sender.send(events, at=now(), **kwargs)
+    assert answer.status == 401, (problem, answer.text)
+    assert len(app.event_rows()) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"{}", b"[]", b'[{"eventId": 1}]', b'[{"eventId": 1, "subscriptionType": '
+     b'"company.creation", "objectId": 5, "occurredAt": "soon"}]'],
+)  # fmt: skip
+def test_signed_garbage_is_400(app: Hub, body: bytes) -> None:
+    before = len(app.event_rows())
+    answer = app.webhooks.send(None, at=now(), raw=body)
+    assert answer.status == 400, answer.text
+    assert len(app.event_rows()) == before
+
+
+def test_a_failing_crm_read_keeps_the_creation_pending_until_it_succeeds(app: Hub) -> None:
+    app.crm.add_company("5005", name="Vandelay")
+    app.crm.fail("/crm/v3/objects/companies/5005", 500, 502, 503)  # every try of one run
+    creation = app.webhooks.creation("5005", now())
+    assert app.webhooks.send([creation], at=now()).status == 200
+
+    def tried() -> bool:
+        """the creation's error recorded"""
+        return "HubSpot HTTP 503" in (app.event(creation["eventId"]).error or "")
+
+    app.crm.wait_for(tried)
+    assert app.event(creation["eventId"]).state == "pending"
+    assert app.by_company("5005") is None
+    # The next run (here: woken by the next creation) reads it again, and both are applied.
+    app.crm.add_company("5006", name="Kramerica")
+    app.webhooks.send([app.webhooks.creation("5006", now())], at=now())
+    app.crm.wait_for(lambda: app.by_company("5005") is not None and app.by_company("5006"))
+    assert app.event(creation["eventId"]).state == "applied"
+
+
+def test_a_company_hubspot_does_not_have_fails_with_the_reason(app: Hub) -> None:
+    creation = app.webhooks.creation("5404", now())
+    app.webhooks.send([creation], at=now())
+    app.crm.wait_for(lambda: app.event(creation["eventId"]).state == "failed")
+    assert "HubSpot HTTP 404" in (app.event(creation["eventId"]).error or "")
+
+
+# ---- outward: notes ---------------------------------------------------------------------------
+
+
+def rescue_for(app: Hub, key: str, company: str) -> None:
+    """An account with a HubSpot id whose Segment milestone fails: a rescue opens."""
+    with app.served.db() as session:
+        add_account(session, key=key, name=key.title(), segment="mid", csm=CSM, users=100)
+        row = session.exec(select(Account).where(Account.key == key)).one()
+        row.hubspot_id, row.segment_group_id = company, f"grp_{key}"
+        session.add(row)
+        session.commit()
+    event = Segment.track("Data Import Failed", f"grp_{key}", now())
+    assert Segment(app.served.url).send(event).status == 200
+
+
+def test_the_whole_flow_event_in_rescue_in_slack_note_in_hubspot(app: Hub) -> None:
+    rescue_for(app, "wayne", "6001")
+    app.served.double.wait_for(
+        lambda: any("Wayne" in m.text for m in app.served.double.messages(ROOM)), timeout=20
+    )
+    app.crm.wait_for(lambda: len(app.crm.notes_of("6001")) == 1)
+    note = app.crm.notes_of("6001")[0]
+    (delivery,) = app.notes_queued("6001")
+    assert "Onboarding rescue opened" in note.body and "Wayne" in note.body
+    assert f"[rescuebot:{delivery.id}]" in note.body
+    app.crm.wait_for(lambda: app.notes_queued("6001")[0].state == "delivered")
+    assert app.notes_queued("6001")[0].ts == note.id
+
+
+def test_a_5xx_on_the_push_is_retried_and_the_note_written_once(app: Hub) -> None:
+    app.crm.fail("/crm/v3/objects/notes", 503)
+    rescue_for(app, "stark", "6002")
+    app.crm.wait_for(lambda: app.notes_queued("6002") and
+                     app.notes_queued("6002")[0].state == "delivered")  # fmt: skip
+    assert len(app.crm.notes_of("6002")) == 1
+    # The 503 left its outcome unknown: the company's notes were searched before the retry.
+    assert ("POST", "/crm/v3/objects/notes/search") in app.crm.calls
+
+
+def test_a_lost_answer_is_found_by_the_search_and_not_written_again(app: Hub) -> None:
+    app.crm.lose_answers("/crm/v3/objects/notes", 1)
+    rescue_for(app, "oscorp", "6003")
+    app.crm.wait_for(lambda: app.notes_queued("6003") and
+                     app.notes_queued("6003")[0].state == "delivered")  # fmt: skip
+    (note,) = app.crm.notes_of("6003")
+    assert app.notes_queued("6003")[0].ts == note.id
+    assert [c for c in app.crm.calls if c == ("POST", "/crm/v3/objects/notes")] == [
+        ("POST", "/crm/v3/objects/notes")
+    ]
+
+
+def test_a_refused_note_fails_for_good_and_shows_in_the_status(app: Hub) -> None:
+    app.crm.fail("/crm/v3/objects/notes", 400)
+    rescue_for(app, "cyberdyne", "6004")
+    app.crm.wait_for(lambda: app.notes_queued("6004") and
+                     app.notes_queued("6004")[0].state == "failed")  # fmt: skip
+    assert app.crm.notes_of("6004") == []
+    assert "HubSpot HTTP 400" in (app.notes_queued("6004")[0].last_error or "")
+
+
+def test_no_note_for_an_account_without_a_hubspot_id(app: Hub) -> None:
+    with app.served.db() as session:
+        add_account(session, key="plain", name="Plain", segment="mid", csm=CSM, users=100)
+        row = session.exec(select(Account).where(Account.key == "plain")).one()
+        row.segment_group_id = "grp_plain"
+        session.add(row)
+        session.commit()
+    Segment(app.served.url).send(Segment.track("Data Import Failed", "grp_plain", now()))
+    app.served.double.wait_for(
+        lambda: any("Plain" in m.text for m in app.served.double.messages(ROOM)), timeout=20
+    )
+    with app.served.db() as session:
+        notes = session.exec(select(Delivery).where(Delivery.method == "hubspot_note")).all()
+    assert all(not d.channel.endswith("plain") for d in notes)
+    assert not any("Plain" in n.body for n in app.crm.notes)
