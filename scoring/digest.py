@@ -1,4 +1,7 @@
-"""The Monday digest: the four weekly questions answered from the portfolio's scorecards."""
+"""The Monday digest: the four weekly questions answered from the portfolio's scorecards.
+
+"Who needs help" is the standup's focus (the same accounts `/standup` shows); a status
+override decides the counts and who is ready for expansion, as it does everywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import date
 
 from scoring.promises import promised_on
 from scoring.rules import Status
-from scoring.standup import AccountState, StandupItem, standup
+from scoring.standup import FOCUS_LIMIT, AccountState, Focus, StandupItem, focus, standup
 from scoring.weeks import week_label
 
 FIRST_VALUE = "first_value"
@@ -58,6 +61,7 @@ class Digest:
     delays: tuple[StepDelay, ...]
     promises: tuple[BrokenPromise, ...]
     expansion: tuple[ExpansionCandidate, ...]
+    focus: Focus | None = None  # who needs help, split as the standup shows it
 
     @property
     def total(self) -> int:
@@ -73,24 +77,27 @@ def build_digest(
     as_of: date,
     previous_status: Mapping[str, Status],
     promised_timelines: Mapping[str, str | None],
+    focus_limit: int = FOCUS_LIMIT,
 ) -> Digest:
     """The digest for `states` as of `as_of`; `previous_status` is each account's status at the
     end of last week, `promised_timelines` the hand-off's promised timeline by account key."""
     counts = dict.fromkeys(Status, 0)
     previous = dict.fromkeys(Status, 0)
     for state in states:
-        counts[state.card.status] += 1
+        counts[state.card.decided_status] += 1
         if (before := previous_status.get(state.card.account.key)) is not None:
             previous[before] += 1
+    needs_help = standup(states, as_of=as_of)
     return Digest(
         as_of=as_of,
         week=week_label(as_of),
         counts=counts,
         previous_counts=previous,
-        needs_help=tuple(standup(states, as_of=as_of)),
+        needs_help=tuple(needs_help),
         delays=_delays(states),
         promises=_promises(states, promised_timelines, as_of),
         expansion=_expansion(states),
+        focus=focus(needs_help, limit=focus_limit),
     )
 
 
@@ -142,7 +149,7 @@ def _expansion(states: Sequence[AccountState]) -> tuple[ExpansionCandidate, ...]
         first_value = card.line(FIRST_VALUE)
         stable = not card.falling and (card.trend.delta_tenths or 0) >= 0
         if (
-            card.status is Status.HEALTHY
+            card.decided_status is Status.HEALTHY
             and card.score is not None
             and first_value is not None
             and first_value.value == 2

@@ -1,8 +1,13 @@
-"""The standup: who needs help this week, ranked, each with an owner, a next step and a date."""
+"""The standup: who needs help this week, ranked, each with an owner, a next step and a date;
+and its focus, the accounts that need a decision today (the rest counted by their first need).
+
+A status override decides membership and rank here (`Scorecard.decided_status`); the computed
+status is still named in the reasons beside it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
@@ -11,6 +16,36 @@ from scoring.rules import Status
 from scoring.scorecard import Scorecard
 
 DUE_SOON_DAYS = 7
+FOCUS_LIMIT = 10  # `standup.focus_limit` when the config says nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One reason an account is in the standup. `decides`: it needs a decision today, so the
+    account qualifies for the focus. `counted` is how the standup counts accounts under it."""
+
+    key: str
+    counted: str
+    decides: bool = False
+
+
+# Every need in contract order (PRODUCT.md, "Who is in the standup"): an account is counted
+# under the first of its needs. A new reason goes where the contract ranks it.
+UNOWNED_ZERO = Need("unowned_zero", "with a signal at 0 and no owner", decides=True)
+FALLING = Need("falling", "falling three weeks in a row", decides=True)
+AT_RISK = Need("at_risk", "At risk", decides=True)
+WATCH_OVERDUE = Need("watch_overdue", "on Watch with something overdue", decides=True)
+OWNED_ZERO = Need("owned_zero", "with a signal at 0, owner on it")
+WATCH = Need("watch", "on Watch")
+OVERDUE = Need("overdue", "with an overdue signal")
+STALE = Need("stale", "with a stale signal")
+DATE_DUE = Need("date_due", "with a follow-up or rescue date within a week")
+NEEDS = (UNOWNED_ZERO, FALLING, AT_RISK, WATCH_OVERDUE, OWNED_ZERO, WATCH, OVERDUE, STALE, DATE_DUE)
+# Accounts that qualify for the focus but are past `focus_limit`: counted first, under this.
+MORE_DECISIONS = Need("more_decisions", "more needing a decision")
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +74,8 @@ class AccountState:
     card: Scorecard
     followup: Followup = field(default_factory=Followup)
     rescue: OpenRescue | None = None
+    # Labels of the phase-gate items past due: on Watch, they need a decision like a signal.
+    overdue_gate_items: tuple[str, ...] = ()
 
 
 class Tier(IntEnum):
@@ -62,10 +99,74 @@ class StandupItem:
     next_step: str
     due: date
     reasons: tuple[str, ...]
+    needs: tuple[Need, ...] = ()  # in contract order
+    why: str = ""  # the first need, in plain words: "Data import at 0, no owner"
 
     @property
     def account(self) -> str:
         return self.card.account.key
+
+    @property
+    def qualifies(self) -> bool:
+        """It needs a decision today: a candidate for the focus."""
+        return any(need.decides for need in self.needs)
+
+    @property
+    def last_week_tenths(self) -> int | None:
+        """The score at last Sunday's snapshot (tenths), from the trend the card carries."""
+        card = self.card
+        if card.score_tenths is not None and card.trend.delta_tenths is not None:
+            return card.score_tenths - card.trend.delta_tenths
+        past = [w for w in card.trend.weekly if not w.partial and w.week_end < card.as_of]
+        return past[-1].score_tenths if past else None
+
+    @property
+    def last_week_score(self) -> float | None:
+        tenths = self.last_week_tenths
+        return None if tenths is None else tenths / 10
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """The accounts outside the focus counted under one need, in standup order."""
+
+    need: Need
+    items: tuple[StandupItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The standup split for a fifteen-minute meeting: `shown`, the first `limit` accounts that
+    need a decision, in standup order; every other account counted once, under `MORE_DECISIONS`
+    when it qualifies, else under its first need (one `Counted` per need, in contract order)."""
+
+    shown: tuple[StandupItem, ...]
+    counted: tuple[Counted, ...]
+    items: tuple[StandupItem, ...]  # the whole standup, in its order
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(item.account for item in self.shown)
+
+    @property
+    def rest(self) -> tuple[StandupItem, ...]:
+        return tuple(item for group in self.counted for item in group.items)
+
+
+def focus(items: Sequence[StandupItem], *, limit: int = FOCUS_LIMIT) -> Focus:
+    """The focus of a ranked standup: see `Focus`."""
+    shown: list[StandupItem] = []
+    groups: dict[Need, list[StandupItem]] = {}
+    for item in items:
+        if item.qualifies and len(shown) < limit:
+            shown.append(item)
+            continue
+        need = MORE_DECISIONS if item.qualifies else item.needs[0]
+        groups.setdefault(need, []).append(item)
+    counted = tuple(
+        Counted(need, tuple(groups[need])) for need in (MORE_DECISIONS, *NEEDS) if need in groups
+    )
+    return Focus(tuple(shown), counted, tuple(items))
 
 
 def standup(states: Iterable[AccountState], *, as_of: date) -> list[StandupItem]:
@@ -96,9 +197,9 @@ def _tier(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) ->
         return Tier.UNOWNED_ZERO
     if card.falling:
         return Tier.FALLING
-    if card.status is Status.AT_RISK:
+    if card.decided_status is Status.AT_RISK:
         return Tier.AT_RISK
-    if card.status is Status.WATCH:
+    if card.decided_status is Status.WATCH:
         return Tier.WATCH
     if card.stale_signals or card.overdue_signals or dates_due:
         return Tier.ATTENTION
@@ -113,7 +214,12 @@ def _reasons(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]])
     ]
     if card.falling:
         reasons.append(f"falling {card.trend.falling_weeks} weeks in a row")
-    if card.score is None:
+    if card.override is not None:
+        reasons.append(
+            f"{card.override.status.label} by override (computed {card.status.label}, "
+            f"score {'—' if card.score is None else f'{card.score:.1f}'})"
+        )
+    elif card.score is None:
         reasons.append(f"{card.status.label}: no signal rated yet")
     elif card.status is not Status.HEALTHY:
         reasons.append(f"{card.status.label} (score {card.score:.1f})")
@@ -137,7 +243,7 @@ def _due(state: AccountState, tier: Tier, as_of: date) -> date:
     due = state.followup.due or (state.rescue.checkpoint_on if state.rescue else None)
     if due is not None:
         return due
-    urgent = tier is Tier.UNOWNED_ZERO or state.card.status is Status.AT_RISK
+    urgent = tier is Tier.UNOWNED_ZERO or state.card.decided_status is Status.AT_RISK
     return as_of if urgent else as_of + timedelta(days=DUE_SOON_DAYS)
 
 
@@ -149,6 +255,7 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
     tier = _tier(card, owned=owned, dates_due=dates_due)
     if tier is None:
         return None
+    needs = _needs(state, owned=owned, dates_due=dates_due)
     return StandupItem(
         card=card,
         tier=tier,
@@ -157,7 +264,76 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
         next_step=_next_step(state, tier),
         due=_due(state, tier, as_of),
         reasons=_reasons(card, owned=owned, dates_due=dates_due),
+        needs=needs,
+        why=_why(state, needs[0]),
     )
+
+
+def _needs(
+    state: AccountState, *, owned: bool, dates_due: list[tuple[str, date]]
+) -> tuple[Need, ...]:
+    """The account's needs, in contract order."""
+    card = state.card
+    status = card.decided_status
+    overdue = bool(card.overdue_signals or state.overdue_gate_items)
+    found = {
+        UNOWNED_ZERO: bool(card.zero_signals) and not owned,
+        FALLING: card.falling,
+        AT_RISK: status is Status.AT_RISK,
+        WATCH_OVERDUE: status is Status.WATCH and overdue,
+        OWNED_ZERO: bool(card.zero_signals) and owned,
+        WATCH: status is Status.WATCH,
+        OVERDUE: bool(card.overdue_signals),
+        STALE: bool(card.stale_signals),
+        DATE_DUE: bool(dates_due),
+    }
+    return tuple(need for need in NEEDS if found[need])
+
+
+def ordinal(n: int) -> str:
+    """3 → "third"; past ten, "11th", "12th", "21st" …"""
+    if 1 <= n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _why(state: AccountState, need: Need) -> str:
+    """The first need in plain words, as the standup line says it."""
+    card = state.card
+    if need is UNOWNED_ZERO:
+        return f"{card.zero_signals[0].signal.label} at 0, no owner"
+    if need is FALLING:
+        drop = card.trend.delta_tenths
+        down = "" if drop is None else f"down {abs(drop) / 10:.1f}, "
+        return f"{down}{ordinal(card.trend.falling_weeks)} drop in a row"
+    status = card.status.label if card.override is None else (
+        f"{card.override.status.label} by override (computed {card.status.label})"
+    )  # fmt: skip
+    if need in (AT_RISK, WATCH, OWNED_ZERO):
+        worst = min(
+            (line for line in card.signals if line.value is not None),
+            key=lambda line: line.value or 0,
+            default=None,
+        )
+        detail = "nothing rated yet" if card.score is None else f"score {card.score:.1f}"
+        if need is OWNED_ZERO:
+            return f"{card.zero_signals[0].signal.label} at 0, owner on it"
+        if worst is not None and worst.value is not None and worst.value < 2:
+            detail += f", {worst.signal.label} at {worst.value}"
+        return f"{status}: {detail}"
+    if need in (WATCH_OVERDUE, OVERDUE):
+        if card.overdue_signals:
+            late = max(card.overdue_signals, key=lambda line: line.days_late)
+            days = f"{late.days_late} day{'s' if late.days_late != 1 else ''}"
+            what = f"{late.signal.label} {days} late"
+        else:
+            what = f"{state.overdue_gate_items[0]} overdue"
+        return f"{status}, {what}" if need is WATCH_OVERDUE else what
+    if need is STALE:
+        line = max(card.stale_signals, key=lambda line: line.days_since_reading or 0)
+        return f"{line.signal.label} not rated for {line.days_since_reading} days"
+    return "a follow-up or rescue date within a week"
 
 
 def _next_step(state: AccountState, tier: Tier) -> str:

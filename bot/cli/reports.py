@@ -12,7 +12,7 @@ from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
 from scoring.scorecard import Scorecard
-from scoring.standup import StandupItem
+from scoring.standup import Focus, StandupItem
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -81,9 +81,12 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
     }
 
 
-def standup_item_json(item: StandupItem) -> dict[str, Any]:
+def standup_item_json(item: StandupItem, *, focus: bool) -> dict[str, Any]:
     card = item.card
     return {
+        "focus": focus,
+        "why": item.why,
+        "last_week_score": item.last_week_score,
         "account": card.account.key,
         "name": card.account.name,
         "status": card.status.value,
@@ -100,11 +103,12 @@ def standup_item_json(item: StandupItem) -> dict[str, Any]:
     }
 
 
-def standup_json(items: list[StandupItem], *, as_of: date, weights_version: int) -> dict[str, Any]:
+def standup_json(split: Focus, *, as_of: date, weights_version: int) -> dict[str, Any]:
+    """Every account in the standup, in its order; `focus` marks exactly the ones shown."""
     return {
         "as_of": as_of.isoformat(),
         "weights_version": weights_version,
-        "items": [standup_item_json(i) for i in items],
+        "items": [standup_item_json(i, focus=i.account in split.keys) for i in split.items],
     }
 
 
@@ -116,7 +120,10 @@ def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:
         "total": digest.total,
         "counts": {s.value: digest.counts[s] for s in Status},
         "previous_counts": {s.value: digest.previous_counts.get(s, 0) for s in Status},
-        "needs_help": [standup_item_json(i) for i in digest.needs_help],
+        "needs_help": [
+            standup_item_json(i, focus=digest.focus is not None and i.account in digest.focus.keys)
+            for i in digest.needs_help
+        ],
         "delays": [
             {
                 "signal": d.signal,

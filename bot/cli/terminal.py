@@ -15,12 +15,11 @@ from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
 from scoring.scorecard import Scorecard
-from scoring.standup import StandupItem
+from scoring.standup import Focus
 
 STATUS_STYLE = {Status.HEALTHY: "green", Status.WATCH: "yellow", Status.AT_RISK: "bold red"}
 VALUE_TEXT = {None: ("unrated", "dim"), 0: ("0 At risk", "red"), 1: ("1 Watch", "yellow"),
               2: ("2 Healthy", "green")}  # fmt: skip
-REASONS_SHOWN = 3
 _EMOJI = {":large_green_circle:": "🟢", ":large_yellow_circle:": "🟡", ":red_circle:": "🔴",
           ":tada:": "🎉"}  # fmt: skip
 
@@ -80,26 +79,32 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
         )
 
 
-def print_standup(console: Console, items: list[StandupItem], *, title: str) -> None:
-    """Two or three short lines an account, so the list reads on an 80-column terminal."""
+def print_standup(console: Console, split: Focus, *, title: str) -> None:
+    """The focus, three short lines an account so it reads on an 80-column terminal, then the
+    rest counted one line per need: one screen, as `/standup` posts it."""
     console.print(Text(title, style="bold underline"))
-    if not items:
+    if not split.items:
         console.print("Nobody needs help this week. 🎉")
-    for n, item in enumerate(items, start=1):
+    elif not split.shown:
+        console.print("Nobody needs a decision today.")
+    for n, item in enumerate(split.shown, start=1):
         card = item.card
         arrow = card.trend.direction.arrow if card.trend.direction else ""
         owner = f"@{item.owner}" if item.owner else "nobody"
-        reasons = list(item.reasons[:REASONS_SHOWN])
-        if len(item.reasons) > REASONS_SHOWN:
-            reasons.append(f"+{len(item.reasons) - REASONS_SHOWN} more")
+        before = item.last_week_score
+        since = "new this week" if before is None else f"Sunday {_score(before)}"
         console.print(Text.assemble(
-            f"{n:>2}. ", (card.account.name, "bold"), "  ", _status(card.status),
-            f" {_score(card.score)} {arrow}  ", (owner, "cyan"),
+            f"{n:>2}. ", (card.account.name, "bold"), "  ", _status(card.decided_status),
+            f" {_score(card.score)} {arrow} ({since})  ", (owner, "cyan"),
             ("" if item.owned else " (CSM, unclaimed)", "dim"),
             f"  due {short_date(item.due)}",
         ))  # fmt: skip
         console.print(Text(f"    next: {item.next_step}"))
-        console.print(Text(f"    why:  {'; '.join(reasons)}", style="dim"))
+        console.print(Text(f"    why:  {item.why}", style="dim"))
+    if split.counted:
+        console.print(Text("Also in the standup (listed in its thread):", style="bold"))
+        for group in split.counted:
+            console.print(Text(f"    {len(group.items):>3} {group.need.counted}"))
 
 
 def slack_to_rich(mrkdwn: str) -> str:

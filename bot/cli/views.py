@@ -93,13 +93,15 @@ def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> 
     from bot.cli.terminal import print_standup
     from bot.services.portfolio import load_portfolio
 
+    from scoring.standup import focus
     with reading(ctx, as_of) as read:
         items = load_portfolio(read.session, read.rules, as_of=read.day).standup()
     day, rules = read.day, read.rules
+        split = focus(items, limit=read.config.standup.focus_limit)
     if as_json:
-        print_json(standup_json(items, as_of=day, weights_version=rules.weights_version))
+        print_json(standup_json(split, as_of=day, weights_version=rules.weights_version))
     else:
-        print_standup(Console(), items, title=f"Standup · who needs help this week ({day})")
+        print_standup(Console(), split, title=f"Standup · who needs help this week ({day})")
 
 
 @app.command()
@@ -118,7 +120,7 @@ def digest(
     as_of: AsOf = None,
     as_json: AsJson = False,
 ) -> None:
-    """The Monday digest: the portfolio, who needs help, delays, broken promises, expansion."""
+    """The weekly digest: the portfolio, who needs help, delays, broken promises, expansion."""
     from bot.cli.reports import digest_json
     from bot.cli.terminal import print_digest
     from bot.services.outcomes import kpis_of
@@ -142,7 +144,7 @@ def digest(
             from bot.services.digests import in_scope, spec_for
 
             result = result.narrowed(in_scope(spec_for(config, channel)))
-        built = result.digest()
+        built = result.digest(focus_limit=config.standup.focus_limit)
         headline = kpis_of(session, rules, window=Window(day - KPI_WINDOW, day))
     if as_json:
         print_json(digest_json(built, headline))

@@ -25,6 +25,7 @@ from bot.config.schema import (
     IntegrationsSpec,
     RolesSpec,
     SignalSpec,
+    StandupSpec,
 )
 from scoring.gates import GateItem, GatePhase, Gates
 from scoring.rules import Bands, RescuePolicy, Rules, Status
@@ -98,6 +99,7 @@ def _build(defaults: Parsed, user: Parsed | None, source: str) -> Config:
             csm_group=roles.csm_group,
         ),
         integrations=spec.integrations or IntegrationsSpec(),
+        standup=spec.standup or StandupSpec(),
     )
 
 

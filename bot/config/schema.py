@@ -114,6 +114,13 @@ class DigestSpec(_Strict):
     scope: DigestScope = Field(default_factory=DigestScope)
 
 
+class StandupSpec(_Strict):
+    """`standup:`: how many accounts needing a decision `/standup` shows as its focus (the rest
+    are counted, and listed in its thread)."""
+
+    focus_limit: Annotated[int, Field(strict=True, ge=1, le=15)] = 10  # 15 lines fit a message
+
+
 class ScheduleSpec(_Strict):
     recompute_cron: str | None = None
     stale_reminder_cron: str | None = None
@@ -206,6 +213,7 @@ class ConfigFile(_Strict):
     roles: RolesSpec | None = None
     gates: GatesSpec | None = None
     integrations: IntegrationsSpec | None = None
+    standup: StandupSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -237,3 +245,4 @@ class Config:
     schedule: ScheduleSpec
     roles: ConfiguredRoles
     integrations: IntegrationsSpec = field(default_factory=IntegrationsSpec)
+    standup: StandupSpec = field(default_factory=StandupSpec)

@@ -9,6 +9,10 @@ transaction. The loop (`run`) does not wait for a round's slowest send: a channe
 delivery is leased as soon as its previous one is answered and its pacing interval has passed,
 while other channels' sends are still under way.
 
+A delivery whose payload names `render` (a live standup's edit) gets its payload made by the
+`render` function given here when it is sent, so it shows the latest state, however many changes
+were queued behind it.
+
 Retry scheduling lives in the database (a delivery's `next_attempt_at`), so a crash or a
 restart in the middle of it loses nothing; the Web API client given here must not retry by
 itself. Only writing Slack's answer down is retried in process, when the database is busy.
@@ -39,7 +43,7 @@ from tenacity import (
 from bot.delivery.gateway import Gateway
 from bot.delivery.hubspot import NOTE_METHOD, HubspotSender
 from bot.delivery.leasing import Leasing, Pacing, Work
-from bot.delivery.policy import DELIVERED, FAILED, Answer, Next, decide
+from bot.delivery.policy import DELIVERED, FAILED, Answer, Next, Outcome, decide
 from bot.messages.fixes import fix_for
 from bot.store import deliveries
 from bot.store.db import session_scope
@@ -51,6 +55,10 @@ log = logging.getLogger("rescuebot.courier")
 QUIET_LOOK = 0.05  # seconds between looks that found nothing to send
 
 RECORD_TRIES = 3  # writing down Slack's answer, when the database is busy
+RENDER = "render"  # a payload naming this is made when sent, by the courier's `render`
+
+# Makes a delivery's payload when it is sent (for the payloads that ask for it).
+Render = Callable[[Delivery], dict[str, Any]]
 
 
 @dataclass
@@ -77,12 +85,14 @@ class Courier:
         pacing: Pacing | None = None,
         threads: int = 16,
         batch: int = 1000,
+        render: Render | None = None,
         notes: HubspotSender | None = None,
     ) -> None:
         self.engine = engine
         self.gateway = Gateway(client)
         self.notes: HubspotSender | None = None
         self.clock = clock
+        self.render = render
         self.pacing = pacing or Pacing()
         self.leasing = Leasing(engine, self.pacing)
         self.send_notes_with(notes)
@@ -177,7 +187,7 @@ class Courier:
     def _deliver_channel(self, items: list[Work], result: Round) -> None:
         for item in items:
             delivery = item.delivery
-            answer = self._send(item)
+            answer = self._rendered(delivery) or self._send(item)
             now = self.clock()
             next_ = decide(
                 answer, attempts=delivery.attempts, started=item.leased_at, now=now,
@@ -197,6 +207,16 @@ class Courier:
             assert self.notes is not None, "notes are leased only with a HubSpot sender"
             return self.notes.send(item.delivery)
         return self.gateway.send(item.delivery, item.parent_ts)
+
+    def _rendered(self, delivery: Delivery) -> Answer | None:
+        """Make the payload of a delivery that asks for it (None: ready to send); refused when
+        this courier cannot render it. Sent as rendered; the stored payload is not changed."""
+        if not delivery.payload.get(RENDER):
+            return None
+        if self.render is None:
+            return Answer(Outcome.REFUSED, error="this courier cannot render a live message")
+        delivery.payload = {**delivery.payload, **self.render(delivery)}
+        return None
 
     @retry(
         retry=retry_if_exception_type(OperationalError),

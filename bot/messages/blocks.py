@@ -14,11 +14,18 @@ from bot.messages.home import home_view
 from bot.messages.kit import as_dicts
 from bot.messages.lists import account_list_blocks, status_counts
 from bot.messages.scorecard import recorded_text, score_line, scorecard_blocks
-from bot.messages.standup import standup_item_blocks, standup_pages
+from bot.messages.standup import (
+    focus_message,
+    standup_item_blocks,
+    standup_message,
+    superseded_message,
+    thread_pages,
+)
 
 __all__ = [
     "account_list_blocks",
     "as_dicts",
+    "focus_message",
     "handoff_modal",
     "home_view",
     "note_modal",
@@ -26,6 +33,8 @@ __all__ = [
     "score_line",
     "scorecard_blocks",
     "standup_item_blocks",
-    "standup_pages",
+    "standup_message",
     "status_counts",
+    "superseded_message",
+    "thread_pages",
 ]

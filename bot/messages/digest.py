@@ -35,9 +35,8 @@ from bot.messages.wording import digest_title
 from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
-from scoring.standup import StandupItem
+from scoring.standup import StandupItem, focus
 
-FIRST_MESSAGE_HELP = 10  # accounts that need help, listed in the first message
 PAGE_LINES = 20  # lines per thread reply section
 SECTION_CHARS = limits.SECTION_TEXT
 
@@ -63,13 +62,12 @@ def digest_messages(
     if kpis is not None:
         first.append(context(_kpi_line(kpis)))
     first.append(DividerBlock())
-    help_lines = [_help_line(i, item) for i, item in enumerate(digest.needs_help, 1)]
-    first.append(section(f"*Who needs help this week* ({len(help_lines)})"))
+    split = digest.focus or focus(digest.needs_help)
+    help_lines = [_help_line(i, item) for i, item in enumerate(split.shown, 1)]
+    first.append(section(f"*Who needs help this week* ({len(help_lines)} need a decision today)"))
     if help_lines:
-        first.extend(_sections(help_lines[:FIRST_MESSAGE_HELP]))
-        if (more := len(help_lines) - FIRST_MESSAGE_HELP) > 0:
-            first.append(context(f"…and {more} more in the thread."))
-    else:
+        first.extend(_sections(help_lines))
+    elif not digest.needs_help:
         first.append(section("Nobody: every account is Healthy and on time. :tada:"))
     first.extend(
         [
@@ -79,10 +77,18 @@ def digest_messages(
             section(_expansion(digest, limit=10)),
         ]
     )
+    else:
+        first.append(section("Nobody needs a decision today."))
+    if split.counted:
+        counted = "; ".join(f"{len(g.items)} {g.need.counted}" for g in split.counted)
+        first.append(context(cut(f"Also in the standup (listed in the thread): {counted}.", 2000)))
     thread: list[Block] = []
-    if len(help_lines) > FIRST_MESSAGE_HELP:
-        thread.append(section("*Who needs help this week, continued*"))
-        thread.extend(_sections(help_lines[FIRST_MESSAGE_HELP:]))
+    if split.rest:
+        thread.append(section("*Also in the standup*"))
+        start = len(help_lines) + 1
+        thread.extend(
+            _sections(_help_line(n, i, focused=False) for n, i in enumerate(split.rest, start))
+        )
     if len(digest.promises) > 5 or len(digest.expansion) > 10:
         thread.append(section("*Every promise past due*"))
         thread.extend(_sections(_promise_lines(digest)))
@@ -111,17 +117,17 @@ def _kpi_line(kpis: Kpis) -> str:
     )
 
 
-def _help_line(n: int, item: StandupItem) -> str:
+def _help_line(n: int, item: StandupItem, *, focused: bool = True) -> str:
+    """A focus line mentions its owner; a line of the rest names nobody (no ping)."""
     card = item.card
     arrow = f" {card.trend.direction.arrow}" if card.trend.direction else ""
-    owner = mention(item.owner) + ("" if item.owned else " (CSM, unclaimed)")
-    reasons = "; ".join(item.reasons[:3]) + (
-        f"; +{len(item.reasons) - 3} more" if len(item.reasons) > 3 else ""
-    )
+    owner = ""
+    if focused:
+        owner = f" · {mention(item.owner)}" + ("" if item.owned else " (CSM, unclaimed)")
     return (
-        f"{n}. {STATUS_EMOJI[card.status]} *{fit(card.account.name, 80)}* "
-        f"{score(card.score)}{arrow} · {owner} · next: {fit(item.next_step, 150)}"
-        f" · due {short_date(item.due)}\n      _{fit(reasons, 300)}_"
+        f"{n}. {STATUS_EMOJI[card.decided_status]} *{fit(card.account.name, 80)}* "
+        f"{score(card.score)}{arrow}{owner} · next: {fit(item.next_step, 150)}"
+        f" · due {short_date(item.due)}\n      _{fit(item.why or '; '.join(item.reasons), 300)}_"
     )
 
 

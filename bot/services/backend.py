@@ -19,8 +19,10 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.services import current_state
 from bot.services.weights import RULES_IN_FORCE, rules_in_force
+from bot.store import standups
 from bot.store.db import session_scope
 from bot.store.deliveries import HUBSPOT_NOTES, QUEUED
+from bot.store.events import CHANGED_ACCOUNTS
 from bot.store.requests import claim_request
 from scoring.rules import Rules
 
@@ -60,6 +62,8 @@ class Backend:
                 session, lambda: rules_in_force(session, self.config), today=self.today(),
                 now=self.now(),
             )  # fmt: skip
+            # Every live standup listing an account this transaction changed gets its edit.
+            standups.changed(session, session.info.get(CHANGED_ACCOUNTS, ()), now=self.now())
             queued = bool(session.info.get(QUEUED))
         if queued:  # only then: each wake has the courier look for due deliveries
             self.outbox_bell.set()

@@ -61,6 +61,10 @@ class Directory(Protocol):
 
     def is_active_member(self, user: str) -> bool: ...
 
+    def display_name(self, user: str) -> str | None:
+        """The name people know `user` by, to name them without a mention (no ping)."""
+        ...
+
 
 class NoDirectory:
     """Outside Slack (the CLI, tests of the domain): groups are empty, every ID is trusted."""
@@ -70,6 +74,9 @@ class NoDirectory:
 
     def is_active_member(self, user: str) -> bool:
         return True
+
+    def display_name(self, user: str) -> str | None:
+        return None
 
 
 @dataclass(frozen=True)

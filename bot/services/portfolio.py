@@ -27,7 +27,7 @@ from scoring.digest import Digest, build_digest
 from scoring.overrides import in_force
 from scoring.rules import Rules, Status
 from scoring.scorecard import Scorecard, evaluate
-from scoring.standup import AccountState, Followup, OpenRescue, StandupItem, standup
+from scoring.standup import FOCUS_LIMIT, AccountState, Followup, OpenRescue, StandupItem, standup
 from scoring.weeks import previous_week_end
 
 
@@ -117,12 +117,13 @@ class Portfolio:
         previous = {k: v for k, v in self.previous_status.items() if k in accounts}
         return Portfolio(self.as_of, states, accounts, previous)
 
-    def digest(self) -> Digest:
+    def digest(self, *, focus_limit: int = FOCUS_LIMIT) -> Digest:
         return build_digest(
             self.states,
             as_of=self.as_of,
             previous_status=self.previous_status,
             promised_timelines={k: a.promised_timeline for k, a in self.accounts.items()},
+            focus_limit=focus_limit,
         )
 
 

@@ -32,6 +32,7 @@ class SlackDirectory:
         self._lock = threading.Lock()
         self._groups: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._users: dict[str, tuple[datetime, bool]] = {}
+        self._names: dict[str, str] = {}  # kept past the ttl: a name rarely changes
 
     def group_members(self, group: str) -> frozenset[str]:
         now = self.clock()
@@ -67,9 +68,33 @@ class SlackDirectory:
             return cached[1] if cached else True
         else:
             active = not found.get("deleted") and not found.get("is_bot")
+            name = _name_of(found)
+            if name:
+                with self._lock:
+                    self._names[user] = name
         with self._lock:
             self._users[user] = (now, active)
         return active
+
+    def display_name(self, user: str) -> str | None:
+        """The user's name in their profile (display name, else real name, else handle), from
+        the same users.info answer the membership check keeps; None when Slack cannot say."""
+        with self._lock:
+            name = self._names.get(user)
+        if name is None:
+            self.is_active_member(user)
+            with self._lock:
+                name = self._names.get(user)
+        return name
+
+
+def _name_of(found: dict) -> str | None:
+    profile = found.get("profile") or {}
+    for name in (profile.get("display_name"), found.get("real_name"), profile.get("real_name"),
+                 found.get("name")):  # fmt: skip
+        if name:
+            return str(name)
+    return None
 
 
 def _error(exc: Exception) -> str:

@@ -7,6 +7,10 @@ from sqlmodel import Session, col, select
 
 from bot.store.tables import Event
 
+# Where a transaction keeps the accounts its events were about, so whoever commits it can
+# refresh what shows them (the live standups: `bot.store.standups.changed`).
+CHANGED_ACCOUNTS = "rescuebot.changed_accounts"
+
 
 def record_event(
     session: Session,
@@ -21,6 +25,8 @@ def record_event(
     event = Event(account_id=account_id, kind=kind, actor=actor, at=at, payload=payload)
     session.add(event)
     session.flush()
+    if account_id is not None:
+        session.info.setdefault(CHANGED_ACCOUNTS, set()).add(account_id)
     return event
 
 

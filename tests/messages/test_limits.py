@@ -15,7 +15,7 @@ from slack_sdk.models.views import View
 
 from bot.config import load_config
 from bot.messages import limits
-from bot.messages.blocks import home_view, note_modal, scorecard_blocks, standup_pages
+from bot.messages.blocks import focus_message, home_view, note_modal, scorecard_blocks, thread_pages
 from bot.messages.models import RescueView
 from bot.messages.overrides import override_modal
 from bot.messages.rescue import log_modal, plan_blocks, rescue_blocks
@@ -26,7 +26,7 @@ from scoring.readings import History, Reading
 from scoring.rules import Status
 from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Segment
-from scoring.standup import StandupItem, Tier
+from scoring.standup import AT_RISK, StandupItem, Tier, focus
 from tests.messages.markup import raw_markup
 from tests.slack_double.blockkit import check_blocks, check_view
 
@@ -153,10 +153,14 @@ def test_the_standup_and_the_home_tab_take_any_text(
             step,
             TODAY,
             tuple(reasons),
+            needs=(AT_RISK,),
+            why=step,
         )
-        for n in range(25)  # more than a page
+        for n in range(45)  # more than the largest focus, and than a thread page
     ]
-    for page in standup_pages(items, as_of=TODAY, scope="for <@U0ALICE> "):
+    split = focus(items, limit=20)
+    assert_slack_takes(focus_message(split, as_of=TODAY, scope="for <@U0ALICE> "))
+    for page in thread_pages(split, lambda user: account_name):
         assert_slack_takes(page)
     item = items[0]
     home = home_view(
