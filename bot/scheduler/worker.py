@@ -19,6 +19,9 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.delivery.courier import Courier
+from bot.delivery.hubspot import HubspotSender
+from bot.hubspot.api import Hubspot
+from bot.scheduler.hubspot import HubspotApplier
 from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import Schedule, build_schedule
 from bot.services import live_standup
@@ -39,6 +42,13 @@ def courier_client(settings: Settings) -> WebClient:
     return client
 
 
+def hubspot_api(settings: Settings) -> Hubspot | None:
+    """The CRM client when HUBSPOT_TOKEN is set (at HUBSPOT_API_URL), else None."""
+    if settings.hubspot_token is None:
+        return None
+    return Hubspot(settings.hubspot_token.get_secret_value(), settings.hubspot_api_url)
+
+
 class Worker:
     """Starts and stops the scheduler, the sweep and the courier of one process."""
 
@@ -51,6 +61,7 @@ class Worker:
         schedule: Schedule | None = None,
         scheduler: bool = True,
         chart: ChartRenderer | None = None,
+        hubspot: Hubspot | None = None,
     ) -> None:
         self.backend = backend
         self.schedule = schedule or build_schedule(backend.config)
@@ -58,6 +69,10 @@ class Worker:
             backend.engine, client, backend.clock,
             render=lambda delivery: live_standup.render(backend, delivery),
         )  # fmt: skip
+        # With HUBSPOT_TOKEN: notes to HubSpot, and company creations read from its CRM.
+        self.hubspot = HubspotApplier(backend, hubspot) if hubspot else None
+        if hubspot is not None:
+            self.courier.send_notes_with(HubspotSender(hubspot))
         # Use cases ring the backend's bell after committing: it wakes this courier.
         self.courier.wake = backend.outbox_bell
         self.work = ScheduledWork(
@@ -75,6 +90,8 @@ class Worker:
 
     def start(self) -> None:
         self._spawn("courier", lambda: self.courier.run(self._stop))
+        if self.hubspot is not None:
+            self.hubspot.start()
         if not self.with_scheduler:
             log.info("scheduler off: this process only delivers the outbox")
             return
@@ -104,6 +121,8 @@ class Worker:
             self._scheduler.shutdown(wait=True)
         self._stop.set()
         self.courier.wake.set()
+        if self.hubspot is not None:
+            self.hubspot.stop()
         for thread in self._threads:
             thread.join(timeout=30)
         self.courier.close()
