@@ -92,12 +92,12 @@ def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> 
     from bot.cli.reports import standup_json
     from bot.cli.terminal import print_standup
     from bot.services.portfolio import load_portfolio
-
     from scoring.standup import focus
+
     with reading(ctx, as_of) as read:
         items = load_portfolio(read.session, read.rules, as_of=read.day).standup()
-    day, rules = read.day, read.rules
         split = focus(items, limit=read.config.standup.focus_limit)
+    day, rules = read.day, read.rules
     if as_json:
         print_json(standup_json(split, as_of=day, weights_version=rules.weights_version))
     else:

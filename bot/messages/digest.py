@@ -69,6 +69,11 @@ def digest_messages(
         first.extend(_sections(help_lines))
     elif not digest.needs_help:
         first.append(section("Nobody: every account is Healthy and on time. :tada:"))
+    else:
+        first.append(section("Nobody needs a decision today."))
+    if split.counted:
+        counted = "; ".join(f"{len(g.items)} {g.need.counted}" for g in split.counted)
+        first.append(context(cut(f"Also in the standup (listed in the thread): {counted}.", 2000)))
     first.extend(
         [
             DividerBlock(),
@@ -77,11 +82,6 @@ def digest_messages(
             section(_expansion(digest, limit=10)),
         ]
     )
-    else:
-        first.append(section("Nobody needs a decision today."))
-    if split.counted:
-        counted = "; ".join(f"{len(g.items)} {g.need.counted}" for g in split.counted)
-        first.append(context(cut(f"Also in the standup (listed in the thread): {counted}.", 2000)))
     thread: list[Block] = []
     if split.rest:
         thread.append(section("*Also in the standup*"))
