@@ -264,7 +264,7 @@ def authorize_undo(
     it; refused (NotAllowed, logged) otherwise, with what to do instead."""
     if author != actor.user:
         _refused(actor, Action.UNDO_RATING, account)
-        raise NotAllowed(f"only {mention_of(author)}, who gave this rating, may undo it")
+        raise NotAllowed("only the person who gave this rating may undo it")
     if now - given_at > UNDO_WINDOW:
         _refused(actor, Action.UNDO_RATING, account)
         minutes = int((now - given_at).total_seconds() // 60)
@@ -273,10 +273,6 @@ def authorize_undo(
             f"{int(UNDO_WINDOW.total_seconds() // 60)} minutes; rate the signal again instead "
             f"(`/signal {account.key} <signal> <0|1|2>`)"
         )
-
-
-def mention_of(user: str | None) -> str:
-    return f"<@{user}>" if user else "the person who gave it"
 
 
 def require_member(ask: Ask, user: str, *, role: str) -> None:

@@ -116,8 +116,7 @@ def _not_undone_yet(session: Session, account: Account, rating: list[Reading]) -
     for event in events.events_of_kind(session, account_id=account.id, kind=UNDONE):
         if ids & set(event.payload.get("readings") or []):
             when = event.at.strftime("%H:%M UTC")
-            by = mention(event.actor)
-            raise DomainError(f"this rating was already undone, by {by} at {when}")
+            raise DomainError(f"you already undid this rating, at {when}")
 
 
 def _what_to_restore(
@@ -146,7 +145,12 @@ def _what_to_restore(
 
 
 def _nothing_to_restore(account: Account, kept: list[Kept]) -> str:
-    said = "; ".join(kept_text(k) for k in kept)
+    """Said as an error, which shows no mentions: the signals by label, why in words."""
+    said = "; ".join(
+        f"{k.signal.label} was " + ("unrated before" if k.rated_since_by is None else
+                                    "rated again since")
+        for k in kept
+    )  # fmt: skip
     return f"nothing to undo on {account.name}: {said}"
 
 

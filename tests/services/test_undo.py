@@ -114,8 +114,9 @@ def test_undo_restores_every_signal_the_rating_changed(engine, backend, clock):
     assert undo.offer(rated.recorded, surface="signal") is not None
     clock.now += 9 * MIN
     undone = undo.undo(backend, ask(ALICE, "undo"), ids(rated))
-    assert values(engine, "data_import") == [(2, "slash_command"), (1, "slash_command"), (2, "undo")]
-    assert values(engine, "kickoff") == [(2, "slash_command"), (1, "slash_command"), (2, "undo")]
+    restored = [(2, "slash_command"), (1, "slash_command"), (2, "undo")]
+    assert values(engine, "data_import") == restored
+    assert values(engine, "kickoff") == restored
     assert [(c.signal.key, c.before, int(c.value)) for c in undone.recorded.recorded] == [
         ("data_import", 1, 2), ("kickoff", 1, 2),
     ]  # fmt: skip
@@ -146,7 +147,7 @@ def test_a_duplicate_rating_offers_no_undo(engine, backend):
 def test_only_its_author_may_undo_and_only_within_ten_minutes(engine, backend, clock):
     account = healthy(engine)
     rated = rate(backend, account, data_import=1)
-    with pytest.raises(NotAllowed, match=f"only <@{ALICE}>, who gave this rating, may undo it"):
+    with pytest.raises(NotAllowed, match="only the person who gave this rating may undo it"):
         undo.undo(backend, ask(BOB, "bob"), ids(rated))
     clock.now += 10 * MIN + timedelta(seconds=1)
     with pytest.raises(NotAllowed, match="given 10 minutes ago and can be undone only within 10"):
@@ -160,7 +161,7 @@ def test_undo_twice_is_refused_with_what_happened(engine, backend, clock):
     rated = rate(backend, account, data_import=1)
     clock.now += MIN
     undo.undo(backend, ask(ALICE, "first"), ids(rated))
-    with pytest.raises(DomainError, match=f"already undone, by <@{ALICE}> at 10:01 UTC"):
+    with pytest.raises(DomainError, match="you already undid this rating, at 10:01 UTC"):
         undo.undo(backend, ask(ALICE, "second"), ids(rated))
     assert [v for v, _ in values(engine, "data_import")] == [2, 1, 2]
 
@@ -181,7 +182,7 @@ def test_simultaneous_undo_clicks_undo_once(engine, backend):
         lambda i=i: undo.undo(backend, ask(ALICE, f"click-{i}"), ids(rated)) for i in range(8)
     ])  # fmt: skip
     assert told.count("ok") == 1, told
-    assert all("already undone" in t for t in told if t != "ok"), told
+    assert all("you already undid this rating" in t for t in told if t != "ok"), told
     assert [v for v, _ in values(engine, "data_import")] == [2, 0, 2]
     assert len(undone_events(engine)) == 1
     [rescue] = rescues(engine)
@@ -200,7 +201,9 @@ def test_a_signal_rated_again_since_keeps_the_newer_value(engine, backend, clock
     only_kept = rate(backend, account, BOB, first_value=1)
     clock.now += MIN
     rate(backend, account, ALICE, first_value=2)
-    with pytest.raises(DomainError, match="nothing to undo on Acme Corp: First value"):
+    with pytest.raises(
+        DomainError, match="nothing to undo on Acme Corp: First value was rated again since"
+    ):
         undo.undo(backend, ask(BOB, "undo-bob"), ids(only_kept))
 
 
