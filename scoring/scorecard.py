@@ -109,12 +109,6 @@ class Scorecard:
         in force, else the computed status (which is still shown beside it)."""
         return self.override.status if self.override is not None else self.status
 
-    @property
-    def decided_status(self) -> Status:
-        """The status that decides membership, rank and counts: a person's override when one is
-        in force, else the computed status (which is still shown beside it)."""
-        return self.override.status if self.override is not None else self.status
-
     def line(self, key: str) -> SignalLine | None:
         return next((line for line in self.signals if line.key == key), None)
 

@@ -142,7 +142,7 @@ def portfolios(draw) -> list[AccountState]:
                 signed_on=signed,
                 followup=Followup(owner=owner, due=due),
                 gates=gates,
-            )  # fmt: skip
+            )
         )
     return accounts
 

@@ -55,7 +55,9 @@ def upgrade() -> None:
             ["account_id"], ["account.id"], name=op.f("fk_standup_line_account_id_account")
         ),
         sa.ForeignKeyConstraint(
-            ["standup_id"], ["standup_post.id"], name=op.f("fk_standup_line_standup_id_standup_post")
+            ["standup_id"],
+            ["standup_post.id"],
+            name=op.f("fk_standup_line_standup_id_standup_post"),
         ),
         sa.PrimaryKeyConstraint("standup_id", "account_id", name=op.f("pk_standup_line")),
     )
