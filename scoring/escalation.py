@@ -87,7 +87,8 @@ def is_severe(
     if status is not Status.AT_RISK:
         return None
     if checkpoint_on is not None and today > checkpoint_on:
-        return f"still At risk {(today - checkpoint_on).days} day(s) past the checkpoint"
+        late = (today - checkpoint_on).days
+        return f"still At risk {late} day{'' if late == 1 else 's'} past the checkpoint"
     if falling:
         return "falling three weeks in a row while At risk"
     return None

@@ -9,21 +9,55 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from bot.cli.base import (
     AsJson,
     SkipBad,
     engine_for,
+    fail,
     print_json,
     refusals,
     runtime_of,
 )
+from bot.messages.wording import plural
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 signals_app = typer.Typer(help="Manage signal readings.", no_args_is_help=True)
-PROGRESS_FROM_ROWS = 500
+PROGRESS_FROM_ROWS = 500  # smaller files import before a bar would be worth drawing
+
+
+class RowRate(ProgressColumn):
+    """How many rows a second the import is going at."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} rows/s", style="progress.data.speed")
+
+
+def import_progress(console: Console, clock: Callable[[], float] | None = None) -> Progress:
+    """The import's progress bar: what, the bar, rows done of all, the rate and the time left
+    (`clock`, seconds, is the real one unless a test gives its own)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RowRate(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        get_time=clock,
+    )
 
 
 @db_app.command("upgrade")
@@ -53,15 +87,11 @@ def _import(
     with refusals():
         config = runtime.config()
         engine = engine_for(runtime.settings.database_url)
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with import_progress(Console(stderr=True)) as progress:
             task = progress.add_task(f"Importing {path.name}", total=None, visible=False)
 
-            done = 0
-
-            def advance(n: int) -> None:
-                nonlocal done
-                done += n
-                progress.update(task, advance=n, visible=done >= PROGRESS_FROM_ROWS)
+            def advance(n: int, total: int) -> None:
+                progress.update(task, advance=n, total=total, visible=total >= PROGRESS_FROM_ROWS)
 
             with session_scope(engine) as session:
                 report = run(session, config, path, runtime.now, skip_bad, advance)
@@ -71,7 +101,7 @@ def _import(
     console = Console()
     console.print(
         f"{what}: {report.created} new, {report.updated} updated, "
-        f"{report.unchanged} unchanged, from {report.rows} row(s) of {path.name}."
+        f"{report.unchanged} unchanged, from {plural(report.rows, 'row')} of {path.name}."
     )
     for problem in report.skipped:
         console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)
@@ -81,18 +111,35 @@ def _import(
 def accounts_import(
     ctx: typer.Context,
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="CSV or JSON: key, name, segment, csm, signed_on, "
             "arr, users, channel, hand-off answers."
         ),
-    ],
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="`hubspot`: every HubSpot company (HUBSPOT_TOKEN), no FILE."),
+    ] = None,
     skip_bad: SkipBad = False,
     as_json: AsJson = False,
 ) -> None:
-    """Import accounts; rows match existing accounts by key, so re-importing changes nothing."""
+    """Import accounts; rows match existing accounts by key (HubSpot's companies by
+    hubspot_id), so re-importing changes nothing."""
     from bot.services.imports import import_accounts
     from bot.services.integrations import apply_all_waiting
+
+    if source is not None:
+        if source != "hubspot" or file is not None:
+            fail("give a FILE, or `--from hubspot` alone (HubSpot is the one source to import "
+                 "from)")  # fmt: skip
+        from bot.cli.hubspot import import_from_hubspot
+
+        import_from_hubspot(ctx, as_json=as_json)
+        return
+    if file is None:
+        fail("give the FILE to import, e.g. `rescuebot accounts import accounts.csv`, or "
+             "`--from hubspot`")  # fmt: skip
 
     def run(s: Any, c: Any, p: Path, now: datetime, skip: bool, adv: Any) -> Any:
         report = import_accounts(s, p, actor="import", now=now, skip_bad=skip, progress=adv)

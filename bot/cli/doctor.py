@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Config, ConfigError, Settings, load_config
 from bot.messages.fixes import fix_for
+from bot.messages.wording import noun, plural
 from bot.services import integrations
 from bot.store import deliveries
 from bot.store.db import current_revision, head_revision, make_engine, session_scope
@@ -182,8 +183,9 @@ def _outbox(settings: Settings, findings: list[Finding]) -> None:
             Finding(
                 "outbox",
                 age.total_seconds() < 600,
-                f"{pending} delivery(ies) waiting; the oldest for {int(age.total_seconds() // 60)}"
-                f" min (attempt {oldest.attempts}, last error: {oldest.last_error or 'none'})",
+                f"{plural(pending, 'delivery', 'deliveries')} waiting; the oldest for "
+                f"{int(age.total_seconds() // 60)} min (attempt {oldest.attempts}, "
+                f"last error: {oldest.last_error or 'none'})",
                 None
                 if age.total_seconds() < 600
                 else "make sure `rescuebot serve` or `rescuebot worker` is running",
@@ -196,7 +198,8 @@ def _outbox(settings: Settings, findings: list[Finding]) -> None:
     failed = counts.get(deliveries.FAILED, 0)
     for failure in failures:
         children = (
-            f" ({failure.waiting_children} reply(ies) or edit(s) wait for it)"
+            f" ({plural(failure.waiting_children, 'reply or edit', 'replies or edits')}"
+            f" {noun(failure.waiting_children, 'waits', 'wait')} for it)"
             if failure.waiting_children
             else ""
         )

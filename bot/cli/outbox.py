@@ -17,6 +17,7 @@ from rich.table import Table
 
 from bot.cli import base as cli
 from bot.messages.fixes import fix_for
+from bot.messages.wording import noun, plural
 from bot.store import deliveries
 from bot.store.db import session_scope
 from bot.store.tables import Delivery
@@ -105,8 +106,13 @@ def outbox_retry(
     roots = len(ids)
     with_them = len(revived) - roots
     typer.echo(
-        f"{roots} delivery(ies) pending again"
-        + (f", with {with_them} reply(ies) or edit(s) waiting for them" if with_them else "")
+        f"{plural(roots, 'delivery', 'deliveries')} pending again"
+        + (
+            f", with {plural(with_them, 'reply or edit', 'replies or edits')} waiting for "
+            f"{noun(roots, 'it', 'them')}"
+            if with_them
+            else ""
+        )
         + ". A running `rescuebot serve`, `socket` or `worker` sends them now; if Slack "
         "refuses again, `rescuebot outbox list --failed` says why."
     )

@@ -10,10 +10,13 @@ import typer
 from rich.console import Console
 
 from bot.cli import base as cli
+from bot.messages.wording import plural
 from bot.services.integrations import import_tickets
 from bot.store.db import session_scope
 
-tickets_app = typer.Typer(help="Support tickets for ticket_trend.", no_args_is_help=True)
+tickets_app = typer.Typer(
+    help="Support tickets, counted for the ticket trend signal.", no_args_is_help=True
+)
 
 
 @tickets_app.command("import")
@@ -24,7 +27,7 @@ def tickets_import(
     as_json: cli.AsJson = False,
 ) -> None:
     """Count tickets (`opened_at` ISO 8601, UTC without a zone); each complete week they change
-    gets its ticket_trend reading."""
+    gets its `ticket_trend` reading."""
     runtime = cli.runtime_of(ctx)
     with cli.refusals():
         config = runtime.config()
@@ -40,7 +43,8 @@ def tickets_import(
         return
     console = Console()
     console.print(f"Tickets: {report.created} new, {report.unchanged} already counted, from "
-                  f"{report.rows} row(s) of {file.name}; {report.readings} weekly ticket_trend "
-                  "reading(s).", highlight=False)  # fmt: skip
+                  f"{plural(report.rows, 'row')} of {file.name}; "
+                  f"{plural(report.readings, 'weekly ticket trend reading')}.",
+                  highlight=False)  # fmt: skip
     for problem in report.skipped:
         console.print(f"  [yellow]skipped[/yellow] {problem}", highlight=False)

@@ -23,6 +23,7 @@ from bot.cli.base import (
     refusals,
     runtime_of,
 )
+from bot.messages.wording import plural
 
 
 @app.command()
@@ -183,7 +184,7 @@ def _post_digest_now(ctx: typer.Context, channel: str, as_of: str | None) -> Non
             "queued and `rescuebot serve` or `rescuebot worker` will deliver it"
         )
     Console().print(
-        f"Posted the {posted.week} digest to {channel}: {posted.delivered} message(s) "
-        f"delivered ({posted.key}).",
+        f"Posted the {posted.week} digest to {channel}: "
+        f"{plural(posted.delivered, 'message')} delivered ({posted.key}).",
         highlight=False,
     )

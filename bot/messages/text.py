@@ -44,7 +44,7 @@ def percent(value: float | None) -> str:
 
 
 def days(value: float | None) -> str:
-    return "—" if value is None else f"{value:g} days"
+    return "—" if value is None else f"{value:g} {'day' if value == 1 else 'days'}"
 
 
 def hours(value: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.messages.wording import plural
 from scoring.errors import AmbiguousName, DomainError, InvalidValue, UnknownName
 
 __all__ = ["AmbiguousName", "DomainError", "ImportRefused", "InvalidValue", "UnknownName"]
@@ -11,5 +12,5 @@ class ImportRefused(DomainError):
     """A file with bad rows; `problems` are `row N: …` lines. Nothing was imported."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} bad row(s); nothing was imported")
+        super().__init__(f"{plural(len(problems), 'bad row')}; nothing was imported")
         self.problems = problems

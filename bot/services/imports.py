@@ -43,7 +43,8 @@ BATCH_ROWS = 5_000
 _SURVEYS = "surveys"  # the survey answers a row carries, beside the account's fields
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-Progress = Callable[[int], None]
+# Told (rows just done, rows in all) as an import goes, for a progress bar with count and ETA.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -198,7 +199,8 @@ def import_accounts(
             raise _RowError(f"`{column}` {value} is already the id of `{holder.key}`")
         ids[(column, value)] = (key, number)
 
-    for values in good_rows(rows, keyed, report.skipped, skip_bad=skip_bad):
+    good = good_rows(rows, keyed, report.skipped, skip_bad=skip_bad)
+    for values in good:
         answers = values.pop(_SURVEYS)
         unchanged = report.unchanged
         account = _save_account(session, values, existing.get(values["key"]), report,
@@ -210,7 +212,7 @@ def import_accounts(
             report.unchanged -= 1
             report.updated += 1
         if progress:
-            progress(1)
+            progress(1, len(good))
     return report
 
 
@@ -391,6 +393,6 @@ def _append_new(
             reading_rows.add_readings(session, rows=batch)
             batch = []
         if progress:
-            progress(1)
+            progress(1, len(parsed))
     reading_rows.add_readings(session, rows=batch)
     return added

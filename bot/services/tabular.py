@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from bot.messages.wording import noun, plural
 from bot.services.errors import ImportRefused
 from scoring.errors import DomainError, UnknownName
 
@@ -45,10 +46,11 @@ def read_rows(path: Path, *, columns: Iterable[str], required: Iterable[str]) ->
     problems = []
     if unknown := sorted(header - known):
         problems.append(
-            f"{path}: unknown column(s) {_cols(unknown)}; the columns are {_cols(columns)}"
+            f"{path}: unknown {noun(len(unknown), 'column')} {_cols(unknown)}; "
+            f"the columns are {_cols(columns)}"
         )
     if missing := [c for c in needed if c not in header]:
-        problems.append(f"{path}: missing column(s) {_cols(missing)}")
+        problems.append(f"{path}: missing {noun(len(missing), 'column')} {_cols(missing)}")
     if problems:
         raise ImportRefused(problems)
     return rows
@@ -71,7 +73,9 @@ def _csv_rows(text: str) -> list[Row]:
             continue
         fields = {name: (line[i].strip() if i < len(line) else "") for i, name in enumerate(header)}
         if len(line) > len(header):
-            fields[EXTRA] = f"{len(line) - len(header)} more cell(s) than the header"
+            fields[EXTRA] = (
+                f"{plural(len(line) - len(header), 'more cell', 'more cells')} than the header"
+            )
         rows.append(Row(reader.line_num, fields))
     return rows
 

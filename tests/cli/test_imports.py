@@ -73,7 +73,7 @@ def test_each_bad_field_gets_an_explanation(rescuebot):
             "k4,D,smb,,,,,#general,,,,",
             "`channel` is `#general`; expected a Slack channel like #cs-team",
         ),
-        ("k5,E,smb,,,,,,,,,,extra", "1 more cell(s) than the header"),
+        ("k5,E,smb,,,,,,,,,,extra", "1 more cell than the header"),
         ("k6,F,smb,,,,,," + "x" * 3001 + ",,,", "`business_problem` is 3,001 characters"),
         ("k7,G,smb,,,,,,,,,", None),
         ("k7,H,smb,,,,,,,,,", "account `k7` is already in row 8"),
@@ -103,7 +103,7 @@ def test_json_files_import_like_csv_and_wrong_types_are_refused(rescuebot):
 def test_unusable_files_are_refused_with_what_right_looks_like(rescuebot):
     cases = {
         "empty.csv": ("", "the file is empty"),
-        "typo.csv": ("name,segmnt\nAcme,smb\n", "unknown column(s) `segmnt`"),
+        "typo.csv": ("name,segmnt\nAcme,smb\n", "unknown column `segmnt`"),
         "broken.json": ('[{"name": "x"', "not valid JSON"),
     }
     for name, (text, message) in cases.items():

@@ -71,7 +71,7 @@ def test_a_permanent_refusal_is_shown_and_retried_after_the_fix(
     doctor = rescuebot("doctor")
     assert doctor.code == 1
     assert f"delivery {parent_id} (digest:1)" in doctor.out and "not_in_channel" in doctor.out
-    assert "1 reply(ies) or edit(s) wait for it" in doctor.out
+    assert "1 reply or edit waits for it" in doctor.out
     assert f"rescuebot outbox retry {parent_id}" in doctor.out and "/invite" in doctor.out
 
     listed = rescuebot("outbox", "list", "--failed", "--json")
@@ -86,7 +86,7 @@ def test_a_permanent_refusal_is_shown_and_retried_after_the_fix(
     double.add_channel(GONE, "private", is_member=True, is_private=True)  # the bot was invited
     retried = rescuebot("outbox", "retry", str(parent_id))
     assert retried.code == 0, retried.err
-    assert "1 delivery(ies) pending again, with 1 reply(ies)" in retried.out
+    assert "1 delivery pending again, with 1 reply or edit waiting for it" in retried.out
     for _ in range(2):  # the parent, then (a pacing interval later) its reply
         courier.clock.advance(seconds=1)  # type: ignore[attr-defined]
         assert courier.deliver_due().delivered == 1
@@ -110,6 +110,6 @@ def test_retry_all_failed_and_what_retry_refuses(
     unknown = rescuebot("outbox", "retry", "999")
     assert unknown.code == 1 and "no delivery 999" in unknown.err and "list --failed" in unknown.err
     done = rescuebot("outbox", "retry", "--all-failed")
-    assert done.code == 0 and "1 delivery(ies) pending again, with 1" in done.out
+    assert done.code == 0 and "1 delivery pending again, with 1" in done.out
     again = rescuebot("outbox", "retry", str(parent_id))
     assert again.code == 1 and "is pending, not failed" in again.err

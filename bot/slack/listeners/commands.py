@@ -19,6 +19,7 @@ from bot.messages import blocks as ui
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.undo import recorded_blocks
 from bot.messages.usage import help_text
+from bot.messages.wording import noun, plural
 from bot.services import account_actions, accounts, fields, portfolio, rating, undo
 from bot.services.backend import Backend
 from bot.services.outcomes import kpis_of
@@ -290,7 +291,7 @@ def run_standup(
     channels.require_postable(channel, command="/standup")
     queued = post_standup(backend, ask, channel=channel, only=only, scope=scope)
     respond(
-        text=f"Posting the standup ({queued.accounts} account"
-        f"{'s' if queued.accounts != 1 else ''} need help)…",
+        text=f"Posting the standup ({plural(queued.accounts, 'account')} "
+        f"{noun(queued.accounts, 'needs', 'need')} help)…",
         response_type="ephemeral",
     )
