@@ -25,6 +25,7 @@ from scoring.accounts import AccountFacts
 from scoring.rules import Rules
 from scoring.scorecard import Scorecard
 from scoring.signals import Signal, Taxonomy
+from scoring.trend import Trend
 
 Decoder = Callable[[Any, "Context"], Any]
 
@@ -42,8 +43,18 @@ def encode(card: Scorecard) -> list[Any]:
     return _encode(card)
 
 
-def decode(data: list[Any], *, account: AccountFacts, rules: Rules) -> Scorecard:
-    """The scorecard `encode` gave `data` for, with `account`'s facts and `rules`' signals."""
+def decode(
+    data: list[Any], *, account: AccountFacts, rules: Rules, trend_weeks: int | None = None
+) -> Scorecard:
+    """The scorecard `encode` gave `data` for, with `account`'s facts and `rules`' signals;
+    with `trend_weeks`, only that many of the trend's past weeks (the latest), as `evaluate`
+    would have given them (the rest are not decoded at all)."""
+    if trend_weeks is not None:
+        trend = list(data[_TREND])
+        weekly = trend[_WEEKLY]
+        if weekly:
+            trend[_WEEKLY] = [*(weekly[:-1][-trend_weeks:] if trend_weeks else ()), weekly[-1]]
+        data = [*data[:_TREND], trend, *data[_TREND + 1 :]]
     return typing.cast(Scorecard, _SCORECARD(data, Context(account, rules.taxonomy.by_key)))
 
 
@@ -65,55 +76,50 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot keep a {type(value).__name__} in a scorecard")
 
 
-def _identity(value: Any, _: Context) -> Any:
-    return value
-
-
-def _decoder(hint: Any) -> Decoder:
-    """A decoder for values of type `hint`, built once per type."""
+def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
+    """Python source decoding the encoded value at `source` to type `hint` (`c` is the
+    Context); what it needs from outside goes into `env`. Decoders are generated once per type,
+    because a portfolio view decodes thousands of cards."""
     if hint is AccountFacts:
-        return lambda _, context: context.account
+        return "c.account"
     if hint is Signal:
-        return lambda key, context: context.signals[key]
+        return f"c.signals[{source}]"
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
         (inner,) = (a for a in typing.get_args(hint) if a is not type(None))
-        decode_inner = _decoder(inner)
-        if decode_inner is _identity:
-            return _identity
-        return lambda v, c: None if v is None else decode_inner(v, c)
+        decoded = _expression(inner, source, env)
+        return source if decoded == source else f"(None if {source} is None else {decoded})"
     if origin is tuple:
-        decode_item = _decoder(typing.get_args(hint)[0])
-        if decode_item is _identity:
-            return lambda v, _: tuple(v)
-        return lambda v, c: tuple(decode_item(x, c) for x in v)
+        item = _expression(typing.get_args(hint)[0], "x", env)
+        return f"tuple({source})" if item == "x" else f"tuple([{item} for x in {source}])"
     if hint in (int, str, bool):
-        return _identity
+        return source
     if hint is float:
-        return lambda v, _: float(v)
+        return f"float({source})"
+    name = f"_{len(env)}"
     if hint is datetime:
-        return lambda v, _: datetime.fromisoformat(v)
-    if hint is date:
-        return lambda v, _: date.fromisoformat(v)
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        return lambda v, _: hint(v)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _dataclass_decoder(hint)
-    raise TypeError(f"cannot keep a {hint!r} in a scorecard")
+        env[name] = datetime.fromisoformat
+    elif hint is date:
+        env[name] = date.fromisoformat
+    elif isinstance(hint, type) and issubclass(hint, Enum):
+        env[name] = hint._value2member_map_.__getitem__
+    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        env[name] = _dataclass_decoder(hint)
+        return f"{name}({source}, c)"
+    else:
+        raise TypeError(f"cannot keep a {hint!r} in a scorecard")
+    return f"{name}({source})"
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
     hints = typing.get_type_hints(cls)
-    fields = [_decoder(hints[f.name]) for f in dataclasses.fields(cls)]
-    converted = [(i, d) for i, d in enumerate(fields) if d is not _identity]
-
-    def build(values: list[Any], context: Context) -> Any:
-        args = list(values)
-        for i, decode_field in converted:
-            args[i] = decode_field(args[i], context)
-        return cls(*args)
-
-    return build
+    env: dict[str, Any] = {"_cls": cls}
+    args = ", ".join(
+        _expression(hints[f.name], f"v[{i}]", env) for i, f in enumerate(dataclasses.fields(cls))
+    )
+    # Generated from the dataclass's own type hints, never from stored data.
+    exec(f"def build(v, c):\n    return _cls({args})", env)
+    return typing.cast(Decoder, env["build"])
 
 
 def _shape(hint: Any) -> Any:
@@ -153,6 +159,8 @@ def _canonical(value: Any) -> Any:
 
 
 _SCORECARD = _dataclass_decoder(Scorecard)
+_TREND = [f.name for f in dataclasses.fields(Scorecard)].index("trend")
+_WEEKLY = [f.name for f in dataclasses.fields(Trend)].index("weekly")
 LAYOUT = json.dumps(_shape(Scorecard))
 
 

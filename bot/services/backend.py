@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.services import current_state
-from bot.services.weights import RULES_IN_FORCE, rules_in_force
+from bot.services.in_force import RULES_IN_FORCE, rules_in_force
 from bot.store import standups
 from bot.store.db import session_scope
 from bot.store.deliveries import HUBSPOT_NOTES, QUEUED

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -77,6 +77,44 @@ def score(
     return Scored(card, previous)
 
 
+def score_accounts(
+    session: Session,
+    accounts: Collection[Account],
+    rules: Rules,
+    *,
+    as_of: date,
+    trend_weeks: int,
+    with_previous_week: bool = True,
+) -> dict[int, Scored]:
+    """The accounts scored from their readings: the last TREND_WINDOW_WEEKS weeks before last
+    week's end and each signal's latest reading before (all any current value, delta or recent
+    week needs), in two queries; an account falling for about that long is scored again from its
+    whole history, so its count of falling weeks is exact too."""
+    if not accounts:
+        return {}
+    ids = None if len(accounts) > BATCH else [a.id for a in accounts if a.id is not None]
+    since = datetime.combine(
+        previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
+    )
+    readings = reading_rows.history_by_account(session, account_ids=ids, since=since)
+    overrides = override_rows.overrides_by_account(session, account_ids=ids)
+    scored: dict[int, Scored] = {}
+    for account in accounts:
+        assert account.id is not None
+        found = score(
+            account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
+            as_of=as_of, trend_weeks=trend_weeks, with_previous_week=with_previous_week,
+        )  # fmt: skip
+        if found.card.trend.falling_weeks >= TREND_WINDOW_WEEKS - 1:
+            whole = reading_rows.history_by_account(session, account_ids=[account.id])
+            found = score(
+                account, whole.get(account.id, []), overrides.get(account.id, ()), rules,
+                as_of=as_of, trend_weeks=trend_weeks, with_previous_week=with_previous_week,
+            )  # fmt: skip
+        scored[account.id] = found
+    return scored
+
+
 def refresh(
     session: Session, account_ids: Collection[int], rules: Rules, *, today: date, now: datetime
 ) -> int:
@@ -88,21 +126,15 @@ def refresh(
     accounts = session.exec(
         select(Account).where(col(Account.id).in_(account_ids), state_rows.onboarding_clause(today))
     ).all()
-    ids = [a.id for a in accounts if a.id is not None]
-    readings = reading_rows.history_by_account(session, account_ids=ids) if ids else {}
-    overrides = override_rows.overrides_by_account(session, account_ids=ids) if ids else {}
     key = card_codec.rules_key(rules)
     rows = []
-    for account in accounts:
-        assert account.id is not None
-        scored = score(
-            account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
-            as_of=today, trend_weeks=TREND_WINDOW_WEEKS,
-        )  # fmt: skip
+    for account_id, scored in score_accounts(
+        session, accounts, rules, as_of=today, trend_weeks=TREND_WINDOW_WEEKS
+    ).items():
         card = scored.card
         rows.append(
             CurrentState(
-                account_id=account.id,
+                account_id=account_id,
                 day=today,
                 rules_key=key,
                 status=card.status.value,
@@ -185,10 +217,6 @@ def kept_scores(
         account = accounts.get(account_id)
         if account is None:
             continue
-        card = card_codec.decode(data, account=facts(account), rules=rules)
-        if trend_weeks < TREND_WINDOW_WEEKS and card.trend.weekly:
-            weekly = card.trend.weekly
-            completed = weekly[:-1][-trend_weeks:] if trend_weeks else ()
-            card = replace(card, trend=replace(card.trend, weekly=(*completed, weekly[-1])))
+        card = card_codec.decode(data, account=facts(account), rules=rules, trend_weeks=trend_weeks)
         scored[account_id] = Scored(card, Status(previous))
     return scored

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from bot.services import current_state
-from bot.services.current_state import TREND_WINDOW_WEEKS, Scored
+from bot.services.current_state import TREND_WINDOW_WEEKS
 from bot.services.scoring_inputs import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import current_state as state_rows
@@ -28,7 +28,6 @@ from scoring.overrides import in_force
 from scoring.rules import Rules, Status
 from scoring.scorecard import Scorecard, evaluate
 from scoring.standup import FOCUS_LIMIT, AccountState, Followup, OpenRescue, StandupItem, standup
-from scoring.weeks import previous_week_end
 
 
 def open_rescue_of(row: Rescue | None, rules: Rules) -> OpenRescue | None:
@@ -155,9 +154,10 @@ def load_portfolio(
     scored = current_state.kept_scores(
         session, rules, by_id, as_of=as_of, trend_weeks=weeks, everyone=len(by_id) > 500
     )
-    scored |= _score_from_readings(
-        session, rules, [a for a in accounts if a.id not in scored], as_of=as_of,
-        trend_weeks=weeks, with_previous_week=with_previous_week,
+    missing = [a for a in accounts if a.id not in scored]
+    scored |= current_state.score_accounts(
+        session, missing, rules, as_of=as_of, trend_weeks=weeks,
+        with_previous_week=with_previous_week,
     )  # fmt: skip
     states: list[AccountState] = []
     previous: dict[str, Status] = {}
@@ -176,33 +176,3 @@ def load_portfolio(
         )
     return Portfolio(as_of, states, {a.key: a for a in accounts}, previous)
 
-
-def _score_from_readings(
-    session: Session,
-    rules: Rules,
-    accounts: list[Account],
-    *,
-    as_of: date,
-    trend_weeks: int,
-    with_previous_week: bool,
-) -> dict[int | None, Scored]:
-    """The accounts scored from their recent readings and their overrides."""
-    if not accounts:
-        return {}
-    everyone = len(accounts) > 500
-    ids = None if everyone else [a.id for a in accounts if a.id is not None]
-    readings = reading_rows.history_by_account(
-        session,
-        account_ids=ids,
-        since=datetime.combine(
-            previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
-        ),
-    )
-    overrides = override_rows.overrides_by_account(session, account_ids=ids)
-    scored: dict[int | None, Scored] = {}
-    for account in accounts:
-        scored[account.id] = current_state.score(
-            account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
-            as_of=as_of, trend_weeks=trend_weeks, with_previous_week=with_previous_week,
-        )  # fmt: skip
-    return scored

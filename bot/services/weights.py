@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.services.in_force import RULES_IN_FORCE, checked_version, rules_in_force
 from bot.services.outcomes import calibration_of
 from bot.store import events
 from bot.store import weights as weight_rows
@@ -28,44 +29,13 @@ from scoring.calibration import Calibration, Proposal, SignalCalibration
 from scoring.errors import DomainError
 from scoring.escalation import Decision
 from scoring.rules import Rules
-from scoring.weights import ProposalState, apply_version, decide_proposal, proposal_problem
+from scoring.weights import ProposalState, decide_proposal, proposal_problem
 
 CONFIG_SOURCE = "config"
-# Where a transaction keeps the rules in force it loaded (`rules_in_force`).
-RULES_IN_FORCE = "rescuebot.rules_in_force"
 
 
 class NothingToPropose(DomainError):
     """Calibration has no proposal worth an approver's time; the message says why."""
-
-
-def rules_in_force(session: Session, config: Config) -> Rules:
-    """The config's rules with the latest weight version applied (`weights_version` says which;
-    0 when none was ever approved), loaded once per transaction however many scorecards it
-    computes (or handed in by the request); a new version put in force clears it."""
-    cached = session.info.get(RULES_IN_FORCE)
-    if cached is not None and cached[0] is config:
-        return cached[1]
-    latest = weight_rows.latest_version(session)
-    rules = (
-        config.rules
-        if latest is None
-        else _apply(config, latest.version, latest.weights, latest.retired)
-    )
-    session.info[RULES_IN_FORCE] = (config, rules)
-    return rules
-
-
-def _apply(
-    config: Config, version: int, weights: dict[str, float], retired: Collection[str]
-) -> Rules:
-    try:
-        return apply_version(config.rules, version=version, weights=weights, retired=retired)
-    except DomainError as exc:
-        raise DomainError(
-            f"weights v{version} do not fit the configuration in force: {exc}. Run "
-            "`rescuebot weights reset` to go back to the configured weights"
-        ) from exc
 
 
 @dataclass(frozen=True)
@@ -304,7 +274,7 @@ def _add_version(
     source: str, approved_by: list[str], now: datetime,
 ) -> WeightVersion:  # fmt: skip
     in_force = _version_in_force(session)
-    _apply(config, in_force + 1, weights, retired)  # refuses weights that cannot score
+    checked_version(config, in_force + 1, weights, retired)  # refuses weights that cannot score
     version = WeightVersion(
         version=in_force + 1, weights=weights, retired=retired, source=source,
         approved_by=approved_by, created_at=now,

@@ -47,7 +47,7 @@ class Clock:
         return self.now
 
 
-def full_recompute(engine, today: date) -> dict[str, tuple[object, Status]]:
+def full_recompute(engine, today: date, trend_weeks: int = 0) -> dict[str, tuple[object, Status]]:
     """Every onboarding account's card and last week's status, from its whole history."""
     with session_scope(engine, read_only=True) as session:
         readings = reading_rows.history_by_account(session)
@@ -59,7 +59,7 @@ def full_recompute(engine, today: date) -> dict[str, tuple[object, Status]]:
             ):
                 continue
             history = history_of(readings.get(account.id, []), RULES)
-            card = evaluate(facts(account), history, RULES, as_of=today, trend_weeks=0)
+            card = evaluate(facts(account), history, RULES, as_of=today, trend_weeks=trend_weeks)
             called = in_force(overrides.get(account.id, ()), today, RULES.team_timezone)
             if called is not None:
                 card = replace(card, override=called)
@@ -85,10 +85,13 @@ def fresh_keys(engine, today: date) -> set[str]:
         return set(rows)
 
 
-def check(engine, today: date) -> None:
-    expected = full_recompute(engine, today)
+def check(engine, today: date, trend_weeks: int = 0) -> None:
+    """What the views load (kept states or readings) is what the whole history says."""
+    expected = full_recompute(engine, today, trend_weeks)
     with session_scope(engine, read_only=True) as session:
-        portfolio = load_portfolio(session, RULES, as_of=today, with_previous_week=True)
+        portfolio = load_portfolio(
+            session, RULES, as_of=today, with_previous_week=True, trend_weeks=trend_weeks
+        )
     got = {s.card.account.key: (s.card, portfolio.previous_status[s.card.account.key])
            for s in portfolio.states}  # fmt: skip
     assert got.keys() == expected.keys()
@@ -207,11 +210,12 @@ class Team:
 def test_kept_state_equals_a_full_recompute_after_any_sequence(engine, seed):
     team = Team(engine, random.Random(seed))
     seen = set()
+    rng_weeks = random.Random(seed)
     for _ in range(60):
         action = team.step()
         seen.add(action)
         today = team.today()
-        check(engine, today)
+        check(engine, today, trend_weeks=rng_weeks.choice((0, 3, current_state.TREND_WINDOW_WEEKS)))
         if action in ("add", "rate", "override"):
             # The transaction kept what it changed: the views read it, not the readings.
             assert team.touched <= fresh_keys(engine, today), action
@@ -276,3 +280,34 @@ def test_the_app_home_scope_narrows_in_the_database(engine):
             if "U1" in (a.csm, a.followup_owner, getattr(rescues.get(a.id), "owner", None))
         )  # fmt: skip
     assert sorted(mine.accounts) == expected
+
+
+def test_a_long_fall_is_counted_from_the_whole_history(engine):
+    team = Team(engine, random.Random(1))
+    team.step("add")
+    team.clock.now = START + timedelta(weeks=20)
+    today = team.today()
+    with team.backend.change(None) as session:
+        account = account_rows.list_accounts(session)[0]
+        values = {s.key: 2 for s in SIGNALS}
+        weeks = [(s, v) for v in (1, 0) for s in SIGNALS]  # one signal a notch lower each week
+        start = today - timedelta(weeks=len(weeks))  # the last drop is today
+        rows = [{"signal": s.key, "value": 2, "day": start} for s in SIGNALS]
+        for n, (signal, value) in enumerate(weeks, start=1):
+            values[signal.key] = value
+            rows.append({"signal": signal.key, "value": value, "day": start + timedelta(weeks=n)})
+        at = lambda day: datetime.combine(day, datetime.min.time(), UTC)  # noqa: E731
+        reading_rows.add_readings(session, rows=[{
+            "account_id": account.id, "signal": r["signal"], "value": r["value"], "author": "U1",
+            "source": "import", "created_at": team.clock.now, "recorded_at": at(r["day"])}
+            for r in rows])  # fmt: skip
+    with session_scope(engine, read_only=True) as session:
+        card = load_portfolio(session, RULES, as_of=today).states[0].card
+    assert (
+        card.trend.falling_weeks
+        == full_recompute(engine, today)[account.key][0].trend.falling_weeks
+    )
+    assert card.trend.falling_weeks >= current_state.TREND_WINDOW_WEEKS + 1
+    current_state.rebuild(engine, lambda _: RULES, today=today, now=team.clock.now)
+    assert fresh_keys(engine, today) == {account.key}
+    check(engine, today)
