@@ -9,7 +9,7 @@ records, so the workbook and the brief agree with `rescuebot kpis` and the diges
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from bot.messages.reports import (
     BriefLine,
     KpiRow,
     RescueRow,
+    RiskRow,
     Workbook,
     brief_pdf,
     workbook_xlsx,
@@ -35,6 +36,7 @@ from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
 from bot.services.weights import rules_in_force
 from bot.store import accounts as account_rows
 from bot.store import deliveries
+from bot.store import risks as risk_rows
 from bot.store import surveys as survey_rows
 from bot.store import weights as weight_rows
 from bot.store.tables import Account, Escalation, Rescue
@@ -85,7 +87,7 @@ class Gathered:
     surveys: dict[int, dict[str, int]]
     plans: list[tuple[Escalation, Account]]
     proposal_pending: int | None
-    risks: list[Any] | None
+    risks: list[RiskRow]
 
 
 def gather(session: Session, rules: Rules, *, as_of: date) -> Gathered:
@@ -117,8 +119,43 @@ def gather(session: Session, rules: Rules, *, as_of: date) -> Gathered:
         surveys=survey_rows.latest_by_account(session),
         plans=plans,
         proposal_pending=proposal.id if proposal is not None else None,
-        risks=None,  # the risk register's sheet joins once the register exists
+        risks=_risks(session, accounts),
     )
+
+
+def _risks(session: Session, accounts: dict[int, Account]) -> list[RiskRow]:
+    """The risk register: every risk logged, then each category marked reviewed with no risk."""
+    rows = [
+        RiskRow(
+            account=accounts[r.account_id].key,
+            name=accounts[r.account_id].name,
+            category=r.category,
+            text=r.text,
+            impact=r.impact,
+            owner=r.owner,
+            mitigation=r.mitigation,
+            due_on=r.due_on,
+            state=r.state,
+            opened_at=r.created_at,
+        )
+        for r in risk_rows.risks_of(session)
+    ]
+    rows += [
+        RiskRow(
+            account=accounts[r.account_id].key,
+            name=accounts[r.account_id].name,
+            category=r.category,
+            text="Reviewed: no risk",
+            impact=None,
+            owner=None,
+            mitigation=None,
+            due_on=None,
+            state="reviewed",
+            opened_at=r.reviewed_at,
+        )
+        for r in risk_rows.reviews_of(session)
+    ]
+    return rows  # fmt: skip
 
 
 def _windows(report: KpiReport) -> dict[str, tuple[date, date] | None]:
@@ -190,7 +227,9 @@ def workbook_of(gathered: Gathered) -> Workbook:
     ]  # fmt: skip
     return Workbook(
         as_of=gathered.as_of, kpis=kpi_rows(gathered.kpis), windows=_windows(gathered.kpis),
-        accounts=accounts, rescues=rescues, risks=gathered.risks,
+        accounts=accounts, rescues=rescues,
+        risks=[replace(r, opened_at=r.opened_at.astimezone(zone) if r.opened_at else None)
+               for r in gathered.risks],
     )  # fmt: skip
 
 

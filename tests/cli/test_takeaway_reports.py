@@ -32,7 +32,7 @@ def test_the_workbook_has_typed_filtered_sheets(portfolio):
     assert result.code == 0, result.err
     assert "KPI workbook as of 2026-12-01 written to" in result.err
     book = load_workbook(path)
-    assert book.sheetnames == ["KPIs", "Accounts", "Rescues"]
+    assert book.sheetnames == ["KPIs", "Accounts", "Rescues", "Risks"]
     kpis = book["KPIs"]
     header = [c.value for c in kpis[1]]
     assert header[:2] == ["KPI", "Key"]
@@ -59,6 +59,7 @@ def test_the_workbook_has_typed_filtered_sheets(portfolio):
     rescues = book["Rescues"]  # rescues opened in Slack: tests/slack/test_report_flow.py
     assert [c.value for c in rescues[1]][:3] == ["Account", "Name", "State"]
     assert rescues.auto_filter.ref == "A1:M1"
+    assert book["Risks"].auto_filter.ref == "A1:J1"  # risks logged in Slack: same test file
 
 
 def test_the_brief_is_exactly_one_page_with_its_sections(portfolio):

@@ -101,7 +101,7 @@ class Workbook:
     windows: dict[str, tuple[date, date] | None]
     accounts: Sequence[AccountRow]
     rescues: Sequence[RescueRow]
-    risks: Sequence[RiskRow] | None  # None: this installation keeps no risk register yet
+    risks: Sequence[RiskRow]
 
 
 SURVEY_COLUMNS = ("csat_d7", "csat_d30", "nps_d7", "nps_d30")
@@ -194,15 +194,14 @@ def workbook_xlsx(workbook: Workbook) -> bytes:
           _naive(r.sla_due_at), _naive(r.acknowledged_at), r.checkpoint_on,
           _naive(r.resolved_at), r.resolution, r.false_alarm] for r in workbook.rescues],
     )  # fmt: skip
-    if workbook.risks is not None:
-        _table(
-            book, "Risks",
-            ["Account", "Name", "Category", "Risk", "Impact", "Owner", "Mitigation", "Due",
-             "State", "Logged at"],
-            [None, None, None, None, None, None, None, DATE, None, MOMENT],
-            [[r.account, r.name, r.category, r.text, r.impact, r.owner, r.mitigation, r.due_on,
-              r.state, _naive(r.opened_at)] for r in workbook.risks],
-        )  # fmt: skip
+    _table(
+        book, "Risks",
+        ["Account", "Name", "Category", "Risk", "Impact", "Owner", "Mitigation", "Due", "State",
+         "Logged at"],
+        [None, None, None, None, None, None, None, DATE, None, MOMENT],
+        [[r.account, r.name, r.category, r.text, r.impact, r.owner, r.mitigation, r.due_on,
+          r.state, _naive(r.opened_at)] for r in workbook.risks],
+    )  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
