@@ -78,9 +78,9 @@ def changed(session: Session, account_ids: Collection[int], *, now: datetime) ->
             col(StandupLine.account_id).in_(list(account_ids)),
             col(StandupPost.superseded_by).is_(None),
         )
-        .distinct()
     )
-    for post in session.exec(statement).all():
+    # Each post once, deduplicated here: PostgreSQL has no DISTINCT over its json columns.
+    for post in {post.id: post for post in session.exec(statement).all()}.values():
         queue_edit(session, post, now=now)
 
 
