@@ -108,6 +108,11 @@ def _delays(states: Sequence[AccountState]) -> tuple[StepDelay, ...]:
         for line in state.card.overdue_signals:
             late.setdefault(line.key, []).append(line.days_late)
             labels[line.key] = line.signal.label
+        # Phase-gate items held up past their phase's end are steps too.
+        for gate in state.card.overdue_gates:
+            key = f"gate:{gate.key}"
+            late.setdefault(key, []).append(gate.days_late)
+            labels[key] = f"{gate.label} ({gate.item.phase.label} gate)"
     delays = [
         StepDelay(key, labels[key], len(days), round(sum(days) / len(days), 1), max(days))
         for key, days in late.items()

@@ -9,7 +9,7 @@ switching gates on never floods the standup with history nobody could have ticke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -167,33 +167,6 @@ def overdue_gates(
     order = {item.key: i for i, item in enumerate(gates.items)}
     found.sort(key=lambda late: (-late.days_late, order[late.key]))
     return tuple(found)
-
-
-@dataclass(frozen=True, slots=True)
-class GateDelay:
-    """How much one gate item is holding accounts up (the digest's delays)."""
-
-    key: str
-    label: str
-    overdue_accounts: int
-    mean_days_late: float
-    max_days_late: int
-
-
-def gate_delays(overdue_by_account: Iterable[Iterable[OverdueGate]]) -> tuple[GateDelay, ...]:
-    """Per item, how many accounts have it overdue and by how long; most accounts first."""
-    late: dict[str, list[int]] = {}
-    labels: dict[str, str] = {}
-    for overdue in overdue_by_account:
-        for gate in overdue:
-            late.setdefault(gate.key, []).append(gate.days_late)
-            labels[gate.key] = gate.label
-    delays = [
-        GateDelay(key, labels[key], len(days), round(sum(days) / len(days), 1), max(days))
-        for key, days in late.items()
-    ]
-    delays.sort(key=lambda d: (-d.overdue_accounts, -d.mean_days_late, d.key))
-    return tuple(delays)
 
 
 def _number(value: float) -> str:

@@ -36,6 +36,14 @@ False alarms and misses (how often the rescues were wrong):
 - miss rate = accounts churned in the window without any rescue opened by the churn day (false
   alarms aside: they did not catch the risk) ÷ accounts churned in the window.
 
+The risk register (PRODUCT.md, "Phase gates and the living risk register"), as of the window's
+last day, over the accounts still onboarding then (`scoring.risks`):
+
+- risk identification completeness = the mean over those accounts of their categories among
+  the five (data, auth, cutover, comms, compliance) with a risk logged or marked reviewed ÷ 5;
+- mitigation ownership rate = their open risks with both an owner and a mitigation ÷ their
+  open risks (null when none is open).
+
 Counts are kept beside every rate (a `Ratio` shows its arithmetic); an empty cohort gives None,
 never 0. Medians and quartiles are exact (linear interpolation between ranks on fractions) and
 only turned into floats at the end.
@@ -50,6 +58,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from scoring.distributions import Distribution, Ratio
+from scoring.risks import OwnershipRate, Register, RegisterKpis, register_kpis
 from scoring.rules import Status
 
 KPI_NAMES: tuple[str, ...] = (
@@ -68,6 +77,8 @@ KPI_NAMES: tuple[str, ...] = (
     "activation_rate",
     "false_alarm_rate",
     "miss_rate",
+    "risk_identification_completeness",
+    "mitigation_ownership_rate",
 )
 """The headline KPIs, in display order; the keys of `Kpis.values()` and of `compare`."""
 
@@ -121,6 +132,7 @@ class OnboardingRecord:
     first_value_healthy_on: date | None = None
     users: int = 0
     first_value_window_days: int | None = None  # the segment's first-value window; None: none
+    register: Register = field(default_factory=Register)  # the account's risk register
 
     def day(self, n: int) -> date | None:
         """The day `n` days after signature (None: no signature date)."""
@@ -244,6 +256,9 @@ class Kpis:
     misses: Ratio = NOBODY
     false_alarm_accounts: tuple[str, ...] = ()
     missed_accounts: tuple[str, ...] = ()
+    risk_register: RegisterKpis = field(
+        default_factory=lambda: RegisterKpis(None, 0, OwnershipRate(0, 0))
+    )
 
     @property
     def completion_rate(self) -> float | None:
@@ -319,6 +334,14 @@ class Kpis:
     def miss_rate(self) -> float | None:
         return self.misses.value
 
+    @property
+    def risk_identification_completeness(self) -> float | None:
+        return self.risk_register.completeness
+
+    @property
+    def mitigation_ownership_rate(self) -> float | None:
+        return self.risk_register.ownership.rate
+
     def values(self) -> dict[str, float | None]:
         """The headline numbers by name, in `KPI_NAMES` order."""
         return {name: getattr(self, name) for name in KPI_NAMES}
@@ -353,6 +376,11 @@ class Kpis:
                     "accounts": list(self.false_alarm_accounts),
                 },
                 "misses": {**self.misses.as_json(), "accounts": list(self.missed_accounts)},
+                "risk_identification": {"accounts": self.risk_register.accounts},
+                "mitigation_ownership": {
+                    "numerator": self.risk_register.ownership.owned,
+                    "denominator": self.risk_register.ownership.open,
+                },
             },
         }
 
@@ -534,7 +562,19 @@ def kpis(
         misses=misses,
         false_alarm_accounts=false_alarm_accounts,
         missed_accounts=missed_accounts,
+        risk_register=register_kpis(
+            (o.register for o in onboardings if _onboarding_on(o, win.end)), on=win.end
+        ),
     )
+
+
+def _onboarding_on(onboarding: OnboardingRecord, day: date) -> bool:
+    """Signed by `day` (or not yet dated) and no outcome by then: still onboarding that day."""
+    signed = onboarding.signed_on is None or onboarding.signed_on <= day
+    ended = onboarding.outcome is not None and (
+        onboarding.outcome_on is None or onboarding.outcome_on <= day
+    )
+    return signed and not ended
 
 
 def compare(current: Kpis, baseline: Kpis) -> dict[str, float | None]:

@@ -223,3 +223,54 @@ def mitigation_ownership(risks: Iterable[RiskFacts]) -> OwnershipRate:
 def unowned_high(risks: Iterable[RiskFacts]) -> tuple[RiskFacts, ...]:
     """Open high-impact risks nobody owns: a standup reason (listed, not a focus reason)."""
     return tuple(r for r in risks if r.open and r.impact is Impact.HIGH and not r.owner)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRecord:
+    """A risk as the KPIs see it over time: logged on `logged_on`, open until `settled_on`."""
+
+    category: RiskCategory
+    impact: Impact
+    owner: str | None
+    mitigation: str | None
+    logged_on: date
+    settled_on: date | None = None
+
+    def facts_on(self, day: date) -> RiskFacts:
+        settled = self.settled_on is not None and self.settled_on <= day
+        state = RiskState.CLOSED if settled else RiskState.OPEN
+        return RiskFacts(self.category, state, self.impact, self.owner, self.mitigation)
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One account's register as the KPIs see it: its risks and its categories reviewed with
+    no risk (each with the day it was marked)."""
+
+    risks: tuple[RiskRecord, ...] = ()
+    reviewed: tuple[tuple[RiskCategory, date], ...] = ()
+
+    def on(self, day: date) -> tuple[list[RiskFacts], list[RiskCategory]]:
+        """The risks logged and the categories reviewed by the end of `day`, as they stood."""
+        risks = [r.facts_on(day) for r in self.risks if r.logged_on <= day]
+        return risks, [c for c, marked in self.reviewed if marked <= day]
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterKpis:
+    completeness: float | None
+    accounts: int
+    ownership: OwnershipRate
+
+
+def register_kpis(registers: Iterable[Register], *, on: date) -> RegisterKpis:
+    """Both KPIs on a day, over the registers of the accounts still onboarding then."""
+    per_account: list[Fraction] = []
+    open_risks: list[RiskFacts] = []
+    for register in registers:
+        risks, reviewed = register.on(on)
+        per_account.append(completeness(risks, reviewed))
+        open_risks += risks
+    return RegisterKpis(
+        portfolio_completeness(per_account), len(per_account), mitigation_ownership(open_risks)
+    )

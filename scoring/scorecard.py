@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scoring.accounts import AccountFacts
+from scoring.gates import OverdueGate
 from scoring.overrides import Override
 from scoring.phases import Phase, phase_for
 from scoring.readings import History, Reading
@@ -78,6 +79,9 @@ class Scorecard:
     days_since_signature: int | None
     weights_version: int = 0
     override: Override | None = None
+    # Phase-gate items open past their phase's end (scoring.gates), set by whoever loads the
+    # account's gate items: they count like overdue signals.
+    overdue_gates: tuple[OverdueGate, ...] = ()
 
     @property
     def score(self) -> float | None:

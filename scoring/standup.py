@@ -37,10 +37,13 @@ AT_RISK = Need("at_risk", "At risk", decides=True)
 WATCH_OVERDUE = Need("watch_overdue", "on Watch with something overdue", decides=True)
 OWNED_ZERO = Need("owned_zero", "with a signal at 0, owner on it")
 WATCH = Need("watch", "on Watch")
-OVERDUE = Need("overdue", "with an overdue signal")
+OVERDUE = Need("overdue", "with an overdue signal or gate item")
 STALE = Need("stale", "with a stale signal")
 DATE_DUE = Need("date_due", "with a follow-up or rescue date within a week")
-NEEDS = (UNOWNED_ZERO, FALLING, AT_RISK, WATCH_OVERDUE, OWNED_ZERO, WATCH, OVERDUE, STALE, DATE_DUE)
+# Listed, never a focus reason (PRODUCT.md, the risk register).
+UNOWNED_RISK = Need("unowned_risk", "with an open high-impact risk and no owner")
+NEEDS = (UNOWNED_ZERO, FALLING, AT_RISK, WATCH_OVERDUE, OWNED_ZERO, WATCH, OVERDUE, STALE,
+         DATE_DUE, UNOWNED_RISK)  # fmt: skip
 # Accounts that qualify for the focus but are past `focus_limit`: counted first, under this.
 MORE_DECISIONS = Need("more_decisions", "more needing a decision")
 
@@ -76,6 +79,8 @@ class AccountState:
     rescue: OpenRescue | None = None
     # Labels of the phase-gate items past due: on Watch, they need a decision like a signal.
     overdue_gate_items: tuple[str, ...] = ()
+    # Open high-impact risks nobody owns (the risk register): listed, not a focus reason.
+    unowned_high_risks: int = 0
 
 
 class Tier(IntEnum):
@@ -201,7 +206,7 @@ def _tier(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) ->
         return Tier.AT_RISK
     if card.decided_status is Status.WATCH:
         return Tier.WATCH
-    if card.stale_signals or card.overdue_signals or dates_due:
+    if card.stale_signals or card.overdue_signals or card.overdue_gates or dates_due:
         return Tier.ATTENTION
     return None
 
@@ -230,6 +235,7 @@ def _reasons(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]])
     reasons += [
         f"{line.signal.label} overdue ({line.days_late}d late)" for line in card.overdue_signals
     ]
+    reasons += [f"{gate.label} overdue ({gate.days_late}d late)" for gate in card.overdue_gates]
     reasons += [
         f"{line.signal.label} stale ({line.days_since_reading}d since rated)"
         for line in card.stale_signals
@@ -253,6 +259,8 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
     owner = state.followup.owner or (rescue.owner if rescue else None)
     owned = owner is not None
     tier = _tier(card, owned=owned, dates_due=dates_due)
+    if tier is None and state.unowned_high_risks:
+        tier = Tier.ATTENTION
     if tier is None:
         return None
     needs = _needs(state, owned=owned, dates_due=dates_due)
@@ -263,7 +271,7 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
         owned=owned,
         next_step=_next_step(state, tier),
         due=_due(state, tier, as_of),
-        reasons=_reasons(card, owned=owned, dates_due=dates_due),
+        reasons=_reasons(card, owned=owned, dates_due=dates_due) + _risk_reasons(state),
         needs=needs,
         why=_why(state, needs[0]),
     )
@@ -275,7 +283,7 @@ def _needs(
     """The account's needs, in contract order."""
     card = state.card
     status = card.decided_status
-    overdue = bool(card.overdue_signals or state.overdue_gate_items)
+    overdue = bool(card.overdue_signals or card.overdue_gates or state.overdue_gate_items)
     found = {
         UNOWNED_ZERO: bool(card.zero_signals) and not owned,
         FALLING: card.falling,
@@ -283,9 +291,10 @@ def _needs(
         WATCH_OVERDUE: status is Status.WATCH and overdue,
         OWNED_ZERO: bool(card.zero_signals) and owned,
         WATCH: status is Status.WATCH,
-        OVERDUE: bool(card.overdue_signals),
+        OVERDUE: overdue,
         STALE: bool(card.stale_signals),
         DATE_DUE: bool(dates_due),
+        UNOWNED_RISK: state.unowned_high_risks > 0,
     }
     return tuple(need for need in NEEDS if found[need])
 
@@ -327,13 +336,25 @@ def _why(state: AccountState, need: Need) -> str:
             late = max(card.overdue_signals, key=lambda line: line.days_late)
             days = f"{late.days_late} day{'s' if late.days_late != 1 else ''}"
             what = f"{late.signal.label} {days} late"
+        elif card.overdue_gates:
+            gate = card.overdue_gates[0]
+            what = f"{gate.label} overdue, {gate.days_late}d late"
         else:
             what = f"{state.overdue_gate_items[0]} overdue"
         return f"{status}, {what}" if need is WATCH_OVERDUE else what
     if need is STALE:
         line = max(card.stale_signals, key=lambda line: line.days_since_reading or 0)
         return f"{line.signal.label} not rated for {line.days_since_reading} days"
+    if need is UNOWNED_RISK:
+        return _risk_reasons(state)[0]
     return "a follow-up or rescue date within a week"
+
+
+def _risk_reasons(state: AccountState) -> tuple[str, ...]:
+    n = state.unowned_high_risks
+    if not n:
+        return ()
+    return (f"{n} open high-impact risk{'s' if n != 1 else ''} with no owner",)
 
 
 def _next_step(state: AccountState, tier: Tier) -> str:

@@ -153,7 +153,7 @@ def kpis_command(
 def _kpi(name: str, value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.1%}" if name.endswith("rate") else f"{value:g}"
+    return f"{value:.1%}" if name.endswith(("rate", "completeness")) else f"{value:g}"
 
 
 @kpis_app.command("baseline")

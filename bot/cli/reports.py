@@ -54,6 +54,20 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
             }
             for line in card.signals
         ],
+        "overdue_gates": [
+            {
+                "key": gate.key,
+                "label": gate.label,
+                "phase": gate.item.phase.value,
+                "phase_ends_on": _iso(
+                    gate.item.phase.ends_on(account.signed_on) if account.signed_on else None
+                ),
+                "days_late": gate.days_late,
+                "value": gate.value,
+                "target": gate.item.target,
+            }
+            for gate in card.overdue_gates
+        ],
         "trend": {
             "delta": card.trend.delta,
             "falling_weeks": card.trend.falling_weeks,

@@ -114,6 +114,8 @@ def _kpi_line(kpis: Kpis) -> str:
         f"{days(kpis.time_to_value_days)} (median) · at-risk recovery "
         f"{percent(kpis.at_risk_recovery_rate)} · rescue SLA met {percent(kpis.sla_adherence_rate)}"
         f" · plan decisions {hours(kpis.escalation_decision_hours)} (median)"
+        f" · risk identification {percent(kpis.risk_identification_completeness)}"
+        f" · mitigation ownership {percent(kpis.mitigation_ownership_rate)}"
     )
 
 

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.messages.gates import overdue_line
 from bot.messages.ids import ActionId, signal_block_id
 from bot.messages.kit import button, context, header, md, plain, section
 from bot.messages.limits import fit
@@ -113,6 +114,8 @@ def scorecard_blocks(
     blocks = [*_heading(card, change), *undo_row, DividerBlock()]
     blocks += [_signal_row(key, line, options) for line in card.signals]
     blocks += [DividerBlock(), context(breakdown(card), weights_label(card)), _handoff_line(card)]
+    if gates_late := overdue_line(card.overdue_gates):
+        blocks.append(context(gates_late))
     if interactive:
         blocks.append(
             ActionsBlock(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.services import risks
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
@@ -42,6 +43,7 @@ from scoring.kpis import (
 )
 from scoring.overrides import Override, in_force
 from scoring.readings import History
+from scoring.risks import Register
 from scoring.rules import Rules, Status
 from scoring.scorecard import evaluate
 from scoring.signals import Segment
@@ -82,6 +84,7 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
     zone = rules.team_timezone
     keys = {a.id: a.key for a in accounts}
     first_value_signal = rules.taxonomy.by_key.get(FIRST_VALUE)
+    registers = risks.registers_by_account(session, zone)
     onboardings = [
         OnboardingRecord(
             key=a.key,
@@ -98,6 +101,7 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
                 if first_value_signal is not None and not first_value_signal.retired
                 else None
             ),
+            register=registers.get(a.id, Register()),  # type: ignore[arg-type]
         )
         for a in accounts
     ]

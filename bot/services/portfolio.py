@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
-from bot.services import current_state
+from bot.services import current_state, gates, risks
 from bot.services.current_state import TREND_WINDOW_WEEKS
 from bot.services.scoring_inputs import facts, history_of
 from bot.store import accounts as account_rows
@@ -86,7 +86,8 @@ def scorecard(session: Session, account: Account, rules: Rules, *, as_of: date) 
     readings = reading_rows.history_by_account(session, account_ids=[account.id])
     history = history_of(readings.get(account.id, []), rules)
     card = evaluate(facts(account), history, rules, as_of=as_of)
-    return with_override(session, account, card, rules)
+    card = with_override(session, account, card, rules)
+    return gates.with_gates(session, account, card, rules)
 
 
 def with_override(session: Session, account: Account, card: Scorecard, rules: Rules) -> Scorecard:
@@ -159,6 +160,8 @@ def load_portfolio(
         session, missing, rules, as_of=as_of, trend_weeks=weeks,
         with_previous_week=with_previous_week,
     )  # fmt: skip
+    late = gates.overdue_of(session, accounts, rules, as_of=as_of)
+    unowned = risks.unowned_high_by_account(session, by_id)
     states: list[AccountState] = []
     previous: dict[str, Status] = {}
     for account in accounts:
@@ -167,11 +170,13 @@ def load_portfolio(
             previous[account.key] = found.previous_status
         states.append(
             AccountState(
-                card=found.card,
+                card=replace(found.card, overdue_gates=late.get(account.id, ())),  # type: ignore[arg-type]
                 followup=Followup(
                     account.followup_owner, account.followup_next, account.followup_due
                 ),
                 rescue=open_rescue_of(rescues.get(account.id), rules),
+                overdue_gate_items=tuple(g.label for g in late.get(account.id, ())),  # type: ignore[arg-type]
+                unowned_high_risks=unowned.get(account.id, 0),  # type: ignore[arg-type]
             )
         )
     return Portfolio(as_of, states, {a.key: a for a in accounts}, previous)

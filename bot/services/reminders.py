@@ -32,6 +32,7 @@ from bot.services.rescues import RescueView, severity_said, view_of
 from bot.services.weights import rules_in_force
 from bot.store import deliveries, events
 from bot.store import rescues as rescue_rows
+from bot.store import risks as risk_rows
 from bot.store.db import session_scope
 from bot.store.runs import claim_run
 from bot.store.tables import Account, Escalation, Rescue
@@ -79,6 +80,7 @@ def due_reminders(
     )
     for plan in pending:
         found.append(_decision_reminder(session, plan, approvers))
+    found.extend(_risk_reminders(session, today))
     return found
 
 
@@ -234,6 +236,39 @@ def _decision_reminder(session: Session, plan: Escalation, approvers: Collection
         account.id,
         posts,
     )
+
+
+def _risk_reminders(session: Session, today: date) -> list[Reminder]:
+    """Open risks whose due date has come: their owner (else the account's CSM) is told, once
+    per risk and due date (a new due date is chased again)."""
+    found: list[Reminder] = []
+    for risk in risk_rows.risks_of(session):
+        if risk.state != "open" or risk.due_on is None or risk.due_on > today:
+            continue
+        account = session.get(Account, risk.account_id)
+        assert account is not None
+        who = risk.owner or account.csm
+        if who is None:
+            continue
+        text = (
+            f":hourglass: A {risk.impact}-impact {risk.category} risk on "
+            f"*{escape_mrkdwn(account.name)}* was due {short_date(risk.due_on)} and is still "
+            f"open: {escape_mrkdwn(risk.text)}. Mark it Mitigated, Accepted or Closed in "
+            f"`/risk {account.key}`, or log it again with a new date."
+        )
+        found.append(
+            Reminder(
+                f"{REMINDER}:risk:{risk.id}:{risk.due_on.isoformat()}",
+                datetime.combine(risk.due_on, datetime.min.time()),
+                account.id,
+                [Post(who, text)],
+                (
+                    "risk_due_reminded",
+                    {"risk": risk.id, "due": risk.due_on.isoformat(), "told": who},
+                ),
+            )
+        )
+    return found
 
 
 def stale_reminders(session: Session, config: Config, *, today: date) -> list[Reminder]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 
 from sqlmodel import Session
 
@@ -25,8 +25,10 @@ from scoring.errors import DomainError, InvalidValue
 from scoring.risks import (
     Impact,
     NewRisk,
+    Register,
     RiskCategory,
     RiskFacts,
+    RiskRecord,
     RiskState,
     completeness,
     mitigation_ownership,
@@ -169,7 +171,7 @@ def settle(backend: Backend, ask: Ask, risk_id: int, state: RiskState) -> Settle
 
 
 @dataclass(frozen=True)
-class Register:
+class AccountRegister:
     """An account's register as `/risk <account>` shows it."""
 
     account: Account
@@ -186,10 +188,10 @@ class Register:
         return tuple(c for c in RiskCategory if c is not RiskCategory.OTHER and c not in covered)
 
 
-def register_of(session: Session, account: Account) -> Register:
+def register_of(session: Session, account: Account) -> AccountRegister:
     risks = risk_rows.risks_of(session, account.id)
     reviews = risk_rows.reviews_of(session, account.id)
-    return Register(account, tuple(risks), tuple(RiskCategory(r.category) for r in reviews))
+    return AccountRegister(account, tuple(risks), tuple(RiskCategory(r.category) for r in reviews))
 
 
 def unowned_high_by_account(session: Session, account_ids: Iterable[int]) -> dict[int, int]:
@@ -249,3 +251,28 @@ def risk_kpis(session: Session, *, as_of: date) -> RiskKpis:
         owned=ownership.owned,
         open=ownership.open,
     )
+
+
+def registers_by_account(session: Session, zone: tzinfo) -> dict[int, Register]:
+    """Every account's register as the KPIs see it (days in the team's zone)."""
+    risks: dict[int, list[RiskRecord]] = {}
+    for risk in risk_rows.risks_of(session):
+        risks.setdefault(risk.account_id, []).append(
+            RiskRecord(
+                RiskCategory(risk.category),
+                Impact(risk.impact),
+                risk.owner,
+                risk.mitigation,
+                logged_on=risk.created_at.astimezone(zone).date(),
+                settled_on=risk.settled_at.astimezone(zone).date() if risk.settled_at else None,
+            )
+        )
+    reviewed: dict[int, list[tuple[RiskCategory, date]]] = {}
+    for review in risk_rows.reviews_of(session):
+        reviewed.setdefault(review.account_id, []).append(
+            (RiskCategory(review.category), review.reviewed_at.astimezone(zone).date())
+        )
+    return {
+        account_id: Register(tuple(risks.get(account_id, ())), tuple(reviewed.get(account_id, ())))
+        for account_id in risks.keys() | reviewed.keys()
+    }

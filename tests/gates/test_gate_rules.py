@@ -14,7 +14,6 @@ from scoring.gates import (
     GatePhase,
     Gates,
     GateState,
-    gate_delays,
     is_met,
     overdue_gates,
     tracking_start,
@@ -109,21 +108,6 @@ def test_an_unsigned_account_has_no_overdue_items():
     assert (
         overdue_gates(GATES, {}, signed_on=None, tracking_from=SIGNED, as_of=date(2027, 1, 1)) == ()
     )
-
-
-def test_the_most_late_items_come_first_and_delays_count_accounts_per_item():
-    one = overdue_gates(GATES, {}, signed_on=SIGNED, tracking_from=SIGNED, as_of=date(2026, 2, 15))
-    assert [gate.key for gate in one] == ["stakeholders", "sso_tested"]
-    other = overdue_gates(
-        GATES, {"stakeholders": GateState(done=True)},
-        signed_on=SIGNED, tracking_from=SIGNED, as_of=date(2026, 2, 5),
-    )  # fmt: skip
-    delays = gate_delays([one, other])
-    assert [(d.key, d.overdue_accounts, d.max_days_late) for d in delays] == [
-        ("sso_tested", 2, 15),
-        ("stakeholders", 1, 38),
-    ]
-    assert delays[0].mean_days_late == 10.0
 
 
 days = st.integers(min_value=-30, max_value=400)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages import gates as gate_ui
-from bot.services import gates
+from bot.services import gate_actions, gates
 from bot.services.backend import Backend
 from bot.services.policy import Ask
 from bot.slack import slash
@@ -29,7 +29,7 @@ def open_gates(
     """`/onboard gate <account>`: the checklist, refused at the command when not allowed."""
     account = account_named(backend, parsed)
     no_more_words(parsed)
-    gates.require(backend, ask, account)
+    gate_actions.require(backend, ask, account)
     rules = ask.rules
     today = backend.today()
     with backend.session() as session:
@@ -63,7 +63,9 @@ def _answers(view: dict, ask: Ask) -> tuple[set[str], dict[str, float | None], d
         item = ask.rules.gates.get(item_key) if item_key else None
         if item is not None and item.measured and gate_ui.VALUE in actions:
             try:
-                measured[item.key] = gates.parse_value(item, actions[gate_ui.VALUE].get("value"))
+                measured[item.key] = gate_actions.parse_value(
+                    item, actions[gate_ui.VALUE].get("value")
+                )
             except InvalidValue as exc:
                 errors[block_id] = str(exc)
     return ticked, measured, errors
@@ -80,7 +82,7 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             return
         ack()
         metadata = json.loads(view.get("private_metadata") or "{}")
-        saved = gates.save(
+        saved = gate_actions.save(
             backend, ask, metadata.get("account", ""), ticked=ticked, values=measured
         )
         with backend.session() as session:
