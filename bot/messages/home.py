@@ -75,7 +75,7 @@ def _accounts(user: str, mine: Sequence[StandupItem], cards: Sequence[Scorecard]
         cards,
         key=lambda c: (
             c.account.key not in needs,
-            -c.status.severity,
+            -c.decided_status.severity,  # an override decides the rank
             c.score if c.score is not None else -1,
         ),
     )

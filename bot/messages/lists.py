@@ -1,5 +1,6 @@
 """Lists of accounts (`/onboard list`): one line per account, paged into sections, and the
-count per status."""
+count per status. A status override decides the status shown and counted; the computed one is
+shown beside it."""
 
 from __future__ import annotations
 
@@ -33,14 +34,19 @@ def account_list_blocks(cards: Sequence[Scorecard], *, title: str) -> list[Block
 
 def _line(card: Scorecard) -> str:
     account = card.account
+    called = (
+        ""
+        if card.override is None
+        else f" · {card.override.status.label} by override (computed {card.status.label})"
+    )
     return (
-        f"{STATUS_EMOJI[card.status]} *{escape_mrkdwn(account.name)}* `{account.key}` "
-        f"{score(card.score)}{trend_arrow(card)} · {account.segment.value}"
+        f"{STATUS_EMOJI[card.decided_status]} *{escape_mrkdwn(account.name)}* `{account.key}` "
+        f"{score(card.score)}{trend_arrow(card)} · {account.segment.value}{called}"
     )
 
 
 def status_counts(cards: Sequence[Scorecard]) -> str:
     counts = dict.fromkeys(Status, 0)
     for card in cards:
-        counts[card.status] += 1
+        counts[card.decided_status] += 1
     return " · ".join(f"{STATUS_EMOJI[s]} {s.label} {counts[s]}" for s in Status)

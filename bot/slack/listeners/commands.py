@@ -268,7 +268,7 @@ def run_list(backend: Backend, ask: Ask, parsed: slash.CommandText, respond: Res
         loaded = portfolio.load_portfolio(session, ask.rules, as_of=backend.today(), only=only)
     cards = sorted(
         (s.card for s in loaded.states),
-        key=lambda c: (-c.status.severity, c.score if c.score is not None else -1),
+        key=lambda c: (-c.decided_status.severity, c.score if c.score is not None else -1),
     )
     title = (
         f"{len(cards)} account{'s' if len(cards) != 1 else ''} {scope}· {ui.status_counts(cards)}"
