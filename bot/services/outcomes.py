@@ -3,6 +3,7 @@ and plans went, and what each account's scorecard showed at day 30 and day 60.""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from bot.services import risks
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
+from bot.store import integrations as integration_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
@@ -36,6 +38,7 @@ from scoring.kpis import (
     RescueRecord,
     SurveyAnswer,
     SurveyKind,
+    TicketCount,
     Window,
     compare,
     kpis,
@@ -63,6 +66,10 @@ class KpiRecords:
     rescues: list[RescueRecord]
     plans: list[PlanRecord]
     surveys: list[SurveyAnswer] = field(default_factory=list)
+    tickets: list[TicketCount] = field(default_factory=list)
+    # Whether anything counts tickets here (Intercom or `tickets import`): without, the ticket
+    # rate is unknown, not zero.
+    ticket_data: bool = False
 
 
 def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
@@ -71,11 +78,11 @@ def kpis_of(session: Session, rules: Rules, *, window: Window) -> Kpis:
 
 def _kpis(records: KpiRecords, rules: Rules, window: Window) -> Kpis:
     result = kpis(
-        records.onboardings, records.rescues, records.plans, window=window,
+        records.onboardings, records.rescues, records.plans, records.tickets, window=window,
         tz=rules.team_timezone, surveys=records.surveys,
     )  # fmt: skip
-    # Nothing records support tickets yet: with no ticket data the rate is unknown, not zero.
-    return replace(result, users=0)
+    # With no ticket data at all the rate is unknown, not zero.
+    return result if records.ticket_data else replace(result, users=0)
 
 
 def kpi_records(session: Session, rules: Rules) -> KpiRecords:
@@ -134,7 +141,14 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
         )
         for s in survey_rows.all_surveys(session)
     ]  # fmt: skip
-    return KpiRecords(onboardings, rescues, plans, surveys)
+    opened = integration_rows.ticket_days(session)
+    tickets = [
+        TicketCount(keys[account_id], on, n)
+        for (account_id, on), n in Counter(
+            (account_id, at.astimezone(zone).date()) for account_id, at in opened
+        ).items()
+    ]
+    return KpiRecords(onboardings, rescues, plans, surveys, tickets, ticket_data=bool(opened))
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,8 @@ def locked_event(session: Session, event_id: int) -> IntegrationEvent | None:
     return session.exec(
         select(IntegrationEvent).where(IntegrationEvent.id == event_id).with_for_update()
     ).first()
+
+
+def ticket_days(session: Session) -> list[tuple[int, datetime]]:
+    """(account id, opened at) of every ticket counted, for the KPI's ticket rate."""
+    return [(a, at) for a, at in session.exec(select(Ticket.account_id, Ticket.opened_at))]
