@@ -10,7 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bot.messages.labels import flag_labels
 from bot.messages.text import render, short_date
+from scoring.accounts import HANDOFF_QUESTIONS
 from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
@@ -62,9 +64,10 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
     footer = (
         "Hand-off checklist complete"
         if not missing
-        else ("Hand-off incomplete: missing " + ", ".join(missing).replace("_", " "))
+        else "Hand-off incomplete: missing "
+        + "; ".join(HANDOFF_QUESTIONS.get(q, q).lower() for q in missing)
     )
-    flags = f"\nFlags: {', '.join(card.flags)}" if card.flags else ""
+    flags = f"\nNeeds attention: {', '.join(flag_labels(card.flags))}" if card.flags else ""
     console.print(Panel.fit(head, title=f"Scorecard as of {card.as_of.isoformat()}"))
     console.print(table)
     console.print(footer + flags + f"\nWeights v{card.weights_version}", highlight=False)
@@ -122,7 +125,7 @@ def print_digest(
     console: Console, digest: Digest, *, kpis: Kpis | None = None, limit: int = 10
 ) -> None:
     body = render("digest.mrkdwn.j2", digest=digest, limit=limit, kpis=kpis)
-    console.print(Panel(slack_to_rich(body), title="Monday digest, as posted in Slack"))
+    console.print(Panel(slack_to_rich(body), title="The digest, as posted in Slack"))
 
 
 def _ci(interval: list[float] | None, *, digits: int = 2) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -57,6 +56,8 @@ def timeline(
     """The account's full history: readings, changes, rescue events, plans and decisions."""
     from rich.table import Table
 
+    from bot.cli.slackview import slack_to_rich
+    from bot.messages.labels import kind_label, payload_text, value_text
     from bot.services import portfolio
     from bot.services import timeline as history
     from bot.store.db import session_scope
@@ -69,20 +70,21 @@ def timeline(
         with session_scope(engine, read_only=True) as session:
             row = portfolio.find_account(session, account)
             entries = history.timeline(session, row)
+            signals = {s.key: s.label for s in runtime.config().rules.taxonomy.signals}
     if as_json:
         sys.stdout.write(history.as_json(row, entries) + "\n")
     elif as_csv:
         sys.stdout.write(history.as_csv(entries))
     else:
         table = Table(title=f"Timeline · {row.name}", title_justify="left")
-        for column in history.COLUMNS:
+        for column in ("when", "what", "who", "details"):
             table.add_column(column, overflow="fold")
         for e in entries:
             table.add_row(
                 e.at.isoformat(timespec="minutes"),
-                e.kind,
-                e.actor,
-                json.dumps(e.payload, ensure_ascii=False),
+                kind_label(e.kind),
+                slack_to_rich(value_text("actor", e.actor)),
+                slack_to_rich(payload_text(e.payload, signals)),
             )
         Console().print(table)
 

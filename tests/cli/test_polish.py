@@ -55,3 +55,21 @@ def test_the_import_progress_bar_shows_count_rate_and_time_left():
     assert "3000/12000" in shown.replace(",", "")
     assert "1,000 rows/s" in shown
     assert "0:00:09" in shown  # 9,000 rows left at 1,000 a second
+
+
+def test_the_timeline_reads_in_labels(loaded):
+    loaded(
+        "accounts", "import", str(loaded.write("owner.csv", "key,name,csm\nacme,Acme Corp,U0BOB\n"))
+    )
+    shown = loaded("timeline", "acme")
+    assert shown.code == 0
+    flat = " ".join(shown.out.split())
+    assert "Account updated" in flat and "CSM @U0BOB" in flat
+    assert "account_updated" not in flat and '"csm"' not in flat
+    assert "Signal: Data import" in flat
+
+
+def test_the_scorecard_names_what_needs_attention_in_words(loaded):
+    shown = " ".join(loaded("scorecard", "globex", "--as-of", "2026-11-24").out.split())
+    assert "Needs attention: under half the signals rated, a signal at 0" in shown
+    assert "signal_at_zero" not in shown and "Flags:" not in shown

@@ -112,7 +112,8 @@ def added(app: Served, name: str, options: str = "") -> str:
 def with_owner(app: Served, name: str, options: str = "") -> str:
     """An account of CSM (U0USER) whose follow-up OWNER owns."""
     key = added(app, name, options)
-    assert "owner →" in app.command("/onboard", f"set {key} owner:<@{OWNER}>")["text"]
+    said = app.command("/onboard", f"set {key} owner:<@{OWNER}>")["text"]
+    assert f"Follow-up owner <@{OWNER}>" in said and "followup_owner" not in said
     return key
 
 
@@ -161,8 +162,9 @@ def test_the_accounts_terms_and_csm_are_an_admins_and_the_csm_hands_over(app: Se
     refused(app, "/onboard", f"set {key} name:Mine", CSM, "only admins may change")
     refused(app, "/onboard", f"set {key} next:ok arr:1", OWNER, "only admins")  # mixed kinds
     refused(app, "/onboard", f"set {key} csm:<@{OWNER}>", CSM, "configured CSMs")
-    assert "csm →" in app.command("/onboard", f"set {key} csm:<@{BOB}>", user_id=CSM)["text"]
-    assert "arr →" in app.command("/onboard", f"set {key} arr:1", user_id=ADMIN)["text"]
+    handed = app.command("/onboard", f"set {key} csm:<@{BOB}>", user_id=CSM)["text"]
+    assert f"CSM <@{BOB}>" in handed
+    assert "ARR 1" in app.command("/onboard", f"set {key} arr:1", user_id=ADMIN)["text"]
     assert (app.account(key).csm, app.account(key).arr) == (BOB, 1)
 
 
@@ -170,7 +172,7 @@ def test_the_follow_up_is_the_csms_the_owners_and_admins(app: Served):
     key = with_owner(app, "Follow Co")
     for user in (CSM, OWNER, ADMIN):
         answer = app.command("/onboard", f'set {key} next:"Call {user}" users:5', user_id=user)
-        assert "next →" in answer["text"], answer["text"]
+        assert "Next step " in answer["text"], answer["text"]
     for user in (BOB, MANAGER, STRANGER):
         refused(app, "/onboard", f"set {key} owner:<@{user}>", user, "follow-up owner and admins")
     assert app.account(key).followup_owner == OWNER

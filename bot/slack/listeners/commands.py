@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.messages import blocks as ui
+from bot.messages.labels import changes_text
 from bot.messages.text import escape_mrkdwn, mention, render
 from bot.messages.undo import recorded_blocks
 from bot.messages.usage import help_text
@@ -191,8 +192,8 @@ def _set(request: Onboard) -> None:
     no_more_words(request.parsed)
     before = account.csm
     edited = account_actions.edit(request.backend, request.ask, account, request.parsed.options)
-    summary = ", ".join(f"{k} → {v[1]}" for k, v in edited.changed.items()) or "nothing changed"
-    request.say(f"*{escape_mrkdwn(edited.account.name)}*: {escape_mrkdwn(summary)}.")
+    summary = changes_text(edited.changed)  # labels and mentions, values escaped
+    request.say(f"*{escape_mrkdwn(edited.account.name)}*: {summary}.")
     request.homes.request(
         {request.ask.user, before, edited.account.csm, edited.account.followup_owner}
     )
