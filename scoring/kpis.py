@@ -68,6 +68,8 @@ KPI_NAMES: tuple[str, ...] = (
     "sla_adherence_rate",
     "escalation_decision_hours",
     "tickets_per_1000_users",
+    "risk_identification_completeness",
+    "mitigation_ownership_rate",
     "csat_d7",
     "csat_d30",
     "nps_d7",
@@ -77,8 +79,6 @@ KPI_NAMES: tuple[str, ...] = (
     "activation_rate",
     "false_alarm_rate",
     "miss_rate",
-    "risk_identification_completeness",
-    "mitigation_ownership_rate",
 )
 """The headline KPIs, in display order; the keys of `Kpis.values()` and of `compare`."""
 
