@@ -60,13 +60,29 @@ def status(ctx: typer.Context, as_json: cli.AsJson = False) -> None:
     if as_json:
         cli.print_json(found)
         return
-    table = Table("provider", "last event", "applied", "unmatched", "ignored", "failed")
+    table = Table("provider", "last event", "applied", "unmatched", "ignored", "failed",
+                  "pending")  # fmt: skip
     for row in found["providers"]:
         by_state = row["by_state"]
         last = row["last_event_at"]
         table.add_row(
             row["provider"], last[:16].replace("T", " ") if last else "never",
             *(str(by_state.get(state, 0)) for state in ("applied", "unmatched", "ignored",
-                                                         "failed")),
+                                                         "failed", "pending")),
         )  # fmt: skip
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for row in found["providers"]:
+        notes = row.get("notes")
+        if notes:
+            console.print(
+                f"HubSpot notes: {notes.get('delivered', 0)} written, "
+                f"{notes.get('pending', 0) + notes.get('sending', 0)} waiting, "
+                f"{notes.get('failed', 0)} failed", highlight=False,
+            )  # fmt: skip
+        for failed in row.get("failed_notes", []):
+            console.print(
+                f"  note {failed['id']} to company {failed['company']} failed: "
+                f"{failed['error']} (`rescuebot outbox retry {failed['id']}` after the fix)",
+                highlight=False,
+            )

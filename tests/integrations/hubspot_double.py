@@ -190,8 +190,11 @@ class HubspotDouble:
                 answer["paging"] = {"next": {"after": following, "link": f"?after={following}"}}
             return 200, answer
         if path == "/crm/v3/objects/notes" and method == "POST":
-            companies = [str(a["to"]["id"]) for a in body.get("associations", [])
-                         if any(t.get("associationTypeId") == 190 for t in a.get("types", []))]  # fmt: skip
+            companies = [
+                str(a["to"]["id"])
+                for a in body.get("associations", [])
+                if any(t.get("associationTypeId") == 190 for t in a.get("types", []))
+            ]
             props = body["properties"]
             note = Note(str(next(_ids)), props["hs_note_body"], int(props["hs_timestamp"]),
                         companies)  # fmt: skip
@@ -199,8 +202,11 @@ class HubspotDouble:
             return 201, {"id": note.id, "properties": {"hs_note_body": note.body,
                          "hs_timestamp": str(note.timestamp)}, "archived": False}  # fmt: skip
         if path == "/crm/v3/objects/notes/search" and method == "POST":
-            filters = {f["propertyName"]: str(f["value"])
-                       for g in body.get("filterGroups", []) for f in g.get("filters", [])}  # fmt: skip
+            filters = {
+                f["propertyName"]: str(f["value"])
+                for g in body.get("filterGroups", [])
+                for f in g.get("filters", [])
+            }
             found = [n for n in self.notes
                      if filters.get("associations.company") in n.companies
                      and ("hs_timestamp" not in filters

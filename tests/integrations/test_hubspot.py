@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
+from bot.cli.main import app as cli
 from bot.store.accounts import add_account
 from bot.store.tables import Account, Delivery, IntegrationEvent
 from tests.conftest import DATABASES
@@ -279,7 +281,21 @@ def test_a_refused_note_fails_for_good_and_shows_in_the_status(app: Hub) -> None
     app.crm.wait_for(lambda: app.notes_queued("6004") and
                      app.notes_queued("6004")[0].state == "failed")  # fmt: skip
     assert app.crm.notes_of("6004") == []
-    assert "HubSpot HTTP 400" in (app.notes_queued("6004")[0].last_error or "")
+    failed = app.notes_queued("6004")[0]
+    assert "HubSpot HTTP 400" in (failed.last_error or "")
+    env = {"DATABASE_URL": app.served.database_url}
+    status = CliRunner().invoke(cli, ["integrations", "status", "--json"], env=env)
+    hubspot = next(p for p in json.loads(status.stdout)["providers"] if p["provider"] == "hubspot")
+    assert {"id": failed.id, "company": "6004", "error": failed.last_error} in hubspot[
+        "failed_notes"]  # fmt: skip
+    table = CliRunner().invoke(cli, ["integrations", "status"], env=env)
+    assert f"note {failed.id} to company 6004 failed" in table.stdout
+    doctor = CliRunner().invoke(cli, ["doctor"], env={
+        **env, "SLACK_API_URL": app.served.double.api_url,
+        "SLACK_BOT_TOKEN": app.served.double.token,
+    })  # fmt: skip
+    assert f"✗ hubspot note {failed.id}: to company 6004 failed for good" in doctor.stdout
+    assert f"rescuebot outbox retry {failed.id}" in " ".join(doctor.stdout.split())
 
 
 def test_no_note_for_an_account_without_a_hubspot_id(app: Hub) -> None:

@@ -18,7 +18,9 @@ from bot.store.db import make_engine, upgrade
 from bot.store.tables import Account
 from tests.integrations.hubspot_double import HubspotDouble
 
-CONFIG = "integrations:\n  hubspot:\n    properties: {annualrevenue: arr, numberofemployees: users}\n"
+CONFIG = (
+    "integrations:\n  hubspot:\n    properties: {annualrevenue: arr, numberofemployees: users}\n"
+)
 
 
 @pytest.fixture
@@ -87,8 +89,9 @@ def test_a_linked_account_is_updated_and_a_same_named_one_linked(
 
 def test_no_token_is_refused_with_what_to_do(database_url: str) -> None:
     result = CliRunner().invoke(
-        cli, ["accounts", "import", "--from", "hubspot"], env={"DATABASE_URL": database_url,
-                                                              "HUBSPOT_TOKEN": ""}  # fmt: skip
+        cli,
+        ["accounts", "import", "--from", "hubspot"],
+        env={"DATABASE_URL": database_url, "HUBSPOT_TOKEN": ""},
     )
     assert result.exit_code == 1
     assert "HUBSPOT_TOKEN is not set" in result.output
