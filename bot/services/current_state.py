@@ -145,7 +145,7 @@ def refresh(
                 ),
                 previous_status=scored.previous_status.value,
                 flags=list(card.flags),
-                card=card_codec.encode(card),
+                card=card_codec.pack(card),
                 computed_at=now,
             )
         )  # fmt: skip
@@ -217,6 +217,6 @@ def kept_scores(
         account = accounts.get(account_id)
         if account is None:
             continue
-        card = card_codec.decode(data, account=facts(account), rules=rules, trend_weeks=trend_weeks)
+        card = card_codec.unpack(data, account=facts(account), rules=rules, trend_weeks=trend_weeks)
         scored[account_id] = Scored(card, Status(previous))
     return scored

@@ -142,7 +142,7 @@ def onboarding_accounts(
 
 def kept(
     session: Session, *, day: date, rules_key: str, account_ids: Collection[int] | None
-) -> dict[int, tuple[list[Any], str]]:
+) -> dict[int, tuple[bytes, str]]:
     """The kept (card, previous status) of the accounts (all by default) as of `day` with the
     rules `rules_key`, leaving out those this transaction changed since."""
     statement = select(

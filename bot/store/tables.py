@@ -487,5 +487,5 @@ class CurrentState(SQLModel, table=True):
     last_week_tenths: int | None = None  # the score at the end of last week
     previous_status: str = Field(max_length=16)  # the status at the end of last week
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
-    card: list[Any] = Field(default_factory=list, sa_type=JSON)  # the scorecard, positional
+    card: bytes = Field(sa_type=LargeBinary)  # the scorecard (scoring.card_codec.pack)
     computed_at: datetime = Field(sa_type=UTCDateTime)

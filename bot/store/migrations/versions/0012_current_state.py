@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("last_week_tenths", sa.Integer(), nullable=True),
         sa.Column("previous_status", sa.String(length=16), nullable=False),
         sa.Column("flags", sa.JSON(), nullable=False),
-        sa.Column("card", sa.JSON(), nullable=False),
+        sa.Column("card", sa.LargeBinary(), nullable=False),
         sa.Column("computed_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["account.id"], name=op.f("fk_current_state_account_id_account")
