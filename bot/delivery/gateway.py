@@ -1,8 +1,9 @@
 """The gateway: the one place in the product that calls Slack's write methods for the outbox.
 
-It turns one delivery into Slack calls — chat.postMessage, chat.update, or a file upload
-(files.getUploadURLExternal, the bytes, files.completeUploadExternal) — and Slack's answer, or
-its silence, into an `Answer` for the retry policy. It never retries by itself.
+It turns one delivery into Slack calls — chat.postMessage, chat.update, views.publish (an App
+Home tab), or a file upload (files.getUploadURLExternal, the bytes,
+files.completeUploadExternal) — and Slack's answer, or its silence, into an `Answer` for the
+retry policy. It never retries by itself.
 
 Duplicates when Slack's answer is lost: every posted message carries its delivery's key in
 message metadata (`event_type` rescuebot_delivery). A delivery whose earlier attempt may have
@@ -31,6 +32,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
 
 from bot.delivery.policy import Answer, Outcome
+from bot.store.deliveries import HOME
 from bot.store.tables import Delivery
 
 EVENT_TYPE = "rescuebot_delivery"
@@ -81,6 +83,8 @@ class Gateway:
             return self._update(delivery, parent_ts)
         if delivery.method == "file":
             return self._upload(delivery, thread_ts)
+        if delivery.method == HOME:
+            return self._publish_home(delivery)
         return Answer(Outcome.REFUSED, error=f"unknown delivery method {delivery.method!r}")
 
     # ---- the writes ---------------------------------------------------------------------------
@@ -116,6 +120,15 @@ class Gateway:
         except SEND_ERRORS as exc:
             return answer_for(exc)
         return Answer(Outcome.ACCEPTED, ts=ts)
+
+    def _publish_home(self, delivery: Delivery) -> Answer:
+        """views.publish: a user's App Home tab (the delivery's channel is the user). Publishing
+        again replaces it, so an attempt whose answer was lost is simply made again."""
+        try:
+            self.client.views_publish(user_id=delivery.channel, view=delivery.payload["view"])
+        except SEND_ERRORS as exc:
+            return answer_for(exc)
+        return Answer(Outcome.ACCEPTED)
 
     def _upload(self, delivery: Delivery, thread_ts: str | None) -> Answer:
         payload, content = delivery.payload, delivery.content or b""

@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     NOTE_TEXT = "note.text"
     HANDOFF_ANSWER = "handoff.answer"
     OVERRIDE_STATUS = "scorecard.override"
+    HOME_RATE = "home.rate"  # a stale signal's select on the App Home
 
 
 class CallbackId(StrEnum):

@@ -272,7 +272,7 @@ def plan_blocks(
         blocks.append(section(f"*{label}*\n{fit(getattr(plan, key), 2900)}"))
     blocks += [_decision_line(decision) for decision in decisions]
     if plan.state == "pending":
-        blocks.append(_decision_buttons(plan))
+        blocks.append(decision_buttons(plan.id))
     else:
         blocks.append(section(f"*Decision: {plan.state.replace('_', ' ')}*"))
     return blocks
@@ -286,8 +286,10 @@ def _decision_line(decision: Approval) -> ContextBlock:
     )
 
 
-def _decision_buttons(plan: Escalation) -> ActionsBlock:
-    value = str(plan.id)
+def decision_buttons(plan_id: int | None) -> ActionsBlock:
+    """Approve, request changes, reject, each behind its confirm dialog: on the plan's message
+    and on the App Home of the approvers it awaits."""
+    value = str(plan_id)
     approve = decision_confirm("Approve this plan?", "Approve")
     change = decision_confirm("Ask for changes?", "Continue")
     reject = decision_confirm("Reject this plan?", "Continue")

@@ -25,6 +25,9 @@ from bot.store.tables import Delivery
 
 # Set on a session that queued a delivery, so whoever commits it knows to wake the courier.
 QUEUED = "rescuebot.queued_deliveries"
+# The method of a delivery that publishes a user's App Home tab (views.publish; its channel is
+# the user, its payload the view).
+HOME = "home"
 # Set (True) on a session whose changes are also noted in HubSpot (HUBSPOT_TOKEN is set).
 HUBSPOT_NOTES = "rescuebot.hubspot_notes"
 # A delivery written to HubSpot (a note on a company), not to Slack; its channel is

@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from bot.config import load_config
 from bot.messages import limits
 from bot.messages.blocks import focus_message, home_view, note_modal, scorecard_blocks, thread_pages
+from bot.messages.home import HomePlan, HomeRescue
 from bot.messages.models import RescueView
 from bot.messages.overrides import override_modal
 from bot.messages.rescue import log_modal, plan_blocks, rescue_blocks
@@ -23,6 +24,7 @@ from bot.store.tables import Account, Approval, Escalation, Rescue
 from scoring.accounts import AccountFacts, Handoff
 from scoring.overrides import Override
 from scoring.readings import History, Reading
+from scoring.rescue_steps import RescueStep
 from scoring.rules import Status
 from scoring.scorecard import Scorecard, evaluate
 from scoring.signals import Segment
@@ -163,9 +165,11 @@ def test_the_standup_and_the_home_tab_take_any_text(
     for page in thread_pages(split, lambda user: account_name):
         assert_slack_takes(page)
     item = items[0]
+    steps = frozenset(RescueStep)
     home = home_view(
-        user="U0ALICE", mine=[item], cards=[card],
-        rescues=[("acme", account_name, TODAY, step)], plans=[("acme", account_name, TODAY)],
+        user="U0ALICE", mine=[item], cards=[card] * 30,
+        rescues=[HomeRescue(n, "acme", account_name, TODAY, step, steps) for n in range(40)],
+        plans=[HomePlan(n, "acme", account_name, TODAY) for n in range(40)],
     )  # fmt: skip
     assert_slack_takes(home)
 

@@ -17,6 +17,7 @@ from bot.slack.listeners import (
     commands,
     events,
     gates,
+    home,
     overrides,
     rescues,
     risks,
@@ -29,11 +30,12 @@ from bot.slack.listeners.refresh import HomeRefresher
 def register(app: App, backend: Backend) -> None:
     directory = SlackDirectory(app.client, backend.clock)
     asking.register(app, backend, directory)
-    homes = HomeRefresher(backend, app.client, directory)
+    homes = HomeRefresher(backend, directory)
     commands.register(app, backend, homes, Channels(app.client, backend.clock))
     actions.register(app, backend, homes)
     views.register(app, backend, homes)
     events.register(app, homes)
+    home.register(app, backend, homes)
     rescues.register(app, backend, homes)
     overrides.register(app, backend, homes)
     weights.register(app, backend)

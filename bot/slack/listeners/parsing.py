@@ -9,7 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services import account_actions, portfolio
+from bot.messages.ids import parse_signal_block_id
+from bot.services import account_actions, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask
 from bot.slack import slash
@@ -17,6 +18,7 @@ from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.rules import Rules
 from scoring.scorecard import Scorecard
+from scoring.signals import parse_value
 
 
 def request_key(body: dict[str, Any]) -> str | None:
@@ -83,3 +85,17 @@ def scorecard_clicked(
         "channel": (body.get("container") or {}).get("channel_id"),
     }
     return ScorecardClick(account, rules, card, metadata)
+
+
+def rate_selected(
+    backend: Backend, ask: Ask, action: dict[str, Any]
+) -> tuple[Account, rating.Rated]:
+    """A signal rated with a select, wherever it is shown (the select's block names the account
+    and the signal): the rating use case, which asks the policy."""
+    key, signal_key = parse_signal_block_id(action["block_id"])
+    value = parse_value((action.get("selected_option") or {}).get("value") or "")
+    with backend.session() as session:
+        account = portfolio.find_account(session, key)
+    signal = ask.rules.taxonomy.resolve(signal_key)
+    rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
+    return account, rated

@@ -1,9 +1,10 @@
 """Keeping App Home tabs current after the data behind them changes.
 
 Publishing a home tab means scoring the person's whole book, so it is not done inside each
-request: listeners mark people as needing a refresh, and one background thread publishes each
-of them at most once per interval. A burst of ratings costs one publish per person, and the
-listeners (and the acks queued behind them) stay fast.
+request: listeners mark people as needing a refresh, and one background thread renders each of
+them at most once per interval and queues it to the outbox (a views.publish delivery, which the
+courier sends and retries like any message). A burst of ratings costs one publish per person,
+and the listeners (and the acks queued behind them) stay fast.
 """
 
 from __future__ import annotations
@@ -13,26 +14,17 @@ import threading
 import time
 from collections.abc import Iterable
 
-from slack_sdk import WebClient
-
-from bot.messages import blocks as ui
+from bot.services import home
 from bot.services.backend import Backend
-from bot.services.home import home_for
 from bot.services.policy import Directory, roles_in_force
 
 log = logging.getLogger("rescuebot.home")
 REFRESH_INTERVAL_SECONDS = 2.0
 
 
-def publish_home(backend: Backend, client: WebClient, directory: Directory, user: str) -> None:
-    roles = roles_in_force(backend.config, directory)
-    with backend.session() as session:
-        home = home_for(session, backend.config, roles, user=user, today=backend.today())
-    view = ui.home_view(
-        user=user, mine=home.needs_help, cards=home.cards, rescues=home.rescues,
-        plans=home.plans, failures=home.failures,
-    )  # fmt: skip
-    client.views_publish(user_id=user, view=view)
+def publish_home(backend: Backend, directory: Directory, user: str) -> None:
+    """Queue `user`'s home tab to the outbox (views.publish), rendered as things stand."""
+    home.publish(backend, roles_in_force(backend.config, directory), user)
 
 
 class HomeRefresher:
@@ -41,12 +33,11 @@ class HomeRefresher:
     def __init__(
         self,
         backend: Backend,
-        client: WebClient,
         directory: Directory,
         *,
         interval: float = REFRESH_INTERVAL_SECONDS,
     ) -> None:
-        self._backend, self._client, self._interval = backend, client, interval
+        self._backend, self._interval = backend, interval
         self._directory = directory
         self._dirty: set[str] = set()
         self._wake = threading.Condition()
@@ -54,7 +45,7 @@ class HomeRefresher:
 
     def publish(self, user: str) -> None:
         """Publish `user`'s home now (they just opened it)."""
-        publish_home(self._backend, self._client, self._directory, user)
+        publish_home(self._backend, self._directory, user)
 
     def request(self, users: Iterable[str | None]) -> None:
         wanted = {u for u in users if u}

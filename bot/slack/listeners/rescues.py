@@ -17,7 +17,7 @@ from bot.messages.rescue import change_modal, log_modal, plan_modal, reason_moda
 from bot.messages.text import escape_mrkdwn, mention, short_date
 from bot.services import fields, rescue_actions, rescues
 from bot.services.backend import Backend
-from bot.services.escalations import PlanIncomplete
+from bot.services.escalations import Decided, PlanIncomplete
 from bot.services.policy import Action, Ask
 from bot.slack import slash
 from bot.slack.listeners.errors import answers_errors
@@ -98,7 +98,9 @@ class RescueListeners:
 
     def acknowledge(self, ack: Ack, action: dict, context: BoltContext) -> None:
         ack()
-        rescue_actions.acknowledge(self.backend, context["ask"], int(action["value"]))
+        ask: Ask = context["ask"]
+        rescue_actions.acknowledge(self.backend, ask, int(action["value"]))
+        self.homes.request({ask.user})
 
     def open_modal(self, ack: Ack, body: dict, action: dict, client: WebClient,
                    context: BoltContext) -> None:  # fmt: skip
@@ -125,14 +127,16 @@ class RescueListeners:
             ack(response_action="errors", errors=errors)
             return
         ack()
+        ask: Ask = context["ask"]
         rescue_actions.log_action(
             self.backend,
-            context["ask"],
+            ask,
             _metadata(view)["rescue"],
             done=done,
             customer=_value(view, RescueInput.CUSTOMER) or None,
             next_step=_value(view, RescueInput.NEXT) or None,
         )
+        self.homes.request({ask.user})
 
     def change_submitted(self, ack: Ack, view: dict, context: BoltContext) -> None:
         owner = _state(view, RescueInput.OWNER).get("selected_user")
@@ -145,9 +149,11 @@ class RescueListeners:
             )
             return
         ack()
+        ask: Ask = context["ask"]
         rescue_actions.change_owner_or_date(
-            self.backend, context["ask"], _metadata(view)["rescue"], owner=owner, due=checkpoint
+            self.backend, ask, _metadata(view)["rescue"], owner=owner, due=checkpoint
         )
+        self.homes.request({ask.user, owner})
 
     def resolve_submitted(self, ack: Ack, view: dict, context: BoltContext) -> None:
         outcome = (_state(view, RescueInput.OUTCOME).get("selected_option") or {}).get("value")
@@ -189,10 +195,17 @@ class RescueListeners:
 
     def approve(self, ack: Ack, action: dict, context: BoltContext) -> None:
         ack()
-        rescue_actions.decide(
-            self.backend, context["ask"], int(action["value"]),
-            decision=Decision.APPROVE, reason=None,
-        )  # fmt: skip
+        ask: Ask = context["ask"]
+        decided = rescue_actions.decide(
+            self.backend, ask, int(action["value"]), decision=Decision.APPROVE, reason=None
+        )
+        self._decided(ask, decided)
+
+    def _decided(self, ask: Ask, decided: Decided) -> None:
+        """The decider's home loses the plan; once final, every approver's does."""
+        self.homes.request(
+            {ask.user, *(ask.actor.roles.approvers if decided.outcome.final else ())}
+        )
 
     def ask_reason(self, ack: Ack, body: dict, action: dict, client: WebClient,
                    context: BoltContext) -> None:  # fmt: skip
@@ -219,10 +232,12 @@ class RescueListeners:
             return
         ack()
         metadata = _metadata(view)
-        rescue_actions.decide(
-            self.backend, context["ask"], int(metadata["plan"]),
+        ask: Ask = context["ask"]
+        decided = rescue_actions.decide(
+            self.backend, ask, int(metadata["plan"]),
             decision=Decision(metadata["decision"]), reason=reason,
         )  # fmt: skip
+        self._decided(ask, decided)
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
