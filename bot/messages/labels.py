@@ -32,6 +32,14 @@ FLAG_LABELS = {
     "falling": "falling three weeks in a row",
 }  # fmt: skip
 SEGMENT_LABELS = {"smb": "SMB", "mid": "Mid-market", "enterprise": "Enterprise"}
+# Coded values that timeline payloads carry (a rescue's trigger, state, resolution; a status).
+VALUE_LABELS = {
+    "at_risk": "At risk", "watch": "Watch", "healthy": "Healthy", "falling": "falling",
+    "signal_at_zero": "a signal at 0", "manual": "opened by hand", "recovered": "recovered",
+    "not_recovered": "not recovered", "opened_by_mistake": "opened by mistake",
+    "not_needed": "not needed", "request_changes": "request changes",
+    "changes_requested": "changes requested", "slash_command": "slash command",
+}  # fmt: skip
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -61,6 +69,8 @@ def value_text(field: str, value: Any) -> str:
         return f"<#{value}>"
     if field == "segment":
         return SEGMENT_LABELS.get(str(value), escape_mrkdwn(value))
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return VALUE_LABELS[value]
     if field == "arr" and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):

@@ -67,7 +67,7 @@ def help_text(signals: list[str]) -> str:
     lines += [f"• {usage_line(usage)}" for usage in USAGE.values()]
     lines.append(
         "Accounts: key or an unambiguous prefix of key or name. Signals: "
-        + ", ".join(signals)
+        + ", ".join(f"`{key}`" for key in signals)
         + " (prefixes work, like `import`)."
     )
     return "\n".join(lines)
