@@ -92,6 +92,7 @@ class Note:
 class Faults:
     statuses: dict[str, list[int]] = field(default_factory=dict)  # path prefix → next statuses
     lost: dict[str, int] = field(default_factory=dict)  # path prefix → answers to lose
+    held: dict[str, threading.Event] = field(default_factory=dict)  # path prefix → until set
 
 
 class HubspotDouble:
@@ -123,8 +124,17 @@ class HubspotDouble:
         with self.changed:
             self.faults.lost[path] = self.faults.lost.get(path, 0) + n
 
+    def hold(self, path: str) -> threading.Event:
+        """Keep the calls of `path` waiting (no answer) until the returned event is set."""
+        release = threading.Event()
+        with self.changed:
+            self.faults.held[path] = release
+        return release
+
     def heal(self) -> None:
         with self.changed:
+            for release in self.faults.held.values():
+                release.set()
             self.faults = Faults()
 
     def reset(self) -> None:
@@ -242,6 +252,10 @@ class HubspotDouble:
                     return self._send(401, {"status": "error", "message": "Authentication "
                                             "credentials not found.", "category":
                                             "INVALID_AUTHENTICATION"})  # fmt: skip
+                with double.changed:
+                    held = [e for p, e in double.faults.held.items() if url.path.startswith(p)]
+                for release in held:
+                    release.wait(timeout=60)
                 status, lost = double._fault(url.path)
                 if status is not None:
                     return self._send(status, {"status": "error", "message": f"injected {status}",
