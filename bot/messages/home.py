@@ -29,6 +29,7 @@ from bot.messages.limits import VIEW_BLOCKS, fit
 from bot.messages.rescue import decision_buttons
 from bot.messages.scorecard import VALUE_WORDS, override_text, score_line, value_options
 from bot.messages.text import escape_mrkdwn, mention, short_date
+from bot.messages.wording import plural
 from bot.store.deliveries import Failure
 from scoring.rescue_steps import RescueStep
 from scoring.scorecard import Scorecard, SignalLine
@@ -89,7 +90,7 @@ def _failures(failures: Sequence[Failure]) -> list[Block]:
     if not failures:
         return []
     lines = [
-        f"• `{f.id}` to <#{f.channel}>: *{escape_mrkdwn(f.error)}* — {fit(fix_for(f.error), 300)}"
+        f"• `{f.id}` to {_where(f)}: *{escape_mrkdwn(f.error)}* — {fit(fix_for(f.error), 300)}"
         + (f" ({f.waiting_children} waiting on it)" if f.waiting_children else "")
         for f in failures[:HOME_LINES]
     ]
@@ -99,6 +100,12 @@ def _failures(failures: Sequence[Failure]) -> list[Block]:
         context("After the fix, send them again: `rescuebot outbox retry ID` (or `--all-failed`)."),
         DividerBlock(),
     ]
+
+
+def _where(failure: Failure) -> str:
+    """A channel, or the person whose home tab or direct message it was."""
+    channel = failure.channel
+    return mention(channel) if channel.startswith(("U", "W")) else f"<#{channel}>"
 
 
 def _heading(title: str) -> list[Block]:
@@ -180,7 +187,7 @@ def _stale_row(card: Scorecard, line: SignalLine) -> SectionBlock:
     value = f"{VALUE_WORDS[line.value]} ({line.value})" if line.value is not None else "unrated"
     text = (
         f"*{escape_mrkdwn(card.account.name)}* · {escape_mrkdwn(line.signal.label)}: {value}, "
-        f"rated {line.days_since_reading} days ago"
+        f"rated {plural(line.days_since_reading or 0, 'day')} ago"
     )
     # No initial option: choosing the value it already has must still be a choice Slack sends.
     select = StaticSelectElement(

@@ -86,3 +86,11 @@ def test_everything_at_once_fits_a_home_tab():
     assert sum(a == ActionId.HOME_RATE for a, _ in found) == HOME_WORK
     text = json.dumps(home, ensure_ascii=False)
     assert "My accounts" in text and "…and 20 more" in text and "rates the rest" in text
+
+
+def test_a_refused_home_or_dm_names_the_person_a_channel_is_linked():
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    failures = [Failure(1, "k1", "home", "U0ALICE", "invalid_blocks", now, 0),
+                Failure(2, "k2", "message", "C0GONE", "channel_not_found", now, 0)]  # fmt: skip
+    text = json.dumps(view(failures=failures))
+    assert "`1` to <@U0ALICE>" in text and "`2` to <#C0GONE>" in text

@@ -21,19 +21,17 @@ from bot.messages.ids import (
     SEPARATOR,
     ActionId,
     parse_claim_value,
-    parse_signal_block_id,
     parse_undo_value,
 )
 from bot.messages.text import escape_mrkdwn, mention
 from bot.messages.undo import undone_text
-from bot.services import account_actions, portfolio, rating, undo
+from bot.services import account_actions, undo
 from bot.services.backend import Backend
 from bot.services.policy import Action
 from bot.slack.listeners.errors import answers_errors
-from bot.slack.listeners.parsing import scorecard_clicked
+from bot.slack.listeners.parsing import rate_selected, scorecard_clicked
 from bot.slack.listeners.refresh import HomeRefresher
 from scoring.errors import InvalidValue
-from scoring.signals import parse_value
 
 
 def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
@@ -42,13 +40,8 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
     def signal_selected(ack: Ack, body: dict, action: dict, respond: Respond,
                         context: BoltContext) -> None:  # fmt: skip
         ack()
-        key, signal_key = parse_signal_block_id(action["block_id"])
-        value = parse_value(action["selected_option"]["value"])
         ask = context["ask"]
-        with backend.session() as session:
-            account = portfolio.find_account(session, key)
-        signal = ask.rules.taxonomy.resolve(signal_key)
-        rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
+        account, rated = rate_selected(backend, ask, action)
         change = f"{ui.recorded_text(rated.recorded)} By {mention(ask.user)}."
         offered = undo.offer(rated.recorded, surface="card")
         respond(
