@@ -51,6 +51,7 @@ STATE_LABEL = {
 RESOLUTION_LABEL = {
     "recovered": "Resolved (recovered)",
     "not_recovered": "Resolved (not recovered)",
+    "not_needed": "Closed: not needed (a false alarm)",
     OPENED_BY_MISTAKE: "Closed: opened by mistake",
 }
 
@@ -201,6 +202,7 @@ def resolve_modal(view: RescueView, metadata: dict) -> View:
     options = [
         Option(value="recovered", text="Recovered: the account is back on track"),
         Option(value="not_recovered", text="Not recovered"),
+        Option(value="not_needed", text="Not needed: the account was never at risk"),
     ]
     outcome = RadioButtonsElement(action_id=RescueInput.OUTCOME, options=options)
     blocks = [

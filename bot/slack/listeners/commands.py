@@ -30,6 +30,7 @@ from bot.slack import slash
 from bot.slack.channels import Channels
 from bot.slack.listeners.errors import answers_errors
 from bot.slack.listeners.gates import open_gates
+from bot.slack.listeners.outcomes import SURVEY_OPTIONS, run_report, run_survey
 from bot.slack.listeners.overrides import run_override
 from bot.slack.listeners.parsing import account_named, allowed_options, no_more_words
 from bot.slack.listeners.refresh import HomeRefresher
@@ -46,6 +47,7 @@ OPTIONS = {
     "outcome": frozenset({"date"}),
     "list": frozenset({"segment"}),
     "override": frozenset({"reason"}),
+    "survey": SURVEY_OPTIONS,
 }
 
 
@@ -233,6 +235,14 @@ def _kpis(request: Onboard) -> None:
     request.say(render("kpis.mrkdwn.j2", kpis=headline, start=today - KPI_WINDOW, end=today))
 
 
+def _survey(request: Onboard) -> None:
+    run_survey(request.backend, request.ask, request.parsed, request.respond)
+
+
+def _report(request: Onboard) -> None:
+    run_report(request.backend, request.ask, request.parsed, request.respond)
+
+
 def _list(request: Onboard) -> None:
     run_list(request.backend, request.ask, request.parsed, request.respond)
 
@@ -240,7 +250,8 @@ def _list(request: Onboard) -> None:
 SUBCOMMANDS: dict[str, Callable[[Onboard], None]] = {
     "add": _add, "handoff": _handoff, "gate": _gate, "set": _set, "outcome": _outcome,
     "override": _override,
-    "list": _list, "kpis": _kpis, "weights": _weights, "help": _help,
+    "list": _list, "kpis": _kpis, "weights": _weights, "help": _help, "survey": _survey,
+    "report": _report,
 }  # fmt: skip
 
 
