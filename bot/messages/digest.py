@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from bot.messages import limits
 from bot.messages.kit import as_dicts, context, header, md, section
 from bot.messages.limits import MESSAGE_BLOCKS, cut, fit
+from bot.messages.review import OverrideLook, second_look_text
 from bot.messages.text import (
     STATUS_EMOJI,
     change,
@@ -38,6 +39,7 @@ from scoring.rules import Status
 from scoring.standup import StandupItem, focus
 
 PAGE_LINES = 20  # lines per thread reply section
+SecondLook = tuple[str, Sequence[OverrideLook]]  # the month, and the accounts drawn for it
 SECTION_CHARS = limits.SECTION_TEXT
 
 
@@ -50,10 +52,16 @@ class DigestMessage:
 
 
 def digest_messages(
-    digest: Digest, *, scope: str, kpis: Kpis | None, title: str | None = None
+    digest: Digest,
+    *,
+    scope: str,
+    kpis: Kpis | None,
+    second_look: SecondLook | None = None,
+    title: str | None = None,
 ) -> list[DigestMessage]:
-    """The first message, then the thread replies (each within Block Kit's limits). `title`
-    says when it is posted, from its schedule ("Weekly digest, Mon 2 Dec")."""
+    """The first message, then the thread replies (each within Block Kit's limits); the first
+    digest of a month also asks for a `second_look` at a few overridden accounts. `title` says
+    when it is posted, from its schedule ("Weekly digest, Mon 2 Dec")."""
     first: list[Block] = [
         header(title or digest_title("0 9 * * mon", digest.as_of)),
         ContextBlock(elements=[md(f"{scope} · {digest.week}", 300)]),
@@ -82,6 +90,8 @@ def digest_messages(
             section(_expansion(digest, limit=10)),
         ]
     )
+    if second_look is not None and second_look[1]:
+        first.append(section(second_look_text(*second_look, limit=SECTION_CHARS)))
     thread: list[Block] = []
     if split.rest:
         thread.append(section("*Also in the standup*"))

@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Config, DigestSpec
-from bot.messages.digest import DigestMessage, digest_messages
+from bot.messages.digest import DigestMessage, SecondLook, digest_messages
+from bot.messages.review import OverrideLook
 from bot.messages.text import escape_mrkdwn, mention
 from bot.messages.wording import digest_title
 from bot.services.backend import Backend
@@ -32,6 +33,7 @@ from bot.store.runs import claim_run, finish_run, worker_name
 from bot.store.tables import Account, Delivery
 from scoring.digest import Digest
 from scoring.kpis import Kpis, Window
+from scoring.review import override_sample, review_month
 from scoring.rules import Bands
 from scoring.weeks import week_label
 
@@ -104,12 +106,35 @@ def prepare_digests(
                     digest,
                     scope=scope_label(spec),
                     kpis=headline,
+                    second_look=second_look(scoped, as_of),
                     title=digest_title(spec.cron, as_of),
                 ),
                 partial(chart, scoped, digest, rules.bands) if chart else None,
             )
         )
     return prepared
+
+
+def second_look(portfolio: Portfolio, as_of: date) -> SecondLook | None:
+    """The month's override review, on the month's first digest: three of the accounts in scope
+    whose status is overridden, drawn with the month as the seed."""
+    month = review_month(as_of)
+    if month is None:
+        return None
+    overridden = {s.card.account.key: s.card for s in portfolio.states if s.card.override}
+    looks = []
+    for key in override_sample(overridden, month):
+        card = overridden[key]
+        called = card.override
+        assert called is not None
+        looks.append(
+            OverrideLook(
+                name=card.account.name, override=called.status, computed=card.status,
+                score=card.score, reason=called.reason, author=called.author,
+                since=called.set_at.date(),
+            )
+        )  # fmt: skip
+    return month, looks
 
 
 def queue_digest(
