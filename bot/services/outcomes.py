@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections import Counter
 from collections import Counter
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from bot.services import risks
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
+from bot.store import integrations as integration_rows
 from bot.store import integrations as integration_rows
 from bot.store import integrations as integration_rows
 from bot.store import integrations as integration_rows
