@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.services import escalations
 from bot.services import rescues as rescue_use
+from bot.services.demo_register import seed_register
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
@@ -237,6 +238,7 @@ def seed_demo(session: Session, config: Config, *, today: date) -> Seeded:
             at=datetime.combine(signed_on, time(9, 0), UTC), payload={"source": "demo"},
         )  # fmt: skip
         readings += _rate_weekly(session, rng, account, story, today)
+        seed_register(session, config.rules.gates, account, story.kind, today)
         _after_ratings(session, config, rng, account, story, today, now)
     events.record_event(
         session, account_id=None, kind=MARKER, actor=DEMO_ACTOR, at=now,

@@ -5,8 +5,10 @@ outside the account, and bad input answered clearly with nothing changed."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,3 +263,29 @@ def test_strangers_may_not_change_the_register(app: Served):
     assert counts(app) == stored
     with app.db() as session:
         assert session.exec(select(func.count()).select_from(Delivery)).one() >= 0
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_commands() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Phase gates and the risk register")
+    section = text[start : text.index("\n## ", start + 1)]
+    found = re.search(r"```text\n(.*?)```", section, re.S)
+    assert found, "no ```text block in the README's section"
+    return found.group(1).strip().splitlines()
+
+
+def test_the_readme_examples_run_as_written(app: Served):
+    for line in readme_commands():
+        command, _, text = line.partition(" ")
+        text = text.replace("@olu", f"<@{OWNER}|olu>")  # as Slack sends a mention
+        if text.startswith("gate "):
+            assert open_gates(app, text.split()[1]).callback_id == "modal.gates"
+            continue
+        answer = app.command(command, text)
+        assert not answer["text"].startswith((":warning:", ":x:")), (line, answer["text"])
+    listed = app.command("/risk", "acme")
+    assert "Risk identification 60%" in json.dumps(listed["blocks"])
+    app.double.wait_for(lambda: app.double.messages(OWNER), timeout=10)
