@@ -1,5 +1,5 @@
 """What Claim and Unclaim tell the person who clicked: the confirm step when someone else took
-the follow-up since the line was shown, and what changed."""
+the follow-up since the line was shown, and what changed, with Unclaim for the new owner."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ def claimed_text(name: str, *, changed: bool) -> str:
     if not changed:
         return f"You already own the follow-up of *{escape_mrkdwn(name)}*."
     return f"You own the follow-up of *{escape_mrkdwn(name)}* now."
+
+
+def claimed_blocks(key: str, name: str, *, changed: bool) -> list[Block]:
+    """Claim's answer to its owner, with Unclaim: giving it back is one click away."""
+    return [
+        section(claimed_text(name, changed=changed)),
+        ActionsBlock(elements=[button("Unclaim", ActionId.UNCLAIM, key)]),
+    ]
 
 
 def unclaimed_text(name: str, owner: str | None) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block, ConfirmObject, SectionBlock
 
-from bot.messages.ids import ActionId, standup_block_id
+from bot.messages.ids import ActionId, claim_value, standup_block_id
 from bot.messages.kit import button, confirm_dialog, context, header, md, section
 from bot.messages.limits import MESSAGE_BLOCKS, SECTION_TEXT, cut, fit
 from bot.messages.text import STATUS_EMOJI, escape_mrkdwn, mention, score, short_date, signed
@@ -54,11 +54,14 @@ def standup_item_blocks(item: StandupItem, taken: Taken | None = None) -> list[B
     if taken is not None:
         facts.append(f"claimed by {mention(taken.user)} {taken.when}")
     confirm = _claim_confirm(item) if item.owned else None
+    # The owner the line shows rides on the button: a click on a line someone claimed since
+    # is asked to confirm. Unclaim is offered to the owner in Claim's answer (no block here).
+    shown = claim_value(card.account.key, item.owner if item.owned else None)
     return [
         SectionBlock(
             block_id=standup_block_id(card.account.key),
             text=md(text),
-            accessory=button("Claim", ActionId.CLAIM, card.account.key, confirm=confirm),
+            accessory=button("Claim", ActionId.CLAIM, shown, confirm=confirm),
         ),
         context(cut(" · ".join(facts), 1500)),
     ]

@@ -23,6 +23,7 @@ from scoring.standup import MORE_DECISIONS, NEEDS, StandupItem
 
 NO_LONGER = "no longer needing help"
 TAKING = ("claimed",)  # the events that make someone a line's owner
+GIVING_UP = "unclaimed"  # the owner gave it back: the line no longer shows who took it
 
 
 def archive_link(channel: str, ts: str) -> str:
@@ -84,19 +85,23 @@ def _counts(rest: Sequence[StandupItem | None]) -> list[tuple[str, int]]:
 def _taken(
     session: Session, accounts: Sequence[Account], *, since: datetime, backend: Backend
 ) -> dict[str, Taken]:
-    """Who last claimed each account's follow-up since the standup was posted, and when."""
+    """Who last claimed each account's follow-up since the standup was posted, and when;
+    nobody once they unclaimed it."""
     by_id = {a.id: a for a in accounts}
     if not by_id:
         return {}
     events = session.exec(
         select(Event)
-        .where(col(Event.account_id).in_(list(by_id)), col(Event.kind).in_(TAKING),
-               col(Event.at) >= since)
+        .where(col(Event.account_id).in_(list(by_id)),
+               col(Event.kind).in_([*TAKING, GIVING_UP]), col(Event.at) >= since)
         .order_by(col(Event.at), col(Event.id))
     )  # fmt: skip
     zone = backend.config.rules.team_timezone
-    return {
-        by_id[e.account_id].key: Taken(e.actor, e.at.astimezone(zone).strftime("%H:%M"))
-        for e in events
-        if e.account_id in by_id
-    }
+    taken: dict[str, Taken] = {}
+    for e in events:
+        key = by_id[e.account_id].key
+        if e.kind == GIVING_UP:
+            taken.pop(key, None)
+        else:
+            taken[key] = Taken(e.actor, e.at.astimezone(zone).strftime("%H:%M"))
+    return taken

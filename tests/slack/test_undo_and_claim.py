@@ -178,8 +178,12 @@ def test_claim_asks_to_confirm_a_line_claimed_since_and_tells_the_owner(app: Ser
     line = standup_line(app, "claim-co")
     assert line["block"]["accessory"]["value"] == f"claim-co|{CSM}"
 
+    before = len(app.double.responses)
     assert claim_click(app, line, BOB).status == 200  # Slack showed "CSM owns it": confirmed
-    app.double.wait_for(lambda: app.account("claim-co").followup_owner == BOB, timeout=10)
+    owned = answer_after(app, before)
+    assert owned["text"] == "You own the follow-up of *Claim Co* now."
+    assert element(owned["blocks"], "standup.unclaim")["value"] == "claim-co"
+    assert app.account("claim-co").followup_owner == BOB
     app.double.wait_for(
         lambda: any("claimed the follow-up of *Claim Co*" in m.text
                     for m in app.double.messages(CSM)), timeout=20,
@@ -201,6 +205,15 @@ def test_claim_asks_to_confirm_a_line_claimed_since_and_tells_the_owner(app: Ser
     )  # fmt: skip
     assert [e.actor for e in app.events("claim-co") if e.kind == "claimed"] == [BOB, MANAGER]
 
+    def live_line() -> str:
+        return str(app.double.message(CHANNEL, line["message"].ts).blocks)
+
+    app.double.wait_for(lambda: f"claimed by <@{MANAGER}>" in live_line(), timeout=20)
+    gave_up = press(app, "standup.unclaim", taken["blocks"], MANAGER)
+    assert "You gave up the follow-up of *Claim Co*" in gave_up["text"]
+    app.double.wait_for(lambda: "claimed by" not in live_line(), timeout=20)
+    assert app.account("claim-co").followup_owner is None
+
 
 def click_unclaim(app: Served, user: str) -> dict[str, Any]:
     before = len(app.double.responses)
@@ -214,19 +227,21 @@ def click_unclaim(app: Served, user: str) -> dict[str, Any]:
 
 def test_unclaim_is_the_owners_and_falls_back_to_the_default(app: Served):
     app.command("/onboard", f"add Unclaim Ltd csm:<@{BOB}>", user_id=MANAGER)
+    before = len(app.double.responses)
     claim = app.slack.block_action(
         "standup.claim", value="unclaim-ltd|", user_id=CSM, channel_id=CHANNEL,
         message={"ts": "1700000000.000801", "blocks": []},
     )  # fmt: skip
     assert claim.status == 200
-    app.double.wait_for(lambda: app.account("unclaim-ltd").followup_owner == CSM, timeout=10)
+    owned = answer_after(app, before)
+    assert app.account("unclaim-ltd").followup_owner == CSM
 
     refused = click_unclaim(app, BOB)
     assert refused["response_type"] == "ephemeral"
     assert "only its owner may unclaim this follow-up on Unclaim Ltd" in refused["text"]
     assert app.account("unclaim-ltd").followup_owner == CSM
 
-    answer = click_unclaim(app, CSM)
+    answer = press(app, "standup.unclaim", owned["blocks"], CSM)  # from Claim's answer
     assert answer["text"] == (
         f"You gave up the follow-up of *Unclaim Ltd*; it falls back to <@{BOB}>."
     )
@@ -273,11 +288,13 @@ def test_two_simultaneous_claims_leave_one_owner_and_one_asked(app: Served):
     for t in clicks:
         t.join(timeout=30)
     assert statuses == [200, 200]
-    app.double.wait_for(lambda: len(app.double.responses) > before, timeout=10)
+    app.double.wait_for(lambda: len(app.double.responses) >= before + 2, timeout=10)
     owner = app.account("race-corp").followup_owner
     assert owner in (MANAGER, BOB)
-    [asked] = [r.body for r in app.double.responses[before:]]
-    assert f"<@{owner}> owns the follow-up of *Race Corp* now" in str(asked["blocks"])
+    answers = sorted(str(r.body["blocks"]) for r in app.double.responses[before:])
+    assert len(answers) == 2
+    assert f"<@{owner}> owns the follow-up of *Race Corp* now" in answers[0]
+    assert "You own the follow-up of *Race Corp* now." in answers[1]
     claims = [e for e in app.events("race-corp") if e.kind == "claimed"]
     assert [e.actor for e in claims] == [owner]
     # the live standup ends showing the one owner

@@ -2,8 +2,8 @@
 standup's Claim and Unclaim.
 
 The standup message itself is edited by the live standup (every change of a listed account
-queues its edit), so Claim and Unclaim answer only the person who clicked, when there is
-something to say: a line claimed by someone else since it was shown asks to confirm."""
+queues its edit), so Claim and Unclaim answer only the person who clicked: a line claimed by
+someone else since it was shown asks to confirm; the owner gets Unclaim."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.messages import blocks as ui
 from bot.messages.claims import (
     CLAIM_CONFIRM_BLOCK,
     claim_confirm_blocks,
+    claimed_blocks,
     claimed_text,
     unclaimed_text,
 )
@@ -94,9 +95,13 @@ def register(app: App, backend: Backend, homes: HomeRefresher) -> None:
             respond(text=f"{mention(claimed.confirm)} owns this follow-up now; take it over?",
                     blocks=ui.as_dicts(blocks), response_type="ephemeral",
                     replace_original=False)  # fmt: skip
-        elif action.get("block_id") == CLAIM_CONFIRM_BLOCK:  # "Claim it anyway", answered
-            respond(text=claimed_text(claimed.account.name, changed=claimed.changed),
-                    replace_original=True)  # fmt: skip
+        else:  # the owner's answer, with Unclaim; it replaces a "Claim it anyway" question
+            account = claimed.account
+            respond(text=claimed_text(account.name, changed=claimed.changed),
+                    blocks=ui.as_dicts(claimed_blocks(account.key, account.name,
+                                                      changed=claimed.changed)),
+                    response_type="ephemeral",
+                    replace_original=action.get("block_id") == CLAIM_CONFIRM_BLOCK)  # fmt: skip
         homes.request({ask.user, claimed.account.csm})
 
     @app.action(ActionId.UNCLAIM)
