@@ -344,7 +344,8 @@ def _why(state: AccountState, need: Need) -> str:
         return f"{status}, {what}" if need is WATCH_OVERDUE else what
     if need is STALE:
         line = max(card.stale_signals, key=lambda line: line.days_since_reading or 0)
-        return f"{line.signal.label} not rated for {line.days_since_reading} days"
+        days = line.days_since_reading
+        return f"{line.signal.label} not rated for {days} day{'' if days == 1 else 's'}"
     if need is UNOWNED_RISK:
         return _risk_reasons(state)[0]
     return "a follow-up or rescue date within a week"

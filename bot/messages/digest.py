@@ -32,7 +32,7 @@ from bot.messages.text import (
     short_date,
     signed,
 )
-from bot.messages.wording import digest_title
+from bot.messages.wording import digest_title, plural
 from scoring.digest import Digest
 from scoring.kpis import Kpis
 from scoring.rules import Status
@@ -115,7 +115,8 @@ def _portfolio(digest: Digest) -> str:
         f"{STATUS_EMOJI[s]} {s.label} *{digest.counts[s]}* ({change(digest.change(s))})"
         for s in Status
     )
-    return f"*Portfolio:* {digest.total} accounts onboarding · {counts} since last week"
+    onboarding = plural(digest.total, "account")
+    return f"*Portfolio:* {onboarding} onboarding · {counts} since last week"
 
 
 def _kpi_line(kpis: Kpis) -> str:
@@ -171,7 +172,7 @@ def _promises(digest: Digest) -> str:
 def _promise_lines(digest: Digest) -> list[str]:
     return [
         f"• {p.segment} · *{fit(p.name, 80)}*: promised "
-        f"“{fit(p.promised, 80)}”, {p.days_past} days past "
+        f"“{fit(p.promised, 80)}”, {plural(p.days_past, 'day')} past "
         f"{short_date(p.promised_on)}"
         for p in digest.promises
     ] or ["• None."]

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.messages import blocks as ui
 from bot.messages.standup import Line, Taken
+from bot.messages.wording import noun, plural
 from bot.services import portfolio
 from bot.services.backend import Backend
 from bot.services.weights import rules_in_force
@@ -45,7 +46,10 @@ def render(backend: Backend, delivery: Delivery) -> dict[str, Any]:
             return {"text": "Standup (superseded by a newer one)", "blocks": ui.as_dicts(blocks)}
         lines, counts = _current(session, backend, post)
     blocks = ui.standup_message(lines, counts, as_of=posted_on, scope=post.scope_label)
-    text = f"Standup: {len(lines)} accounts need a decision today"
+    text = (
+        f"Standup: {plural(len(lines), 'account')} {noun(len(lines), 'needs', 'need')} "
+        "a decision today"
+    )
     return {"text": text, "blocks": ui.as_dicts(blocks)}
 
 

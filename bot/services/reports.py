@@ -28,6 +28,7 @@ from bot.messages.reports import (
 )
 from bot.messages.reports.workbook import DECIMAL, PERCENT, WHOLE
 from bot.messages.text import escape_mrkdwn
+from bot.messages.wording import plural
 from bot.services.backend import Backend
 from bot.services.digests import digest_chart
 from bot.services.outcomes import KpiReport, kpi_report
@@ -251,7 +252,7 @@ def _counts(portfolio: Portfolio, digest: Any) -> str:
         parts.append(
             f"{digest.counts[status]} {status.label}" + (f" ({change:+d})" if change else "")
         )
-    return f"{digest.total} accounts onboarding: " + ", ".join(parts) + " (vs last week)"
+    return f"{plural(digest.total, 'account')} onboarding: " + ", ".join(parts) + " (vs last week)"
 
 
 def brief_of(gathered: Gathered, *, chart: bool = True) -> Brief:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.messages import blocks as ui
+from bot.messages.wording import noun, plural
 from bot.services import portfolio
 from bot.services.backend import Backend
 from bot.services.policy import Ask
@@ -45,7 +46,8 @@ def post_standup(backend: Backend, ask: Ask, *, channel: str, only: Only, scope:
     with backend.change(ask.key, rules=ask.known_rules) as session:
         first = deliveries.enqueue(
             session, key=key, method="message", channel=channel,
-            payload={"text": f"Standup: {len(split.shown)} accounts need a decision today",
+            payload={"text": f"Standup: {plural(len(split.shown), 'account')} "
+                     f"{noun(len(split.shown), 'needs', 'need')} a decision today",
                      "blocks": ui.as_dicts(first_page)},
             now=now,
         )  # fmt: skip
