@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot.config import load_config
 from bot.services import rating, rescue_actions, undo
 from bot.services.backend import AlreadyHandled, Backend
-from bot.services.outcomes import kpi_records
+from bot.services.outcomes import kpi_records, rescue_calls
 from bot.services.policy import Actor, Ask, Roles
 from bot.store import accounts as account_rows
 from bot.store import readings as reading_rows
@@ -22,6 +22,7 @@ from bot.store.db import session_scope
 from bot.store.tables import Account, Delivery, Event, Reading, Rescue
 from scoring.errors import DomainError
 from scoring.escalation import NotAllowed
+from scoring.kpis import Window, kpis
 from scoring.signals import Value
 from tests.services.test_races import at_once
 
@@ -228,10 +229,16 @@ def test_undo_closes_the_rescue_the_rating_opened_as_opened_by_mistake(engine, b
     dms = texts_to(engine, CSM)
     assert any("You own the rescue of *Acme Corp*" in t for t in dms)
     assert any(f"opened by mistake: <@{ALICE}> undid the rating" in t for t in dms)
-    # a false alarm: in no recovery or SLA KPI
+    # a false alarm for calibration, in no recovery or SLA KPI
     with session_scope(engine, read_only=True) as session:
-        [record] = kpi_records(session, CONFIG.rules).rescues
-    assert record.opened_by_mistake
+        records = kpi_records(session, CONFIG.rules)
+        calls = rescue_calls(session, CONFIG.rules, today=clock.now.date())
+    [record] = records.rescues
+    assert record.opened_by_mistake and record.false_alarm
+    assert calls["false_alarms"]["accounts"] == ["acme"]
+    window = Window(clock.now.date(), clock.now.date())
+    measured = kpis(records.onboardings, records.rescues, window=window)
+    assert measured.at_risk_recovery.denominator == 0 and measured.sla_adherence.denominator == 0
 
 
 def test_undo_after_someone_acknowledged_leaves_the_rescue_open(engine, backend, clock):
