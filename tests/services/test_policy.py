@@ -22,7 +22,7 @@ from sqlmodel import col, func, select
 from bot.config import Config, load_config
 from bot.services import account_actions, rating, rescue_actions, weight_actions
 from bot.services.backend import Backend
-from bot.services.policy import Action, Actor, Ask, NoDirectory, allowed, roles_in_force
+from bot.services.policy import Action, Actor, Ask, NoDirectory, Roles, allowed, roles_in_force
 from bot.store import accounts as account_rows
 from bot.store.db import session_scope
 from bot.store.tables import (
@@ -519,3 +519,17 @@ def test_risks_gates_and_surveys_follow_their_row():
     assert not allowed(Actor(MANAGER, configured), Action.TRACK_RISKS, account=account)
     for user in (ALICE, OWNER, BOB, ADMIN):
         assert allowed(Actor(user, configured), Action.TRACK_RISKS, account=account)
+
+
+# ---- Unclaim ----------------------------------------------------------------------------------
+
+
+def test_unclaim_is_the_owner_shown_only():
+    roles = Roles(admins=frozenset({ADMIN}), csms=frozenset({ALICE, BOB}), approvers=frozenset())
+    claimed = Account(key="acme", name="Acme", segment="mid", csm=ALICE, followup_owner=BOB)
+    assert allowed(Actor(BOB, roles), Action.UNCLAIM, account=claimed, rescue_owner=CAROL)
+    for user in (ALICE, CAROL, ADMIN, STRANGER):  # the CSM, the rescue's owner, an admin
+        assert not allowed(Actor(user, roles), Action.UNCLAIM, account=claimed, rescue_owner=CAROL)
+    unclaimed = Account(key="acme", name="Acme", segment="mid", csm=ALICE)
+    assert allowed(Actor(CAROL, roles), Action.UNCLAIM, account=unclaimed, rescue_owner=CAROL)
+    assert not allowed(Actor(ALICE, roles), Action.UNCLAIM, account=unclaimed)
