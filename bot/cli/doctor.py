@@ -190,62 +190,9 @@ def _hubspot_notes(row: dict, findings: list[Finding]) -> None:
         findings.append(Finding(
             f"hubspot note {failed['id']}", False,
             f"to company {failed['company']} failed for good: {failed['error']}",
-            "check HUBSPOT_TOKEN (scopes crm.objects.companies.write, crm.objects.notes.write… "
-            f"see the README) and the company; then `rescuebot outbox retry {failed['id']}`",
-        ))  # fmt: skip
-
-
-def _hubspot_notes(row: dict, findings: list[Finding]) -> None:
-    """HubSpot's other direction: company creations waiting for their CRM read, and the notes
-    written to companies, the ones failed for good each with its retry."""
-    if row["pending"]:
-        findings.append(Finding(
-            "hubspot", False,
-            f"{plural(row['pending'], 'company creation')} waiting for the CRM read",
-            "check HUBSPOT_TOKEN (scope crm.objects.companies.read) and HUBSPOT_API_URL; "
-            "`rescuebot serve` reads them again every minute",
-        ))  # fmt: skip
-    notes = row["notes"]
-    if notes:
-        findings.append(Finding(
-            "hubspot notes", not row["failed_notes"],
-            f"{notes.get('delivered', 0)} written, "
-            f"{notes.get('pending', 0) + notes.get('sending', 0)} waiting, "
-            f"{notes.get('failed', 0)} failed",
-        ))  # fmt: skip
-    for failed in row["failed_notes"]:
-        findings.append(Finding(
-            f"hubspot note {failed['id']}", False,
-            f"to company {failed['company']} failed for good: {failed['error']}",
-            "check HUBSPOT_TOKEN (scopes crm.objects.companies.write, crm.objects.notes.write… "
-            f"see the README) and the company; then `rescuebot outbox retry {failed['id']}`",
-        ))  # fmt: skip
-
-
-def _hubspot_notes(row: dict, findings: list[Finding]) -> None:
-    """HubSpot's other direction: company creations waiting for their CRM read, and the notes
-    written to companies, the ones failed for good each with its retry."""
-    if row["pending"]:
-        findings.append(Finding(
-            "hubspot", False,
-            f"{plural(row['pending'], 'company creation')} waiting for the CRM read",
-            "check HUBSPOT_TOKEN (scope crm.objects.companies.read) and HUBSPOT_API_URL; "
-            "`rescuebot serve` reads them again every minute",
-        ))  # fmt: skip
-    notes = row["notes"]
-    if notes:
-        findings.append(Finding(
-            "hubspot notes", not row["failed_notes"],
-            f"{notes.get('delivered', 0)} written, "
-            f"{notes.get('pending', 0) + notes.get('sending', 0)} waiting, "
-            f"{notes.get('failed', 0)} failed",
-        ))  # fmt: skip
-    for failed in row["failed_notes"]:
-        findings.append(Finding(
-            f"hubspot note {failed['id']}", False,
-            f"to company {failed['company']} failed for good: {failed['error']}",
-            "check HUBSPOT_TOKEN (scopes crm.objects.companies.write, crm.objects.notes.write… "
-            f"see the README) and the company; then `rescuebot outbox retry {failed['id']}`",
+            "check HUBSPOT_TOKEN's scopes (crm.objects.companies.write and "
+            "crm.objects.contacts.write, which notes need) and the company; then "
+            f"`rescuebot outbox retry {failed['id']}`",
         ))  # fmt: skip
 
 

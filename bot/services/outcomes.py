@@ -4,9 +4,6 @@ and plans went, and what each account's scorecard showed at day 30 and day 60.""
 from __future__ import annotations
 
 from collections import Counter
-from collections import Counter
-from collections import Counter
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,9 +14,6 @@ from bot.services import risks
 from bot.services.portfolio import facts, history_of
 from bot.store import accounts as account_rows
 from bot.store import events
-from bot.store import integrations as integration_rows
-from bot.store import integrations as integration_rows
-from bot.store import integrations as integration_rows
 from bot.store import integrations as integration_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
