@@ -301,3 +301,33 @@ def test_two_simultaneous_claims_leave_one_owner_and_one_asked(app: Served):
     message = line["message"]
     app.double.wait_for(lambda: f"<@{owner}>" in str(_line(app, "race-corp")["block"]), timeout=20)
     assert app.double.message(CHANNEL, message.ts) is not None
+
+
+def test_a_correction_follows_up_the_owners_dm_unless_someone_acted(app: Served):
+    for name in ("Fix Early", "Fix Late"):
+        app.command("/onboard", f"add {name} channel:<#{ROOM}|rescue-acme> csm:<@{BOB}>",
+                    user_id=MANAGER)  # fmt: skip
+        key = name.lower().replace(" ", "-")
+        app.command("/signal", f"{key} kickoff=2 import=2", user_id=CSM)
+        app.command("/signal", f"{key} import 0", user_id=CSM)
+        app.double.wait_for(lambda name=name: card_of(app, name) is not None, timeout=20)
+    late = card_of(app, "Fix Late")
+    acknowledged = app.slack.block_action(
+        "rescue.acknowledge", value=element(late.blocks, "rescue.acknowledge")["value"],
+        message_ts=late.ts, channel_id=ROOM, user_id=BOB,
+    )  # fmt: skip
+    assert acknowledged.status == 200
+    app.double.wait_for(lambda: "rescue.acknowledge" not in buttons(card_of(app, "Fix Late")),
+                        timeout=20)  # fmt: skip
+
+    app.command("/signal", "fix-early import 2", user_id=CSM)
+    app.command("/signal", "fix-late import 2", user_id=CSM)
+    app.double.wait_for(
+        lambda: any(f"*Fix Early* you were given was opened by mistake: <@{CSM}> corrected"
+                    in m.text for m in app.double.messages(BOB)), timeout=20,
+    )  # fmt: skip
+    early = [e.payload.get("resolution") for e in app.events("fix-early")
+             if e.kind == "rescue_resolved"]  # fmt: skip
+    assert early == ["opened_by_mistake"]
+    assert "rescue_resolved" not in [e.kind for e in app.events("fix-late")]
+    assert not any("Fix Late" in m.text and "mistake" in m.text for m in app.double.messages(BOB))
