@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import col, func, select
 
-from bot.store.tables import Delivery, Event, GateItem, Reading, Risk, RiskReview
+from bot.store.tables import Account, Delivery, Event, GateItem, Reading, Risk, RiskReview
 from tests.conftest import DATABASES
 from tests.slack.conftest import CHANNEL, CSM, LEADERS, MANAGER, STRANGER, Served, serving
 from tests.slack.test_rescue_flow import latest_modal
@@ -289,3 +289,16 @@ def test_the_readme_examples_run_as_written(app: Served):
     listed = app.command("/risk", "acme")
     assert "Risk identification 60%" in json.dumps(listed["blocks"])
     app.double.wait_for(lambda: app.double.messages(OWNER), timeout=10)
+
+
+def test_overdue_gate_items_show_on_the_slack_scorecard_and_in_the_standup(app: Served):
+    key = add_account(app, "Late Gate Co", signed=date.today() - timedelta(days=45))
+    with app.db() as session:  # added long ago: its Days 1–30 gate ended after that
+        stored = session.exec(select(Account).where(Account.key == key)).one()
+        stored.created_at = datetime.now(UTC) - timedelta(days=44)
+        session.add(stored)
+        session.commit()
+    card = app.command("/scorecard", key)
+    text = json.dumps(card["blocks"])
+    assert "Gates overdue" in text and "SSO tested, 15d late" in text
+    assert "Stakeholders identified" in text  # Day 0 ended on day 7, after the account was added
