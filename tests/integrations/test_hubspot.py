@@ -313,3 +313,30 @@ def test_no_note_for_an_account_without_a_hubspot_id(app: Hub) -> None:
         notes = session.exec(select(Delivery).where(Delivery.method == "hubspot_note")).all()
     assert all(not d.channel.endswith("plain") for d in notes)
     assert not any("Plain" in n.body for n in app.crm.notes)
+
+
+def test_behind_a_proxy_the_signed_uri_is_public_base_url_plus_path_and_query() -> None:
+    from pydantic import SecretStr
+    from starlette.requests import Request
+
+    from bot.integrations.webhooks import hubspot_unverified, signed_uri
+
+    request = Request({"type": "http", "method": "POST", "scheme": "http", "path":
+                       "/integrations/hubspot", "query_string": b"portal=62515",
+                       "server": ("10.0.0.7", 3000), "headers": []})  # fmt: skip
+    public = "https://rescue.example.com"
+    assert signed_uri(request, public) == f"{public}/integrations/hubspot?portal=62515"
+    assert signed_uri(request, None) == "http://10.0.0.7:3000/integrations/hubspot?portal=62515"
+    body, at = b'[{"eventId": 1}]', now()
+    stamp = str(ms(at))
+    signature = v3_signature(HUBSPOT_SECRET, "POST", signed_uri(request, public), body, stamp)
+    check = {"secret": SecretStr(HUBSPOT_SECRET), "method": "POST", "body": body,
+             "signature": signature, "timestamp": stamp, "now": at}  # fmt: skip
+    assert hubspot_unverified(uri=signed_uri(request, public), **check) is None
+    assert hubspot_unverified(uri=signed_uri(request, None), **check) == (
+        "bad X-HubSpot-Signature-v3"
+    )
+    five_minutes_on = at + timedelta(minutes=5, milliseconds=1)
+    assert "more than 5 minutes old" in str(
+        hubspot_unverified(uri=signed_uri(request, public), **{**check, "now": five_minutes_on})
+    )
