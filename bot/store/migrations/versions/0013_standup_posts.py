@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=200), nullable=False),
         sa.Column("scope_label", sa.Text(), nullable=False),
         sa.Column("delivery_id", sa.Integer(), nullable=False),
-        sa.Column("accounts", sa.JSON(), nullable=True),
+        sa.Column("accounts", sa.JSON(), nullable=False),
         sa.Column("focus_count", sa.Integer(), nullable=False),
         sa.Column("posted_by", sa.String(), nullable=False),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
