@@ -271,7 +271,7 @@ def authorize_undo(
         raise NotAllowed(
             f"this rating was given {minutes} minutes ago and can be undone only within "
             f"{int(UNDO_WINDOW.total_seconds() // 60)} minutes; rate the signal again instead "
-            f"(`/signal {account.key} <signal> <0|1|2>`)"
+            f"(`/signal {account.key} SIGNAL 0|1|2`)"
         )
 
 

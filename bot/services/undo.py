@@ -88,7 +88,7 @@ def undo(backend: Backend, ask: Ask, reading_ids: Sequence[int]) -> Undone:
             payload={"readings": [r.id for r in rating],
                      "restored": {s.key: int(v) for s, v in restore},
                      "kept": [k.signal.key for k in kept],
-                     "rescue_closed": recorded.closed.id if recorded.closed else None},
+                     "rescue_closed_id": recorded.closed.id if recorded.closed else None},
         )  # fmt: skip
         if opened is not None:
             rescue_thread.announce(session, backend.config, opened, now=now, fallback=ask.channel)
