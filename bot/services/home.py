@@ -116,6 +116,9 @@ def publish(backend: Backend, roles: Roles, user: str) -> None:
     )  # fmt: skip
     now = backend.now()
     with backend.change(None) as session:
+        # A home shows everything as of now: one still waiting (or retrying after a timeout)
+        # would only overwrite this one with older news.
+        deliveries.drop_pending(session, method=deliveries.HOME, channel=user)
         deliveries.enqueue(
             session, key=f"home:{user}:{uuid.uuid4().hex}", method=deliveries.HOME, channel=user,
             payload={"view": view.to_dict()}, now=now,

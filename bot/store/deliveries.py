@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import aliased, defer, undefer
 from sqlmodel import Session, col, func, select
 
@@ -71,6 +71,17 @@ def enqueue(
     session.flush()
     session.info[QUEUED] = True
     return delivery
+
+
+def drop_pending(session: Session, *, method: str, channel: str) -> int:
+    """Remove the deliveries by `method` to `channel` still waiting to be sent (not one being
+    sent): for a delivery that replaces everything before it, as a home tab does. How many."""
+    statement = delete(Delivery).where(
+        col(Delivery.method) == method,
+        col(Delivery.channel) == channel,
+        col(Delivery.state) == PENDING,
+    )
+    return int(session.execute(statement).rowcount or 0)
 
 
 def take_due(
