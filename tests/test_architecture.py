@@ -39,8 +39,8 @@ def test_importing_scoring_loads_no_infrastructure():
 # Web API methods that post, edit, delete or upload: the product's messages. Only the courier's
 # gateway (bot/delivery/gateway.py) sends them; use cases queue them in the outbox. The immediate
 # answers to the person who typed or clicked (ack, response_url, views.open/push/update, an
-# ephemeral message after a modal) and the App Home (views.publish) are not messages and stay in
-# bot/slack.
+# ephemeral message after a modal) are not messages and stay in bot/slack. The App Home
+# (views.publish) goes through the outbox too, as `home` deliveries.
 SLACK_WRITES = {"chat_postMessage", "chat_update", "chat_delete", "chat_scheduleMessage",
                 "chat_meMessage", "files_upload", "files_upload_v2",
                 "files_completeUploadExternal", "reactions_add", "pins_add"}  # fmt: skip
