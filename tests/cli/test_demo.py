@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -148,3 +149,11 @@ def test_kpis_and_calibration_on_the_demo_portfolio(seeded, demo):
 def test_kpis_refuses_a_window_that_ends_before_it_starts(demo):
     result = demo("kpis", "--since", "2026-12-01", "--as-of", "2026-11-01")
     assert result.exit_code == 2 and "--since must not be after --as-of" in result.stderr
+
+
+def test_the_readme_shows_the_demo_standup_as_it_is_printed(seeded):
+    """README's "What the demo shows" is `COLUMNS=100 rescuebot demo --as-of 2026-12-02`."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    intro = "`COLUMNS=100 rescuebot demo --as-of 2026-12-02`'s standup:\n\n```\n"
+    shown = readme.split(intro, 1)[1].split("```", 1)[0].rstrip("\n").splitlines()
+    assert shown == _panel(seeded, "#cs-standup")
