@@ -43,7 +43,8 @@ def test_importing_scoring_loads_no_infrastructure():
 # (views.publish) goes through the outbox too, as `home` deliveries.
 SLACK_WRITES = {"chat_postMessage", "chat_update", "chat_delete", "chat_scheduleMessage",
                 "chat_meMessage", "files_upload", "files_upload_v2",
-                "files_completeUploadExternal", "reactions_add", "pins_add"}  # fmt: skip
+                "files_completeUploadExternal", "reactions_add", "pins_add",
+                "views_publish"}  # fmt: skip
 BOT = SCORING.parent / "bot"
 
 
