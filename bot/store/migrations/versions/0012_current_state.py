@@ -1,6 +1,7 @@
 """current_state: each onboarding account's scorecard as of today, kept by every change and
 rebuilt by the daily recompute; indexes on account.csm and account.followup_owner for the
-App Home's "mine". Starts empty: readers score accounts without a fresh state from their readings.
+App Home's "mine"; an index on reading for when each account first reached a value (the KPIs
+in the digest). Starts empty: readers score accounts without a fresh state from their readings.
 
 Revision ID: 0012
 Revises: 0011
@@ -42,9 +43,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_current_state_status"), "current_state", ["status"])
     op.create_index(op.f("ix_account_csm"), "account", ["csm"])
     op.create_index(op.f("ix_account_followup_owner"), "account", ["followup_owner"])
+    op.create_index(
+        "ix_reading_signal_value_account_id",
+        "reading",
+        ["signal", "value", "account_id", "recorded_at"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reading_signal_value_account_id", table_name="reading")
     op.drop_index(op.f("ix_account_followup_owner"), table_name="account")
     op.drop_index(op.f("ix_account_csm"), table_name="account")
     op.drop_table("current_state")
