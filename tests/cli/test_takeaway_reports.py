@@ -90,3 +90,12 @@ def test_bad_report_options_are_refused_with_what_right_looks_like(rescuebot, ar
     assert result.code == 2
     assert message in result.err
     assert not list(rescuebot.cwd.glob("*.pdf")) and not list(rescuebot.cwd.glob("*.xlsx"))
+
+
+def test_text_that_looks_like_a_formula_stays_text(rescuebot):
+    csv = 'name,segment\n"=HYPERLINK(""http://x"",""Evil"") Corp",smb\n'
+    assert rescuebot("accounts", "import", str(rescuebot.write("e.csv", csv))).code == 0
+    path = rescuebot.cwd / "kpis.xlsx"
+    assert rescuebot("report", "kpis", "--xlsx", str(path)).code == 0
+    cell = load_workbook(path)["Accounts"]["B2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")

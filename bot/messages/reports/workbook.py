@@ -2,8 +2,9 @@
 
 Every cell has its real type — numbers as numbers (rates formatted as percentages), days as
 dates, moments as date-times in the team timezone (Excel keeps no zone) — and every sheet has
-its header frozen and an autofilter over its table. Written in openpyxl's write-only mode, so a
-workbook of 10,000 accounts streams instead of holding every cell as an object.
+its header frozen and an autofilter over its table. Written with XlsxWriter in constant-memory
+mode (each row goes to disk as it is written); text is always written as text, never read as a
+formula or a link, whatever an account name says.
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from openpyxl import Workbook as OpenpyxlWorkbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
 
 DATE = "yyyy-mm-dd"
 MOMENT = "yyyy-mm-dd hh:mm"
@@ -120,39 +118,53 @@ def _window(name: str, window: tuple[date, date] | None) -> str:
     return f"{name} {window[0].isoformat()} – {window[1].isoformat()}"
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> Any:
-    if isinstance(value, Typed):
-        value, number_format = value
-    if value is None or number_format is None:
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
+class _Sheets:
+    """The workbook being written: one cell format per number format, shared by every cell."""
 
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.formats: dict[str, Format] = {}
+        self.bold = book.add_format({"bold": True})
 
-def _table(
-    book: OpenpyxlWorkbook,
-    title: str,
-    headers: Sequence[str],
-    formats: Sequence[str | None],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """A sheet with a bold frozen header, typed cells and an autofilter over the whole table."""
-    sheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for i, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) + 4))
-    last = get_column_letter(len(headers))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
-    bold = Font(bold=True)
-    head = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    for row in rows:
-        sheet.append([_cell(sheet, v, f) for v, f in zip(row, formats, strict=True)])
+    def format(self, number_format: str | None) -> Format | None:
+        if number_format is None:
+            return None
+        if number_format not in self.formats:
+            self.formats[number_format] = self.book.add_format({"num_format": number_format})
+        return self.formats[number_format]
+
+    def table(
+        self,
+        title: str,
+        headers: Sequence[str],
+        formats: Sequence[str | None],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """A sheet with a bold frozen header, typed cells and an autofilter over the table."""
+        sheet = self.book.add_worksheet(title)
+        sheet.freeze_panes(1, 0)
+        for i, header in enumerate(headers):
+            sheet.set_column(i, i, max(10, min(40, len(header) + 4)))
+            sheet.write_string(0, i, header, self.bold)
+        column_formats = [self.format(f) for f in formats]
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                self._write(sheet, r, c, value, column_formats[c])
+        sheet.autofilter(0, 0, len(rows), len(headers) - 1)
+
+    def _write(self, sheet: Any, r: int, c: int, value: Any, fmt: Format | None) -> None:
+        if isinstance(value, Typed):
+            value, fmt = value.value, self.format(value.number_format)
+        if value is None:
+            return
+        if isinstance(value, str):  # never a formula or a link, whatever the text says
+            sheet.write_string(r, c, value)
+        elif isinstance(value, bool):
+            sheet.write_boolean(r, c, value)
+        elif isinstance(value, (date, datetime)):
+            sheet.write_datetime(r, c, value, fmt)
+        else:
+            sheet.write_number(r, c, value, fmt)
 
 
 def _naive(moment: datetime | None) -> datetime | None:
@@ -162,10 +174,20 @@ def _naive(moment: datetime | None) -> datetime | None:
 
 def workbook_xlsx(workbook: Workbook) -> bytes:
     """The workbook as XLSX bytes."""
-    book = OpenpyxlWorkbook(write_only=True)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheets = _Sheets(book)
     w = workbook.windows
-    _table(
-        book, "KPIs",
+    sheets.table(
+        "KPIs",
         ["KPI", "Key", _window("Current", w.get("current")), _window("Baseline", w.get("baseline")),
          _window("Week 4", w.get("week4")), _window("Week 8", w.get("week8"))],
         [None] * 6,
@@ -173,8 +195,8 @@ def workbook_xlsx(workbook: Workbook) -> bytes:
                                                                   k.week8))]
          for k in workbook.kpis],
     )  # fmt: skip
-    _table(
-        book, "Accounts",
+    sheets.table(
+        "Accounts",
         ["Key", "Name", "Segment", "CSM", "Signed on", "ARR", "Users", "Score", "Status",
          "Computed status", "Coverage", "Phase", "Outcome", "Outcome on",
          "CSAT D+7", "CSAT D+30", "NPS D+7", "NPS D+30"],
@@ -184,8 +206,8 @@ def workbook_xlsx(workbook: Workbook) -> bytes:
           a.computed_status, a.coverage, a.phase, a.outcome, a.outcome_on,
           *(a.surveys.get(c) for c in SURVEY_COLUMNS)] for a in workbook.accounts],
     )  # fmt: skip
-    _table(
-        book, "Rescues",
+    sheets.table(
+        "Rescues",
         ["Account", "Name", "State", "Trigger", "Owner", "Status at open", "Opened at",
          "SLA due at", "Acknowledged at", "Checkpoint", "Resolved at", "Resolution",
          "False alarm"],
@@ -194,14 +216,13 @@ def workbook_xlsx(workbook: Workbook) -> bytes:
           _naive(r.sla_due_at), _naive(r.acknowledged_at), r.checkpoint_on,
           _naive(r.resolved_at), r.resolution, r.false_alarm] for r in workbook.rescues],
     )  # fmt: skip
-    _table(
-        book, "Risks",
+    sheets.table(
+        "Risks",
         ["Account", "Name", "Category", "Risk", "Impact", "Owner", "Mitigation", "Due", "State",
          "Logged at"],
         [None, None, None, None, None, None, None, DATE, None, MOMENT],
         [[r.account, r.name, r.category, r.text, r.impact, r.owner, r.mitigation, r.due_on,
           r.state, _naive(r.opened_at)] for r in workbook.risks],
     )  # fmt: skip
-    buffer = io.BytesIO()
-    book.save(buffer)
+    book.close()
     return buffer.getvalue()
