@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.messages.text import escape_mrkdwn
+from scoring.gates import GatePhase
 
 FIELD_LABELS = {
     "key": "Key", "name": "Name", "segment": "Segment", "csm": "CSM", "signed_on": "Signed",
@@ -71,6 +72,10 @@ def value_text(field: str, value: Any) -> str:
         return SEGMENT_LABELS.get(str(value), escape_mrkdwn(value))
     if isinstance(value, str) and value in VALUE_LABELS:
         return VALUE_LABELS[value]
+    if field == "phase" and value in GatePhase.__members__.values():
+        return GatePhase(value).label
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if field == "arr" and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):
@@ -91,8 +96,11 @@ def changes_text(changed: Mapping[str, Any], *, with_before: bool = False) -> st
     return ", ".join(parts) or "nothing changed"
 
 
-def _internal(key: str) -> bool:
-    """Keys of a payload that are bookkeeping (other records' ids, seconds), not news."""
+def _internal(key: str, payload: Mapping[str, Any]) -> bool:
+    """Keys of a payload that are bookkeeping (other records' ids, seconds; a gate item's key
+    beside its label), not news."""
+    if key == "item" and "label" in payload:
+        return True
     return (key.endswith("_id") and key not in FIELD_LABELS) or key == "elapsed_seconds"
 
 
@@ -106,7 +114,7 @@ def payload_text(payload: Mapping[str, Any], signals: Mapping[str, str] | None =
             parts.append(f"Signal: {signals[value]}")
         elif key == "changed" and isinstance(value, Mapping):
             parts.append(changes_text(value, with_before=True))
-        elif _internal(key) or isinstance(value, Mapping | list):
+        elif _internal(key, payload) or isinstance(value, Mapping | list):
             continue
         else:
             parts.append(f"{field_label(key)}: {value_text(key, value)}")
