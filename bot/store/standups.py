@@ -19,7 +19,7 @@ LIVE_STANDUP = "live_standup"
 # A change waits this long before its edit is sent, so the changes made in the same moment (a
 # row of ratings, a claim and its rescue) become one edit: chat.update is rate-limited per
 # workspace (Tier 3, about 50 a minute), and a standup is read, not watched.
-EDIT_GAP = timedelta(seconds=1)
+EDIT_GAP = timedelta(seconds=2)
 
 
 def record(
