@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.services import escalations
 from bot.services import rescues as rescue_use
 from bot.services.demo_register import seed_register
+from bot.services.demo_surveys import seed_surveys
 from bot.store import accounts as account_rows
 from bot.store import events
 from bot.store import readings as reading_rows
@@ -215,6 +216,7 @@ def seed_demo(session: Session, config: Config, *, today: date) -> Seeded:
     rng = random.Random(SEED)
     now = datetime.combine(today, time(12, 0), UTC)
     readings = accounts = 0
+    surveyed: list[tuple[Account, str]] = []
     for index, story in enumerate(demo_stories()):
         signed_on = today - timedelta(days=story.age)
         low, high = ARR[story.segment]
@@ -240,6 +242,8 @@ def seed_demo(session: Session, config: Config, *, today: date) -> Seeded:
         readings += _rate_weekly(session, rng, account, story, today)
         seed_register(session, config.rules.gates, account, story.kind, today)
         _after_ratings(session, config, rng, account, story, today, now)
+        surveyed.append((account, story.kind))
+    seed_surveys(session, surveyed, today)  # its own random stream: the rest is unchanged
     events.record_event(
         session, account_id=None, kind=MARKER, actor=DEMO_ACTOR, at=now,
         payload={"today": today.isoformat(), "seed": SEED},
