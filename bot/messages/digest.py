@@ -127,7 +127,17 @@ def _kpi_line(kpis: Kpis) -> str:
         f" · plan decisions {hours(kpis.escalation_decision_hours)} (median)"
         f" · risk identification {percent(kpis.risk_identification_completeness)}"
         f" · mitigation ownership {percent(kpis.mitigation_ownership_rate)}"
+        f" · CSAT D+30 {_mean(kpis.csat_d30)} · NPS D+30 {_nps(kpis.nps_d30)}"
+        f" · churn within 90 days {percent(kpis.churn_90_rate)}"
     )
+
+
+def _mean(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _nps(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.0f}"
 
 
 def _help_line(n: int, item: StandupItem, *, focused: bool = True) -> str:

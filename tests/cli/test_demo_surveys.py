@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pypdf import PdfReader
 
@@ -10,6 +11,7 @@ from tests.cli.test_demo import DAY, demo, seeded  # noqa: F401  (the fixtures)
 
 
 def test_the_demo_portfolio_answers_surveys(seeded, demo):  # noqa: F811
+    assert re.search(r"CSAT D\+30 \d\.\d · NPS D\+30 [+-]\d+ · churn within 90 days", seeded)
     kpis = demo("kpis", "--as-of", DAY, "--json")
     assert kpis.exit_code == 0, kpis.stderr
     data = json.loads(kpis.stdout)
