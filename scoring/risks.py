@@ -60,8 +60,9 @@ SETTLED_STATES = (RiskState.MITIGATED, RiskState.ACCEPTED, RiskState.CLOSED)
 """What a risk's buttons can make it: anything but open."""
 
 CATEGORY_USAGE = "data, auth, cutover, comms, compliance or other"
+# Placeholders in capitals, as every usage line: Slack reads `<…>` as a link or mention.
 ADD_USAGE = (
-    "/risk <account> add <data|auth|cutover|comms|compliance|other> <text…> "
+    "/risk ACCOUNT add data|auth|cutover|comms|compliance|other TEXT… "
     '[owner:@user] [mitigation:"…"] [due:YYYY-MM-DD] [impact:high|medium|low]'
 )
 _OPTION = re.compile(r"^(owner|mitigation|due|impact):", re.IGNORECASE)

@@ -83,7 +83,7 @@ def register_blocks(
     covered = f"Risk identification {completeness:.0%}"
     todo = (
         " · still to review: " + ", ".join(c.value for c in missing) + f" (`/risk {key} reviewed "
-        f"<category>` when there is none)"
+        f"CATEGORY` when there is none)"
         if missing
         else " · every category reviewed"
     )
