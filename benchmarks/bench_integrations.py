@@ -395,7 +395,11 @@ def main() -> int:
                 peak_rss = proc_status(server.pid, "VmHWM")
             finally:
                 server.terminate()
-                server.wait(timeout=30)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # still working through a backlog
+                    server.kill()
+                    server.wait(timeout=30)
         with Session(engine) as session:
             stored = session.exec(select(func.count()).select_from(IntegrationEvent)).one()
             both = IntegrationEvent.provider + IntegrationEvent.event_id
