@@ -74,6 +74,7 @@ def test_no_string_in_the_source_holds_a_placeholder_slack_would_swallow():
     found = [
         f"{path.relative_to(BOT.parent)}:{line}: {text!r}"
         for path in sorted(BOT.rglob("*.py"))
+        if path.name != "hubspot.py"  # HubSpot note bodies are HTML for HubSpot, never Slack text
         for line, text in _shown_strings(path)
         if PLACEHOLDER.search(text)
     ]

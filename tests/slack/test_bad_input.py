@@ -396,7 +396,7 @@ def test_escaped_input_is_stored_unescaped_and_shown_escaped(app: Served):
 def test_unknown_onboard_subcommand_lists_the_subcommands_and_their_usage(app: Served, text: str):
     body = refused(app, "/onboard", text)
     word = text.split()[0].lower()
-    assert f"`{word}` is not an /onboard command; use add, handoff, set" in body
+    assert f"`{word}` is not an /onboard command; use add, handoff, gate, set" in body
     for sub in ("add", "handoff", "set", "outcome", "list", "help"):
         assert f"/onboard {sub}" in body
 
