@@ -157,7 +157,7 @@ def _gates(
                 )
                 continue
             if item.unit is not None and item.target is None:
-                problems.append(f"{where}: a unit needs a target, like target: 95, unit: \"%\"")
+                problems.append(f'{where}: a unit needs a target, like target: 95, unit: "%"')
                 continue
             seen[key] = phase
             items.append(

@@ -180,4 +180,3 @@ def load_portfolio(
             )
         )
     return Portfolio(as_of, states, {a.key: a for a in accounts}, previous)
-

@@ -408,9 +408,7 @@ class Risk(SQLModel, table=True):
             name="category_known",
         ),
         CheckConstraint("impact IN ('high', 'medium', 'low')", name="impact_known"),
-        CheckConstraint(
-            "state IN ('open', 'mitigated', 'accepted', 'closed')", name="state_known"
-        ),
+        CheckConstraint("state IN ('open', 'mitigated', 'accepted', 'closed')", name="state_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
