@@ -133,7 +133,7 @@ def test_an_unknown_account_waits_then_applies_when_its_id_is_set(app: Served) -
     assert listed.exit_code == 0, listed.output
     assert [e["external_id"] for e in json.loads(listed.stdout)] == ["grp_later"]
     answer = app.command("/onboard", "set later segment_group_id:grp_later", user_id=CSM)
-    assert "segment_group_id" in json.dumps(answer)
+    assert "Segment group id grp_later" in json.dumps(answer)
     assert [e.state for e in events(app, "segment") if e.event_id == event["messageId"]] == [
         "applied"
     ]

@@ -82,9 +82,14 @@ def test_user_text_is_stored_unescaped_and_shown_escaped(app: Served):
     answer = app.command("/onboard", "add Smith &amp; Sons &lt;UK&gt;")
     assert "*Smith &amp; Sons &lt;UK&gt;*" in answer["text"]
     assert app.account("smith-sons-uk").name == "Smith & Sons <UK>"
+    app.command("/signal", "smith-sons-uk data_import 0")  # a decision today: in the focus
     app.slack.command("/standup", "", channel_id=CHANNEL)
-    app.double.wait_for(lambda: app.double.messages(CHANNEL), timeout=10)
-    assert "Smith &amp; Sons &lt;UK&gt;" in str(app.double.messages(CHANNEL)[0].blocks)
+    app.double.wait_for(
+        lambda: (
+            "Smith &amp; Sons &lt;UK&gt;" in str([m.blocks for m in app.double.messages(CHANNEL)])
+        ),
+        timeout=10,
+    )
 
 
 def asgi_get(app, path: str) -> tuple[int, dict]:
