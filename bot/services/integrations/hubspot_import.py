@@ -6,7 +6,6 @@ the pages done and the next run carries on where it matters (nothing is created 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,30 +15,18 @@ from bot.config import Config
 from bot.hubspot.api import Company
 from bot.services import accounts
 from bot.services.backend import Backend
+from bot.services.imports import ImportReport
 from bot.services.integrations.hubspot import ACTOR, ID_COLUMN, create_or_link, mapped, option_value
 from bot.services.integrations.receiving import apply_waiting
 from bot.store import integrations as store
 from scoring.errors import DomainError
 
 
-@dataclass
-class CompanyImport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": self.skipped}  # fmt: skip
-
-
 def import_companies(
     backend: Backend, pages: Iterable[list[Company]], *, progress: Callable[[int], None]
-) -> CompanyImport:
+) -> ImportReport:
     """Create or update an account per company, a transaction per page."""
-    report = CompanyImport()
+    report = ImportReport()
     for page in pages:
         now = backend.now()
         with backend.change(None) as session:
