@@ -298,18 +298,20 @@ class WeightProposal(SQLModel, table=True):
     message_ts: str | None = None
 
 
-# A webhook delivery from an integration (Segment, Intercom…), stored raw in the transaction
-# that applies it; (provider, event_id) UNIQUE makes a redelivery apply nothing. An event for an
-# account nobody has given the external id yet waits as `unmatched` until the id is set.
+# A webhook delivery from an integration (Segment, Intercom…), stored raw as `received` by the
+# answer and applied afterwards by the worker; (provider, event_id) UNIQUE makes a redelivery
+# apply nothing. An event for an account nobody has given the external id yet waits as
+# `unmatched` until the id is set.
 class IntegrationEvent(SQLModel, table=True):
     __tablename__ = "integration_event"
     __table_args__ = (
         UniqueConstraint("provider", "event_id"),
         CheckConstraint(
-            "state IN ('applied', 'unmatched', 'ignored', 'failed', 'pending')",
+            "state IN ('applied', 'unmatched', 'ignored', 'failed', 'pending', 'received')",
             name="state_known",
         ),
         Index("ix_integration_event_state_external_id", "state", "external_id"),
+        Index("ix_integration_event_state_id", "state", "id"),  # the worker's next event
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -317,7 +319,8 @@ class IntegrationEvent(SQLModel, table=True):
     event_id: str = Field(max_length=200)  # the provider's: messageId, notification id …
     received_at: datetime = Field(sa_type=UTCDateTime)
     body: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # the event as received
-    state: str = Field(max_length=16)  # applied | unmatched | ignored | failed | pending
+    # received (answered, not applied yet) | applied | unmatched | ignored | failed | pending
+    state: str = Field(max_length=16)
     external_id: str | None = Field(default=None, max_length=128)  # the account id it names
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     error: str | None = Field(default=None, sa_type=Text)  # why ignored or failed
