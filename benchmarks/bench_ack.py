@@ -30,9 +30,10 @@ Printed: for each app, how closely the sender kept its schedule, p50/p99 per 5 s
 (a queue building up shows here), CPU used by the server, the double and the load generator;
 then for each app, kind and overall, count, p50/p90/p99/max in ms, failures (anything but HTTP
 200) and how many took over Slack's 3 s deadline; the real/bare ratios of p50 and p99; whether
-the targets are met (real p99 under 100 ms, and within 1.5× of the bare app's); the readings in
+issue 11's targets are met (real p99 under 100 ms and within 1.2× of the bare app's, and the
+server's CPU per request, post-ack work included, within 4.9× of the bare app's); the readings in
 the real app's database; what the double received; peak RSS (VmHWM) of each process; and the
-servers' log lines. Exits 0 only when nothing failed and both targets are met.
+servers' log lines. Exits 0 only when nothing failed and the targets are met.
 """
 
 from __future__ import annotations
@@ -73,12 +74,13 @@ FORM = "application/x-www-form-urlencoded"
 SELECT = "scorecard.signal_select"
 KINDS = ("signal", "select")
 VALUES = (0, 1, 2)
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90  # a loaded machine can take a minute to import and start the app
 DRAIN_SECONDS = 120
 P99_TARGET_MS = 100.0
 SLACK_DEADLINE_MS = 3000.0
 WINDOW_SECONDS = 5.0
-BARE_RATIO_TARGET = 1.5
+BARE_RATIO_TARGET = 1.2
+CPU_RATIO_TARGET = 4.9
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -649,7 +651,7 @@ def measure(
 
 
 def report(stack: Stack, runs: dict[str, Run], rate: float, sent_to_real: int) -> bool:
-    """Print the figures; True when nothing failed and both targets are met."""
+    """Print the figures; True when nothing failed and the targets are met."""
     for run in runs.values():
         print(run.describe(rate))
     print()
@@ -666,6 +668,12 @@ def report(stack: Stack, runs: dict[str, Run], rate: float, sent_to_real: int) -
     print(f"target real p99 <= {BARE_RATIO_TARGET:g} × bare p99 "
           f"({BARE_RATIO_TARGET * bare_p99:.1f} ms): {real_p99:.1f} ms -> "
           f"{verdict(close)}")  # fmt: skip
+    real_cpu, bare_cpu = (runs[name].cpu["server"] / len(runs[name].results) * 1000
+                          for name in ("real", "bare"))  # fmt: skip
+    cheap = real_cpu <= CPU_RATIO_TARGET * bare_cpu
+    print(f"target real server CPU per request <= {CPU_RATIO_TARGET:g} × bare "
+          f"({CPU_RATIO_TARGET * bare_cpu:.1f} ms): {real_cpu:.1f} ms "
+          f"({real_cpu / bare_cpu:.2f}×) -> {verdict(cheap)}")  # fmt: skip
     failures = sum(run.table["all"].failures for run in runs.values())
     print(f"failures (not HTTP 200): {failures}")
     print()
@@ -681,7 +689,7 @@ def report(stack: Stack, runs: dict[str, Run], rate: float, sent_to_real: int) -
     rss["double"] = proc_status(stack.double.pid, "VmHWM")
     rss["load generator"] = proc_status(os.getpid(), "VmHWM")
     print("peak RSS (VmHWM): " + ", ".join(f"{who} {kb}" for who, kb in rss.items()))
-    return failures == 0 and under and close
+    return failures == 0 and under and close and cheap
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,12 +4,19 @@ Listeners answer their own errors through one handler (`bot.slack.listeners.erro
 half-written because every use case is one transaction. Every request, over HTTP or Socket Mode,
 goes through `RescueApp.dispatch`: requests from a workspace other than the installed one are
 refused before any middleware or listener runs, and `respond()` only reaches Slack's hosts.
+
+Slash commands and button clicks are acked (an empty 200) by the request's own thread before
+their listener runs; the listener then works on the listener pool and answers through
+`respond()`. So an ack never waits for a free listener thread, however many earlier requests
+are still being worked on. Modal submissions, which may answer with errors in the ack itself,
+ack from their listener.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,7 +36,10 @@ from bot.slack.listeners.errors import error_answer, tell
 from bot.slack.outbound import OUTBOUND_TIMEOUT_SECONDS, GuardedRespond, ResponseUrls
 
 log = logging.getLogger("rescuebot.app")
-LISTENER_THREADS = 32
+# The listeners' work after the ack. More threads than this do not finish it sooner (SQLite
+# takes one writer at a time, and Python runs one thread at a time), but they would take the
+# interpreter from the requests still to be acked.
+LISTENER_THREADS = 2
 
 
 class MissingSecret(ValueError):
@@ -49,7 +59,30 @@ def is_handshake(body: dict[str, Any]) -> bool:
     return body.get("type") == "url_verification" or "ssl_check" in body
 
 
-class RescueApp(App):
+class AcksFirst(App):
+    """Bolt's App, with slash commands and button clicks acked before their listener runs."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """Bolt's `command()`, acked before its listener runs (see the module docstring)."""
+        return self._acked_first(super().command(*args, **kwargs))
+
+    def action(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """Bolt's `action()`, acked before its listener runs (see the module docstring)."""
+        return self._acked_first(super().action(*args, **kwargs))
+
+    def _acked_first(self, register: Callable[..., Any]) -> Callable[..., Any]:
+        def acked_first(*functions: Any, **kwargs: Any) -> Any:
+            registered = register(*functions, **kwargs)
+            listener = self._listeners[-1]  # the one just registered
+            # Bolt acks a listener that auto-acknowledges on the request's thread, then hands
+            # the listener to the pool and answers without waiting for it (as for events).
+            listener.auto_acknowledgement = True
+            return registered
+
+        return acked_first
+
+
+class RescueApp(AcksFirst):
     """Bolt's App for one installed workspace: refuses the others, and answers people only
     through `GuardedRespond` (for the error handler too, so no path calls an unsafe URL)."""
 
@@ -132,8 +165,7 @@ def create_app(
         request_verification_enabled=not socket_mode,
         client=client,
         raise_error_for_unhandled_request=False,
-        # Bolt runs each listener, ack() included, on this pool: with its default 5 threads a
-        # new request's ack waits behind other requests' post-ack work.
+        # Bolt runs each listener on this pool, after the ack for commands and clicks.
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),

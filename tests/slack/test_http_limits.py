@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings, load_config
 from bot.services.backend import Backend
-from bot.slack.app import create_app
+from bot.slack.app import AcksFirst, create_app
 from bot.slack.http import create_web_app
 from bot.slack.outbound import ResponseUrls
 from bot.store.db import make_engine, session_scope
@@ -171,6 +172,47 @@ def test_failures_inside_become_answers_with_an_error_id_not_5xx(slow_app):
                "X-Slack-Signature": signature(SECRET, ts, body.decode())}  # fmt: skip
     status, _, answer = asyncio.run(call(web, "POST", "/slack/events", body, headers))
     assert (status, answer) == (200, b"")  # acked: a retry would fail the same way
+
+
+def test_commands_and_clicks_are_acked_before_their_listener_runs(double: SlackDouble):
+    """The ack does not wait for a listener thread: the answer is sent while the listener (and
+    every listener thread, held by it) is still blocked; the listener runs afterwards."""
+    client = WebClient(token=double.token, base_url=double.api_url)
+    app = AcksFirst(client=client, signing_secret=SECRET, raise_error_for_unhandled_request=False,
+                    listener_executor=ThreadPoolExecutor(max_workers=1))  # fmt: skip
+    release, ran = threading.Event(), []
+
+    @app.command("/slow")
+    def slow(ack: Ack, body: dict) -> None:
+        release.wait(timeout=10)
+        ran.append(body["text"])
+        ack()
+
+    @app.action("slow.click")
+    def click(ack: Ack) -> None:
+        release.wait(timeout=10)
+        ran.append("click")
+        ack()
+
+    web = create_web_app(app, _engine_unused(), signing_secret=SECRET)
+    payload = {"type": "block_actions", "team": {"id": "T0"}, "user": {"id": "U0"},
+               "trigger_id": "1.click", "actions": [{"action_id": "slow.click",
+                                                     "type": "button", "value": "x"}]}  # fmt: skip
+    click_body = urlencode({"payload": json.dumps(payload)}).encode()
+    ts = str(int(time.time()))
+    click_headers = {"X-Slack-Request-Timestamp": ts,
+                     "X-Slack-Signature": signature(SECRET, ts, click_body.decode()),
+                     "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    try:
+        answers = [asyncio.run(call(web, "POST", "/slack/events", *signed_command(text)))
+                   for text in ("first", "second")]  # fmt: skip
+        answers.append(asyncio.run(call(web, "POST", "/slack/events", click_body, click_headers)))
+        assert [(status, body) for status, _, body in answers] == [(200, b"")] * 3
+        assert ran == []  # acked while the listeners had not run
+    finally:
+        release.set()
+    app.listener_runner.listener_executor.shutdown(wait=True)
+    assert ran == ["first", "second", "click"]
 
 
 def _engine_unused() -> Engine:
