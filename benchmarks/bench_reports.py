@@ -1,12 +1,22 @@
 """Benchmark: the take-away reports for N accounts — the KPI workbook and the one-page brief.
 
 Run by hand: `python benchmarks/bench_reports.py [--accounts 10000] [--runs 5]
-[--database-url URL]`.
+[--database-url URL [--filled]] [--past-day]`.
 Fills a fresh database the way `bench_store.py` does (N accounts × 6 signals × 52 weeks), adds a
-rescue for one account in ten and D+7/D+30 survey answers for half of them, then times what
-`rescuebot report kpis --xlsx` and `rescuebot report brief --pdf` do: gather (one portfolio load
-with its 8-week trend, the KPI records), lay out the workbook, draw the chart and lay out the
-brief. Prints the median and worst (p99 of so few runs is the worst) wall time of each, the peak
+rescue for one account in ten and D+7/D+30 survey answers for half of them, an outcome for one
+account in seven signed long enough ago, a risk register (risks for one account in three,
+categories reviewed for one in four), a recovery plan pending for one rescue in four and a KPI
+baseline (so week 4 and week 8 are reached), then keeps every account's current state for the
+day as the daily recompute does. `--filled` reuses a database an earlier run filled (filling
+takes minutes): it is only upgraded, and its states kept again if they no longer hold (other
+rules, another card layout). For PostgreSQL give the URL a schema of its own, e.g.
+`...?options=-csearch_path%3Dbench15` after `CREATE SCHEMA bench15`.
+
+Then times what `rescuebot report kpis --xlsx` and `rescuebot report brief --pdf` do: gather
+(one portfolio load with its 8-week trend, the KPI records), lay out the workbook, draw the chart
+and lay out the brief. `--past-day` also times one gather as of the day before, which no kept
+state holds for (every account scored from its readings, as a report with an earlier `--as-of`
+is). Prints the median and worst (p99 of so few runs is the worst) wall time of each, the peak
 memory traced while building the reports, and the process's peak RSS. Not part of the tests.
 """
 
@@ -24,17 +34,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, update
+from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_store import AS_OF, fill
 
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.messages.reports import brief_pdf, workbook_xlsx
+from bot.services import current_state
+from bot.services.outcomes import capture_baseline
 from bot.services.reports import Gathered, brief_of, gather, workbook_of
 from bot.services.weights import rules_in_force
-from bot.store.db import make_engine, session_scope
-from bot.store.tables import Rescue, Survey
+from bot.store import current_state as state_rows
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.tables import Account, CurrentState, Escalation, Rescue, Risk, RiskReview, Survey
+from scoring import card_codec
+from scoring.kpis import Window
+
+CATEGORIES = ("data", "auth", "cutover", "comms", "compliance")
 
 
 def add_outcomes(url: str, n: int) -> tuple[int, int]:
@@ -69,6 +87,84 @@ def add_outcomes(url: str, n: int) -> tuple[int, int]:
     return len(rescues), len(surveys)
 
 
+def add_register(url: str, n: int, config: Config) -> tuple[int, int, int]:
+    """Outcomes for one account in seven signed over 100 days ago; risks for one account in
+    three and reviewed categories for one in four; a pending plan for every other open rescue;
+    a KPI baseline 70 days old."""
+    rng = random.Random(13)
+    engine = make_engine(url)
+    logged = datetime.combine(AS_OF - timedelta(days=30), datetime.min.time(), UTC)
+    risks, reviews, plans = [], [], []
+    for account_id in range(1, n + 1):
+        if account_id % 3 == 0:
+            for category in rng.sample(CATEGORIES, rng.randint(1, 3)):
+                state = rng.choice(("open", "open", "mitigated", "accepted"))
+                risks.append({
+                    "account_id": account_id, "category": category, "text": f"{category} risk",
+                    "owner": rng.choice((None, "U0002")), "impact": rng.choice(("high", "low")),
+                    "mitigation": rng.choice((None, "a plan")), "state": state,
+                    "due_on": AS_OF + timedelta(days=rng.randint(-5, 20)), "created_by": "U0001",
+                    "created_at": logged + timedelta(days=rng.randint(0, 29)), "updated_at": logged,
+                    "settled_at": None if state == "open" else logged + timedelta(days=29),
+                })  # fmt: skip
+        if account_id % 4 == 0:
+            reviews += [
+                {"account_id": account_id, "category": category, "reviewed_by": "U0001",
+                 "reviewed_at": logged}
+                for category in ("comms", "compliance")
+            ]  # fmt: skip
+    with session_scope(engine) as session:
+        ended = session.exec(
+            select(Account.id, Account.signed_on).where(
+                col(Account.id) % 7 == 0, col(Account.signed_on) < AS_OF - timedelta(days=100)
+            )
+        ).all()
+        session.execute(update(Account), [
+            {"id": i, "outcome": ("completed", "churned", "expanded")[i % 3],
+             "outcome_on": signed + timedelta(days=rng.randint(20, 100))}
+            for i, signed in ended
+        ])  # fmt: skip
+        for rescue in session.exec(select(Rescue).where(col(Rescue.open_account_id).is_not(None))):
+            if rescue.id % 2:  # type: ignore[operator]
+                plans.append({
+                    "rescue_id": rescue.id, "account_id": rescue.account_id, "requested_by": "U1",
+                    "root_cause": "r", "impact": "i", "intervention": "n", "success_criteria": "s",
+                    "decision_deadline": AS_OF + timedelta(days=2), "state": "pending",
+                    "created_at": logged,
+                })  # fmt: skip
+        session.execute(insert(Risk), risks)
+        session.execute(insert(RiskReview), reviews)
+        session.execute(insert(Escalation), plans)
+        rules = rules_in_force(session, config)
+        start = AS_OF - timedelta(days=160)
+        capture_baseline(session, rules, window=Window(start, start + timedelta(days=90)),
+                         actor="U0001", now=logged)  # fmt: skip
+    engine.dispose()
+    return len(risks), len(reviews), len(plans)
+
+
+def keep_states(url: str, config: Config) -> str:
+    """Every onboarding account's current state kept as of AS_OF, unless they all hold already."""
+    engine = make_engine(url)
+    with session_scope(engine, read_only=True) as session:
+        key = card_codec.rules_key(rules_in_force(session, config))
+        kept = session.exec(
+            select(func.count()).where(CurrentState.day == AS_OF, CurrentState.rules_key == key)
+        ).one()
+        onboarding = session.exec(
+            select(func.count()).where(state_rows.onboarding_clause(AS_OF))
+        ).one()
+    if kept == onboarding:
+        return f"{kept} kept states hold"
+    began = time.perf_counter()
+    rebuilt = current_state.rebuild(
+        engine, lambda session: rules_in_force(session, config), today=AS_OF,
+        now=datetime.combine(AS_OF, datetime.min.time(), UTC) + timedelta(hours=2),
+    )  # fmt: skip
+    engine.dispose()
+    return f"{rebuilt.kept} states kept in {time.perf_counter() - began:.1f}s"
+
+
 def timed(runs: int, work: Callable[[], object]) -> list[float]:
     times = []
     for _ in range(runs):
@@ -86,18 +182,24 @@ def main() -> None:
     parser.add_argument(
         "--filled", action="store_true", help="--database-url was filled by an earlier run"
     )
+    parser.add_argument(
+        "--past-day", action="store_true", help="also time a gather no kept state holds for"
+    )
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    config = load_config(None)
     began = time.perf_counter()
     if args.filled:
-        readings = rescues = surveys = 0
+        upgrade(url)
+        print(f"reusing the filled database ({url.split('://')[0]})")
     else:
         readings = fill(url, args.accounts)
         rescues, surveys = add_outcomes(url, args.accounts)
-    took = time.perf_counter() - began
-    print(f"filled {args.accounts} accounts, {readings} readings, {rescues} rescues, {surveys} "
-          f"survey answers in {took:.1f}s ({url.split('://')[0]})")  # fmt: skip
-    config = load_config(None)
+        risks, reviews, plans = add_register(url, args.accounts, config)
+        print(f"filled {args.accounts} accounts, {readings} readings, {rescues} rescues, "
+              f"{surveys} survey answers, {risks} risks, {reviews} reviews, {plans} plans in "
+              f"{time.perf_counter() - began:.1f}s ({url.split('://')[0]})")  # fmt: skip
+    print(keep_states(url, config))
     engine = make_engine(url)
     sizes: dict[str, int] = {}
 
@@ -116,6 +218,12 @@ def main() -> None:
             args.runs, lambda: sizes.update(brief=len(brief_pdf(brief_of(once))))
         ),
     }
+    if args.past_day:
+        with session_scope(engine, read_only=True) as session:
+            rules = rules_in_force(session, config)
+            results["gather, the day before (no kept state)"] = timed(
+                1, lambda: gather(session, rules, as_of=AS_OF - timedelta(days=1))
+            )
     for name, times in results.items():
         print(f"{name:>34}: median {statistics.median(times):.2f}s, worst (p99) "
               f"{max(times):.2f}s over {len(times)} runs")  # fmt: skip

@@ -43,15 +43,24 @@ def overdue_of(
     configured_on = gate_rows.gates_configured_on(session)
     rows = gate_rows.gate_items_of(session, [a.id for a in chosen] if len(chosen) < 500 else None)
     found: dict[int, tuple[OverdueGate, ...]] = {}
+    # An account with no item ticked or measured is overdue on what its dates alone say: asked
+    # once per (signature, tracking start), not once per account of a whole portfolio.
+    untouched: dict[tuple[date, date], tuple[OverdueGate, ...]] = {}
     for account in chosen:
-        states = {key: state_of(row) for key, row in rows.get(account.id, {}).items()}
-        overdue = overdue_gates(
-            rules.gates,
-            states,
-            signed_on=account.signed_on,
-            tracking_from=tracking_start(account, rules, configured_on),
-            as_of=as_of,
-        )
+        assert account.signed_on is not None
+        tracking_from = tracking_start(account, rules, configured_on)
+        ticked = rows.get(account.id)
+        if ticked:
+            states = {key: state_of(row) for key, row in ticked.items()}
+            overdue = overdue_gates(rules.gates, states, signed_on=account.signed_on,
+                                    tracking_from=tracking_from, as_of=as_of)  # fmt: skip
+        else:
+            dates = (account.signed_on, tracking_from)
+            if dates not in untouched:
+                untouched[dates] = overdue_gates(
+                    rules.gates, {}, signed_on=dates[0], tracking_from=dates[1], as_of=as_of
+                )
+            overdue = untouched[dates]
         if overdue:
             found[account.id] = overdue  # type: ignore[index]
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -18,8 +18,18 @@ from bot.store import integrations as integration_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
+from bot.store import risks as risk_rows
 from bot.store import surveys as survey_rows
-from bot.store.tables import Account, Escalation, Event, KpiBaseline, Rescue
+from bot.store.tables import (
+    Account,
+    Escalation,
+    Event,
+    KpiBaseline,
+    Rescue,
+    Risk,
+    RiskReview,
+    Survey,
+)
 from scoring.calibration import (
     Calibration,
     EarlyPicture,
@@ -58,6 +68,70 @@ def _histories(session: Session, rules: Rules) -> tuple[list[Account], dict[int,
     return accounts, {a.id: history_of(readings.get(a.id, []), rules) for a in accounts}  # type: ignore[misc]
 
 
+class AccountSummary(NamedTuple):
+    """An account's columns the KPIs and the reports read: one narrow select, no ORM object."""
+
+    id: int
+    key: str
+    name: str
+    segment: str
+    csm: str | None
+    signed_on: date | None
+    arr: int
+    users: int
+    outcome: str | None
+    outcome_on: date | None
+
+
+class SurveyRow(NamedTuple):
+    account_id: int
+    kind: str
+    day: int
+    score: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class OutcomeRows:
+    """The rows the KPIs are computed from, read once, so a report that also lists them (the
+    workbook's accounts, rescues, surveys and register) reads each table once."""
+
+    accounts: list[AccountSummary]  # by key
+    rescues: list[Rescue]  # oldest first
+    surveys: list[SurveyRow]  # oldest first
+    risks: list[Risk]
+    reviews: list[RiskReview]
+
+    def latest_answers(self) -> dict[int, dict[str, int]]:
+        """The latest score per account and column (`csat_d7` …)."""
+        latest: dict[int, dict[str, int]] = {}
+        for survey in self.surveys:
+            latest.setdefault(survey.account_id, {})[f"{survey.kind}_d{survey.day}"] = survey.score
+        return latest
+
+
+def outcome_rows(session: Session) -> OutcomeRows:
+    """Every account, rescue, survey answer, risk and reviewed category: one query per table."""
+    accounts = session.exec(
+        select(*(getattr(Account, name) for name in AccountSummary._fields)).order_by(
+            col(Account.key)
+        )
+    )
+    surveys = session.exec(
+        select(*(getattr(Survey, name) for name in SurveyRow._fields)).order_by(
+            col(Survey.recorded_at), col(Survey.id)
+        )
+    )
+    rescues = session.exec(select(Rescue).order_by(col(Rescue.opened_at), col(Rescue.id)))
+    return OutcomeRows(
+        accounts=[AccountSummary(*row) for row in accounts],
+        rescues=list(rescues),
+        surveys=[SurveyRow(*row) for row in surveys],
+        risks=risk_rows.risks_of(session),
+        reviews=risk_rows.reviews_of(session),
+    )
+
+
 @dataclass(frozen=True)
 class KpiRecords:
     """Everything the KPIs are computed from."""
@@ -85,13 +159,22 @@ def _kpis(records: KpiRecords, rules: Rules, window: Window) -> Kpis:
     return result if records.ticket_data else replace(result, users=0)
 
 
-def kpi_records(session: Session, rules: Rules) -> KpiRecords:
-    accounts = account_rows.list_accounts(session)
+def kpi_records(session: Session, rules: Rules, rows: OutcomeRows | None = None) -> KpiRecords:
+    """The KPI records, from `rows` when the caller read them already."""
+    if rows is None:
+        rows = outcome_rows(session)
     first_value = reading_rows.first_reached(session, signal=FIRST_VALUE, value=2)
     zone = rules.team_timezone
-    keys = {a.id: a.key for a in accounts}
+    keys = {a.id: a.key for a in rows.accounts}
     first_value_signal = rules.taxonomy.by_key.get(FIRST_VALUE)
-    registers = risks.registers_by_account(session, zone)
+    windows = {
+        segment: first_value_signal.window_for(segment)
+        if first_value_signal is not None and not first_value_signal.retired
+        else None
+        for segment in Segment
+    }
+    registers = risks.registers_of(rows.risks, rows.reviews, zone)
+    empty = Register()
     onboardings = [
         OnboardingRecord(
             key=a.key,
@@ -103,18 +186,14 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
                 first_value[a.id].astimezone(zone).date() if a.id in first_value else None
             ),
             users=a.users or 0,
-            first_value_window_days=(
-                first_value_signal.window_for(Segment(a.segment))
-                if first_value_signal is not None and not first_value_signal.retired
-                else None
-            ),
-            register=registers.get(a.id, Register()),  # type: ignore[arg-type]
+            first_value_window_days=windows[Segment(a.segment)],
+            register=registers.get(a.id, empty),
         )
-        for a in accounts
+        for a in rows.accounts
     ]
     closed = {
-        e.payload.get("rescue_id"): e.payload.get("status")
-        for e in session.exec(select(Event).where(Event.kind == "rescue_resolved"))
+        payload.get("rescue_id"): payload.get("status")
+        for payload in session.exec(select(Event.payload).where(Event.kind == "rescue_resolved"))
     }
     rescues = [
         RescueRecord(
@@ -128,18 +207,20 @@ def kpi_records(session: Session, rules: Rules) -> KpiRecords:
             opened_by_mistake=r.resolution == rescue_rows.OPENED_BY_MISTAKE,
             not_needed=r.resolution == rescue_rows.NOT_NEEDED,
         )
-        for r in session.exec(select(Rescue))
+        for r in rows.rescues
     ]
     plans = [
-        PlanRecord(keys[p.account_id], p.created_at, p.decided_at)
-        for p in session.exec(select(Escalation))
+        PlanRecord(keys[account_id], created_at, decided_at)
+        for account_id, created_at, decided_at in session.exec(
+            select(Escalation.account_id, Escalation.created_at, Escalation.decided_at)
+        )
     ]
     surveys = [
         SurveyAnswer(
             keys[s.account_id], SurveyKind(s.kind), s.day, s.score,
             s.recorded_at.astimezone(zone).date(),
         )
-        for s in survey_rows.all_surveys(session)
+        for s in rows.surveys
     ]  # fmt: skip
     opened = integration_rows.ticket_days(session)
     tickets = [
@@ -181,8 +262,11 @@ class KpiReport:
         return data
 
 
-def kpi_report(session: Session, rules: Rules, *, window: Window) -> KpiReport:
-    records = kpi_records(session, rules)
+def kpi_report(
+    session: Session, rules: Rules, *, window: Window, rows: OutcomeRows | None = None
+) -> KpiReport:
+    """The KPI report of `window`, from `rows` when the caller read them already."""
+    records = kpi_records(session, rules, rows)
     current = _kpis(records, rules, window)
     baseline = session.exec(select(KpiBaseline).order_by(col(KpiBaseline.id).desc())).first()
     if baseline is None:

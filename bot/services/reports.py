@@ -31,16 +31,13 @@ from bot.messages.text import escape_mrkdwn
 from bot.messages.wording import plural
 from bot.services.backend import Backend
 from bot.services.digests import digest_chart
-from bot.services.outcomes import KpiReport, kpi_report
+from bot.services.outcomes import AccountSummary, KpiReport, OutcomeRows, kpi_report, outcome_rows
 from bot.services.policy import Ask
 from bot.services.portfolio import TREND_WINDOW_WEEKS, Portfolio, load_portfolio
 from bot.services.weights import rules_in_force
-from bot.store import accounts as account_rows
 from bot.store import deliveries
-from bot.store import risks as risk_rows
-from bot.store import surveys as survey_rows
 from bot.store import weights as weight_rows
-from bot.store.tables import Account, Escalation, Rescue
+from bot.store.tables import Escalation, Rescue
 from scoring.kpis import KPI_NAMES, Window
 from scoring.rules import Rules, Status
 
@@ -83,24 +80,23 @@ class Gathered:
     rules: Rules
     portfolio: Portfolio
     kpis: KpiReport
-    finished: list[Account]
-    rescues: list[tuple[Rescue, Account]]
+    finished: list[AccountSummary]
+    rescues: list[tuple[Rescue, AccountSummary]]
     surveys: dict[int, dict[str, int]]
-    plans: list[tuple[Escalation, Account]]
+    plans: list[tuple[Escalation, AccountSummary]]
     proposal_pending: int | None
     risks: list[RiskRow]
 
 
 def gather(session: Session, rules: Rules, *, as_of: date) -> Gathered:
-    accounts = {a.id: a for a in account_rows.list_accounts(session)}
+    """One portfolio load and one read of each table the KPIs are computed from, shared by the
+    KPI report and the workbook's lists."""
+    rows = outcome_rows(session)
+    accounts = {a.id: a for a in rows.accounts}
     portfolio = load_portfolio(
         session, rules, as_of=as_of, with_previous_week=True, trend_weeks=TREND_WINDOW_WEEKS
     )
     onboarding = set(portfolio.accounts)
-    rescues = [
-        (r, accounts[r.account_id])
-        for r in session.exec(select(Rescue).order_by(col(Rescue.opened_at), col(Rescue.id)))
-    ]
     plans = [
         (p, accounts[p.account_id])
         for p in session.exec(
@@ -114,19 +110,19 @@ def gather(session: Session, rules: Rules, *, as_of: date) -> Gathered:
         as_of=as_of,
         rules=rules,
         portfolio=portfolio,
-        kpis=kpi_report(session, rules, window=Window(as_of - KPI_WINDOW, as_of)),
-        finished=[a for a in accounts.values() if a.key not in onboarding],
-        rescues=rescues,
-        surveys=survey_rows.latest_by_account(session),
+        kpis=kpi_report(session, rules, window=Window(as_of - KPI_WINDOW, as_of), rows=rows),
+        finished=[a for a in rows.accounts if a.key not in onboarding],
+        rescues=[(r, accounts[r.account_id]) for r in rows.rescues],
+        surveys=rows.latest_answers(),
         plans=plans,
         proposal_pending=proposal.id if proposal is not None else None,
-        risks=_risks(session, accounts),
+        risks=_risks(rows, accounts),
     )
 
 
-def _risks(session: Session, accounts: dict[int, Account]) -> list[RiskRow]:
+def _risks(rows: OutcomeRows, accounts: dict[int, AccountSummary]) -> list[RiskRow]:
     """The risk register: every risk logged, then each category marked reviewed with no risk."""
-    rows = [
+    risks = [
         RiskRow(
             account=accounts[r.account_id].key,
             name=accounts[r.account_id].name,
@@ -139,9 +135,9 @@ def _risks(session: Session, accounts: dict[int, Account]) -> list[RiskRow]:
             state=r.state,
             opened_at=r.created_at,
         )
-        for r in risk_rows.risks_of(session)
+        for r in rows.risks
     ]
-    rows += [
+    risks += [
         RiskRow(
             account=accounts[r.account_id].key,
             name=accounts[r.account_id].name,
@@ -154,9 +150,9 @@ def _risks(session: Session, accounts: dict[int, Account]) -> list[RiskRow]:
             state="reviewed",
             opened_at=r.reviewed_at,
         )
-        for r in risk_rows.reviews_of(session)
+        for r in rows.reviews
     ]
-    return rows  # fmt: skip
+    return risks  # fmt: skip
 
 
 def _windows(report: KpiReport) -> dict[str, tuple[date, date] | None]:

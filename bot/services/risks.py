@@ -253,11 +253,14 @@ def risk_kpis(session: Session, *, as_of: date) -> RiskKpis:
     )
 
 
-def registers_by_account(session: Session, zone: tzinfo) -> dict[int, Register]:
-    """Every account's register as the KPIs see it (days in the team's zone)."""
-    risks: dict[int, list[RiskRecord]] = {}
-    for risk in risk_rows.risks_of(session):
-        risks.setdefault(risk.account_id, []).append(
+def registers_of(
+    risks: Iterable[Risk], reviews: Iterable[RiskReview], zone: tzinfo
+) -> dict[int, Register]:
+    """Every account's register as the KPIs see it (days in the team's zone), from its risks and
+    reviewed categories (`bot.store.risks`: `risks_of`, `reviews_of`)."""
+    logged: dict[int, list[RiskRecord]] = {}
+    for risk in risks:
+        logged.setdefault(risk.account_id, []).append(
             RiskRecord(
                 RiskCategory(risk.category),
                 Impact(risk.impact),
@@ -268,11 +271,11 @@ def registers_by_account(session: Session, zone: tzinfo) -> dict[int, Register]:
             )
         )
     reviewed: dict[int, list[tuple[RiskCategory, date]]] = {}
-    for review in risk_rows.reviews_of(session):
+    for review in reviews:
         reviewed.setdefault(review.account_id, []).append(
             (RiskCategory(review.category), review.reviewed_at.astimezone(zone).date())
         )
     return {
-        account_id: Register(tuple(risks.get(account_id, ())), tuple(reviewed.get(account_id, ())))
-        for account_id in risks.keys() | reviewed.keys()
+        account_id: Register(tuple(logged.get(account_id, ())), tuple(reviewed.get(account_id, ())))
+        for account_id in logged.keys() | reviewed.keys()
     }
