@@ -10,7 +10,7 @@ waiting, and the ones that failed for good, with their errors, what to fix, and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -60,6 +60,8 @@ def _integrations(settings: Settings, findings: list[Finding]) -> None:
             _hubspot_notes(row, findings)
         if row["last_event_at"] is None:
             continue
+        if row["received"]:
+            _not_applied_yet(row, findings)
         failed, waiting = row["by_state"].get("failed", 0), row["unmatched"]
         fix = ("`rescuebot integrations status`; each failed event keeps its error" if failed
                else "`rescuebot integrations unmatched` lists them; give the account its id "
@@ -70,6 +72,24 @@ def _integrations(settings: Settings, findings: list[Finding]) -> None:
             f"{row['by_state'].get('applied', 0)} applied, {waiting} unmatched, {failed} failed",
             fix,
         ))  # fmt: skip
+
+
+# Answered events normally wait seconds for the worker; this long means none is applying them.
+APPLY_LATE = timedelta(minutes=10)
+
+
+def _not_applied_yet(row: dict, findings: list[Finding]) -> None:
+    """Answered events waiting for the worker to apply them, failing when the oldest has
+    waited long enough that no process seems to be applying them."""
+    since = datetime.fromisoformat(row["oldest_received_at"])
+    late = datetime.now(UTC) - since > APPLY_LATE
+    findings.append(Finding(
+        f"{row['provider']} events", not late,
+        f"{plural(row['received'], 'event')} answered and waiting to be applied, the oldest "
+        f"since {row['oldest_received_at'][:16].replace('T', ' ')} UTC",
+        "run `rescuebot serve`, `socket` or `worker` with APPLY_INTEGRATION_EVENTS unset or "
+        "true: it applies them, oldest first" if late else None,
+    ))  # fmt: skip
 
 
 def _config(settings: Settings, path: Path | None, findings: list[Finding]) -> Config | None:

@@ -55,20 +55,22 @@ def unmatched(ctx: typer.Context, as_json: cli.AsJson = False) -> None:
 
 @integrations_app.command("status")
 def status(ctx: typer.Context, as_json: cli.AsJson = False) -> None:
-    """Per provider: the last event received, events by state, how many wait unmatched."""
+    """Per provider: the last event received, events by state (received: answered, waiting to
+    be applied), how many wait unmatched."""
     found = _read(ctx, integrations.status)
     if as_json:
         cli.print_json(found)
         return
-    table = Table("provider", "last event", "applied", "unmatched", "ignored", "failed",
-                  "pending")  # fmt: skip
+    # "to apply": answered and stored, waiting for the worker (state `received`).
+    table = Table("provider", "last event", "to apply", "applied", "unmatched", "ignored",
+                  "failed", "pending", collapse_padding=True, show_edge=False)  # fmt: skip
     for row in found["providers"]:
         by_state = row["by_state"]
         last = row["last_event_at"]
         table.add_row(
             row["provider"], last[:16].replace("T", " ") if last else "never",
-            *(str(by_state.get(state, 0)) for state in ("applied", "unmatched", "ignored",
-                                                         "failed", "pending")),
+            *(str(by_state.get(state, 0)) for state in ("received", "applied", "unmatched",
+                                                         "ignored", "failed", "pending")),
         )  # fmt: skip
     console = Console()
     console.print(table)

@@ -129,6 +129,7 @@ def _worker(runtime: Runtime, backend: Any, *, scheduler: bool) -> Any:
     return Worker(
         backend, courier_client(runtime.settings), directory=directory, scheduler=scheduler,
         chart=digest_chart, hubspot=hubspot_api(runtime.settings),
+        apply_events=runtime.settings.apply_integration_events,
     )  # fmt: skip
 
 
@@ -159,9 +160,9 @@ def serve(
     with refusals():
         backend, bolt = _slack_backend(runtime)
         background = _worker(runtime, backend, scheduler=not no_scheduler)
-        # A HubSpot creation answered here is read from the CRM by this process's applier.
-        wake = background.hubspot.wake if background.hubspot else None
-        routes = integration_routes(backend, runtime.settings, on_pending=wake)
+        # An event answered here is applied by this process's applier (when it runs one).
+        wake = background.integrations.wake if background.integrations else None
+        routes = integration_routes(backend, runtime.settings, on_received=wake)
         web = create_web_app(bolt, backend.engine, routes=routes)
     background.start()
     try:

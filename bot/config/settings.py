@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     hubspot_api_url: str = HUBSPOT_API_URL
     # The public URL HubSpot calls (behind a proxy): HubSpot signs this URL, not the one we see.
     public_base_url: str | None = None
+    # false: this process answers webhooks and stores their events, and leaves applying them
+    # to the processes where it is true (`rescuebot worker`, another replica).
+    apply_integration_events: bool = True
     rescuebot_config: Path | None = None
     log_level: str = "INFO"
 

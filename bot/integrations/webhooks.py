@@ -4,11 +4,11 @@ server as Slack's endpoint.
 Order of checks, as for Slack's requests: size (413), then the signature over the raw bytes
 (401: missing, malformed or wrong; also when the provider's secret is not configured), then the
 shape (400: signed but not JSON, or not what the provider sends). Only then is the body handed
-to the use case, on a worker thread, which stores and applies it in one transaction before the
-answer (200): an answered event is never lost. An event that cannot be stored now (the database
-is down) is answered 429 with Retry-After, which the providers retry, never a 5xx. A HubSpot
-company creation is stored `pending` and completed after the answer (`on_pending` wakes
-whatever reads the company from the CRM).
+to the use case, on a worker thread, which stores its new events as `received` (one small
+insert, committed) before the answer (200): an answered event is never lost, and the answer
+never waits for applying it. The worker applies them afterwards (`on_received` wakes it). An
+event that cannot be stored now (the database is down) is answered 429 with Retry-After, which
+the providers retry, never a 5xx.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ from bot.services import integrations
 from bot.services.backend import Backend
 
 MAX_BODY_BYTES = 1_000_000
-MAX_AT_ONCE = 16
+# Deliveries stored at once: each holds a database connection for one small insert, so a few
+# keep the pool's connections busy without opening new ones (the pool keeps five).
+MAX_AT_ONCE = 4
 log = logging.getLogger("rescuebot.integrations")
 
 
@@ -119,7 +121,7 @@ Receive = Callable[[Backend, Any], integrations.Received]
 
 def _endpoint(
     backend: Backend, provider: str, verify: Verify, receive: Receive,
-    limiter: anyio.CapacityLimiter, after: Callable[[integrations.Received], None] | None = None,
+    limiter: anyio.CapacityLimiter, after: Callable[[integrations.Received], None],
 ) -> Callable[[Request], Any]:  # fmt: skip
     async def endpoint(request: Request) -> Response:
         length = request.headers.get("content-length") or "0"
@@ -149,18 +151,17 @@ def _endpoint(
             log.exception("%s event not stored (error id %s)", provider, error_id)
             return Response(f"not stored, try again (error id {error_id})", status_code=429,
                             headers={"Retry-After": "5"})  # fmt: skip
-        if after is not None:
-            after(done)
+        after(done)
         return JSONResponse(done.as_dict())
 
     return endpoint
 
 
 def integration_routes(
-    backend: Backend, settings: Settings, *, on_pending: Callable[[], None] | None = None
+    backend: Backend, settings: Settings, *, on_received: Callable[[], None] | None = None
 ) -> list[Route]:
     """The webhook routes, each checking its provider's signature with its secret;
-    `on_pending` is called after answering a delivery that left events pending."""
+    `on_received` is called after answering a delivery that stored new events."""
     limiter = anyio.CapacityLimiter(MAX_AT_ONCE)
 
     def segment(body: bytes, request: Request) -> str | None:
@@ -179,15 +180,15 @@ def integration_routes(
             timestamp=request.headers.get("x-hubspot-request-timestamp"), now=backend.now(),
         )  # fmt: skip
 
-    def pending(done: integrations.Received) -> None:
-        if on_pending is not None and done.states.get("pending"):
-            on_pending()
+    def received(done: integrations.Received) -> None:
+        if on_received is not None and done.new:
+            on_received()
 
     return [
         Route("/integrations/segment", _endpoint(backend, "segment", segment,
-              integrations.receive_segment, limiter), methods=["POST"]),
+              integrations.receive_segment, limiter, received), methods=["POST"]),
         Route("/integrations/intercom", _endpoint(backend, "intercom", intercom,
-              integrations.receive_intercom, limiter), methods=["POST"]),
+              integrations.receive_intercom, limiter, received), methods=["POST"]),
         Route("/integrations/hubspot", _endpoint(backend, "hubspot", hubspot,
-              integrations.receive_hubspot, limiter, pending), methods=["POST"]),
+              integrations.receive_hubspot, limiter, received), methods=["POST"]),
     ]  # fmt: skip

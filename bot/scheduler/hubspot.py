@@ -1,7 +1,8 @@
 """The HubSpot applier: completes the pending company creations (their CRM read) in the
 background of a process — woken after a webhook answer that left some pending, at start (a
 process killed after answering leaves them pending) and every `every` seconds while any stay
-pending (the CRM read failing), so an accepted creation is applied exactly once, eventually."""
+pending (the CRM read failing), so an accepted creation is applied exactly once, eventually.
+`step()` is one look."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 
 from bot.hubspot.api import Hubspot
 from bot.services.backend import Backend
-from bot.services.integrations.hubspot_reads import complete_pending
+from bot.services.integrations.hubspot_reads import Completed, complete_pending
 
 log = logging.getLogger("rescuebot.integrations")
 
@@ -38,14 +39,19 @@ class HubspotApplier:
             self._thread.join(timeout=30)
         self.api.close()
 
+    def step(self) -> Completed:
+        """Read and apply every pending creation; what became of them."""
+        done = complete_pending(self.backend, self.api.company)
+        if done.applied or done.still_pending or done.failed:
+            log.info("HubSpot creations: %s applied, %s still pending, %s failed",
+                     done.applied, done.still_pending, done.failed)  # fmt: skip
+        return done
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()  # before looking: a wake while looking is not lost
             try:
-                done = complete_pending(self.backend, self.api.company)
-                if done.applied or done.still_pending or done.failed:
-                    log.info("HubSpot creations: %s applied, %s still pending, %s failed",
-                             done.applied, done.still_pending, done.failed)  # fmt: skip
+                self.step()
             except Exception:
                 log.exception("completing HubSpot creations failed; trying again shortly")
             self._wake.wait(self.every)

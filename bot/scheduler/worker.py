@@ -1,5 +1,6 @@
 """The background worker inside `serve`, `socket` and `worker`: APScheduler firing the schedule,
-a periodic sweep, and the courier delivering the outbox.
+a periodic sweep, the courier delivering the outbox, and the appliers of integration events
+(received webhook events; HubSpot company creations waiting for their CRM read).
 
 APScheduler keeps each process's jobs in memory, built from the config at start; every cron
 trigger carries its zone. The scheduler only says *when* to look: whether a run happens, and
@@ -22,6 +23,7 @@ from bot.delivery.courier import Courier
 from bot.delivery.hubspot import HubspotSender
 from bot.hubspot.api import Hubspot
 from bot.scheduler.hubspot import HubspotApplier
+from bot.scheduler.integrations import IntegrationApplier
 from bot.scheduler.jobs import ScheduledWork
 from bot.scheduler.schedule import Schedule, build_schedule
 from bot.services import live_standup
@@ -62,6 +64,7 @@ class Worker:
         scheduler: bool = True,
         chart: ChartRenderer | None = None,
         hubspot: Hubspot | None = None,
+        apply_events: bool = True,
     ) -> None:
         self.backend = backend
         self.schedule = schedule or build_schedule(backend.config)
@@ -70,9 +73,16 @@ class Worker:
             render=lambda delivery: live_standup.render(backend, delivery),
         )  # fmt: skip
         # With HUBSPOT_TOKEN: notes to HubSpot, and company creations read from its CRM.
-        self.hubspot = HubspotApplier(backend, hubspot) if hubspot else None
+        self.hubspot = HubspotApplier(backend, hubspot) if hubspot and apply_events else None
         if hubspot is not None:
             self.courier.send_notes_with(HubspotSender(hubspot))
+        # Webhook events answered (here or by another process) applied here, unless
+        # APPLY_INTEGRATION_EVENTS=false leaves that to other processes.
+        self.integrations = (
+            IntegrationApplier(backend, on_pending=self.hubspot.wake if self.hubspot else None)
+            if apply_events
+            else None
+        )
         # Use cases ring the backend's bell after committing: it wakes this courier.
         self.courier.wake = backend.outbox_bell
         self.work = ScheduledWork(
@@ -90,6 +100,8 @@ class Worker:
 
     def start(self) -> None:
         self._spawn("courier", lambda: self.courier.run(self._stop))
+        if self.integrations is not None:
+            self.integrations.start()
         if self.hubspot is not None:
             self.hubspot.start()
         if not self.with_scheduler:
@@ -121,6 +133,8 @@ class Worker:
             self._scheduler.shutdown(wait=True)
         self._stop.set()
         self.courier.wake.set()
+        if self.integrations is not None:
+            self.integrations.stop()
         if self.hubspot is not None:
             self.hubspot.stop()
         for thread in self._threads:

@@ -1,9 +1,10 @@
-"""Integration events and support tickets: storing each once, finding the ones waiting for an
-account's external id, and counting tickets by time.
+"""Integration events and support tickets: storing each once, claiming the next received event
+to apply, finding the ones waiting for an account's external id, and counting tickets by time.
 
-Uniqueness is the database's: an event's (provider, event_id) and a ticket's id are UNIQUE, and
-each insert runs in a SAVEPOINT, so a redelivery (or two racing deliveries) inserts nothing the
-second time and the caller's transaction carries on.
+Uniqueness is the database's: an event's (provider, event_id) and a ticket's id are UNIQUE. A
+delivery's events are stored with one INSERT … ON CONFLICT DO NOTHING, and a ticket's insert
+runs in a SAVEPOINT, so a redelivery (or two racing deliveries) inserts nothing the second time
+and the caller's transaction carries on.
 """
 
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -19,31 +21,54 @@ from bot.store.tables import Account, HubspotProperty, IntegrationEvent, Ticket
 EXTERNAL_IDS = ("hubspot_id", "segment_group_id", "intercom_company_id")
 
 
-def add_event(
-    session: Session, *, provider: str, event_id: str, body: dict[str, Any], received_at: datetime
-) -> IntegrationEvent | None:
-    """Store a received event (as `unmatched` until its use case says otherwise); None when
-    this provider's event id was stored before: a redelivery."""
-    event = IntegrationEvent(
-        provider=provider, event_id=event_id, body=body, received_at=received_at,
-        state="unmatched",
-    )  # fmt: skip
-    try:
-        with session.begin_nested():
-            session.add(event)
-    except IntegrityError:
-        if find_event(session, provider=provider, event_id=event_id) is None:
-            raise  # not a duplicate: a real fault
-        return None
-    return event
+RECEIVED = "received"
 
 
-def find_event(session: Session, *, provider: str, event_id: str) -> IntegrationEvent | None:
-    return session.exec(
-        select(IntegrationEvent).where(
-            IntegrationEvent.provider == provider, IntegrationEvent.event_id == event_id
+def add_received(
+    session: Session, *, provider: str, events: Sequence[tuple[str, dict[str, Any]]],
+    received_at: datetime,
+) -> set[str]:  # fmt: skip
+    """Store a delivery's (event id, body) pairs as `received`, in one statement; the ids
+    stored now (the others were stored before: redeliveries)."""
+    if not events:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = IntegrationEvent.__table__  # type: ignore[attr-defined]
+    # The rows as parameters, not in the statement: it stays the same, compiled once and
+    # cached (SQLAlchemy sends them as one multi-row INSERT all the same).
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(table.c.event_id)
+    )
+    rows = [{"provider": provider, "event_id": id_, "body": body, "state": RECEIVED,
+             "received_at": received_at} for id_, body in events]  # fmt: skip
+    return set(session.connection().execute(statement, rows).scalars())
+
+
+def next_received(session: Session, *, limit: int) -> list[IntegrationEvent]:
+    """The oldest received events (at most `limit`), locked until the transaction ends; those
+    another transaction holds are skipped (PostgreSQL's SKIP LOCKED: appliers in several
+    processes take different events; SQLite's writer lock already makes them take turns)."""
+    return list(
+        session.exec(
+            select(IntegrationEvent)
+            .where(IntegrationEvent.state == RECEIVED)
+            .order_by(col(IntegrationEvent.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-    ).first()
+    )
+
+
+def oldest_received(session: Session) -> dict[str, datetime]:
+    """{provider: when its oldest event still waiting to be applied was received}."""
+    rows = session.exec(
+        select(IntegrationEvent.provider, func.min(IntegrationEvent.received_at))
+        .where(IntegrationEvent.state == RECEIVED)
+        .group_by(col(IntegrationEvent.provider))
+    )  # fmt: skip
+    return {provider: at for provider, at in rows}
 
 
 def settle(

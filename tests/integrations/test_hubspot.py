@@ -3,7 +3,8 @@ double as Slack: webhooks v3 signed as the docs say (bad, stale and future ones 
 company creations read from the CRM after the answer (retried when the read fails), property
 changes out of order, and notes written to the company once each — through a 5xx and through a
 lost answer — down to the whole flow: a Segment event opens a rescue in Slack and HubSpot gets
-the note."""
+the note. The server answers and stores the events; the test runs the worker's step
+(`app.apply()`: the events received, then the creations' CRM reads)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.cli.main import app as cli
 from bot.store.accounts import add_account
 from bot.store.tables import Account, Delivery, IntegrationEvent
 from tests.conftest import DATABASES
+from tests.integrations.applying import ANSWER_ONLY, Applying, applying
 from tests.integrations.doubles import SEGMENT_SECRET, Segment
 from tests.integrations.hubspot_double import (
     HUBSPOT_SECRET,
@@ -43,8 +45,8 @@ integrations:
 
 
 class Hub:
-    def __init__(self, served: Served, crm: HubspotDouble) -> None:
-        self.served, self.crm = served, crm
+    def __init__(self, served: Served, crm: HubspotDouble, apply: Applying) -> None:
+        self.served, self.crm, self.apply = served, crm, apply
         self.webhooks = HubspotWebhooks(served.url)
 
     def event_rows(self) -> list[IntegrationEvent]:
@@ -76,8 +78,15 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         env.setenv("HUBSPOT_TOKEN", crm.token)
         env.setenv("HUBSPOT_API_URL", crm.api_url)
         env.setenv("SEGMENT_SHARED_SECRET", SEGMENT_SECRET)
-        with serving(request.param, tmp_path_factory.mktemp("hubspot"), CONFIG) as served:
-            yield Hub(served, crm)
+        for name, value in ANSWER_ONLY.items():
+            env.setenv(name, value)
+        config = tmp_path_factory.mktemp("worker") / "rescuebot.yml"
+        config.write_text(CONFIG, encoding="utf-8")
+        with (
+            serving(request.param, tmp_path_factory.mktemp("hubspot"), CONFIG) as served,
+            applying(served.database_url, config, crm=(crm.token, crm.api_url)) as apply,
+        ):
+            yield Hub(served, crm, apply)
 
 
 @pytest.fixture
@@ -97,13 +106,8 @@ def test_a_company_creation_adds_the_account_read_from_the_crm(app: Hub) -> None
     app.crm.add_company("5001", name="Globex", annualrevenue="1200000.40", numberofemployees="250")
     answer = app.webhooks.send([app.webhooks.creation("5001", now())], at=now())
     assert answer.status == 200, answer.text
-    assert answer.json()["states"] == {"pending": 1}
-
-    def created() -> bool:
-        """the account created"""
-        return app.by_company("5001") is not None
-
-    app.crm.wait_for(created)
+    assert answer.json()["states"] == {"received": 1}
+    assert app.apply() == {"pending": 1}  # then read from the CRM
     account = app.by_company("5001")
     assert account is not None
     assert (account.name, account.arr, account.users, account.csm) == ("Globex", 1200000, 250, None)
@@ -117,7 +121,7 @@ def test_a_redelivered_creation_adds_one_account(app: Hub) -> None:
     again = app.webhooks.send([{**creation, "attemptNumber": 1}], at=now())
     assert first.status == again.status == 200
     assert again.json() == {"new": 0, "redelivered": 1, "states": {}}
-    app.crm.wait_for(lambda: app.by_company("5002") is not None)
+    assert app.apply() == {"pending": 1}
     with app.served.db() as session:
         assert len(session.exec(select(Account).where(Account.name == "Initech")).all()) == 1
     assert app.event(creation["eventId"]).state == "applied"
@@ -126,14 +130,15 @@ def test_a_redelivered_creation_adds_one_account(app: Hub) -> None:
 def test_property_changes_out_of_order_end_at_the_latest(app: Hub) -> None:
     app.crm.add_company("5003", name="Umbrella", annualrevenue="100")
     app.webhooks.send([app.webhooks.creation("5003", now() - timedelta(hours=2))], at=now())
-    app.crm.wait_for(lambda: app.by_company("5003") is not None)
+    app.apply()
     later = app.webhooks.change("5003", "annualrevenue", "900000", now() + timedelta(seconds=1))
     earlier = app.webhooks.change("5003", "annualrevenue", "500000", now() - timedelta(minutes=1))
     users = app.webhooks.change("5003", "numberofemployees", "80", now())
     # One array, the later change first, as HubSpot may send them.
     answer = app.webhooks.send([later, earlier, users], at=now())
     assert answer.status == 200, answer.text
-    assert answer.json()["states"] == {"applied": 2, "ignored": 1}
+    assert answer.json()["states"] == {"received": 3}
+    assert app.apply() == {"applied": 2, "ignored": 1}
     account = app.by_company("5003")
     assert account is not None and (account.arr, account.users) == (900000, 80)
     assert "before the change applied" in (app.event(earlier["eventId"]).error or "")
@@ -143,16 +148,18 @@ def test_a_change_before_the_creation_read_is_ignored(app: Hub) -> None:
     """A change that occurred before the CRM was read is already in what was read."""
     app.crm.add_company("5004", name="Hooli", numberofemployees="40")
     app.webhooks.send([app.webhooks.creation("5004", now() - timedelta(minutes=3))], at=now())
-    app.crm.wait_for(lambda: app.by_company("5004") is not None)
+    app.apply()
     stale = app.webhooks.change("5004", "numberofemployees", "5", now() - timedelta(minutes=2))
-    assert app.webhooks.send([stale], at=now()).json()["states"] == {"ignored": 1}
+    assert app.webhooks.send([stale], at=now()).json()["states"] == {"received": 1}
+    assert app.apply() == {"ignored": 1}
     account = app.by_company("5004")
     assert account is not None and account.users == 40
 
 
 def test_a_change_for_a_company_not_yet_known_waits_unmatched(app: Hub) -> None:
     change = app.webhooks.change("5999", "numberofemployees", "12", now())
-    assert app.webhooks.send([change], at=now()).json()["states"] == {"unmatched": 1}
+    assert app.webhooks.send([change], at=now()).json()["states"] == {"received": 1}
+    assert app.apply() == {"unmatched": 1}
     assert app.event(change["eventId"]).external_id == "5999"
 
 
@@ -205,25 +212,23 @@ def test_a_failing_crm_read_keeps_the_creation_pending_until_it_succeeds(app: Hu
     app.crm.fail("/crm/v3/objects/companies/5005", 500, 502, 503)  # every try of one run
     creation = app.webhooks.creation("5005", now())
     assert app.webhooks.send([creation], at=now()).status == 200
-
-    def tried() -> bool:
-        """the creation's error recorded"""
-        return "HubSpot HTTP 503" in (app.event(creation["eventId"]).error or "")
-
-    app.crm.wait_for(tried)
+    app.apply()
+    assert "HubSpot HTTP 503" in (app.event(creation["eventId"]).error or "")
     assert app.event(creation["eventId"]).state == "pending"
     assert app.by_company("5005") is None
-    # The next run (here: woken by the next creation) reads it again, and both are applied.
+    # The next run (here: after the next creation) reads it again, and both are applied.
     app.crm.add_company("5006", name="Kramerica")
     app.webhooks.send([app.webhooks.creation("5006", now())], at=now())
-    app.crm.wait_for(lambda: app.by_company("5005") is not None and app.by_company("5006"))
+    app.apply()
+    assert app.by_company("5005") is not None and app.by_company("5006") is not None
     assert app.event(creation["eventId"]).state == "applied"
 
 
 def test_a_company_hubspot_does_not_have_fails_with_the_reason(app: Hub) -> None:
     creation = app.webhooks.creation("5404", now())
     app.webhooks.send([creation], at=now())
-    app.crm.wait_for(lambda: app.event(creation["eventId"]).state == "failed")
+    app.apply()
+    assert app.event(creation["eventId"]).state == "failed"
     assert "HubSpot HTTP 404" in (app.event(creation["eventId"]).error or "")
 
 
@@ -240,6 +245,7 @@ def rescue_for(app: Hub, key: str, company: str) -> None:
         session.commit()
     event = Segment.track("Data Import Failed", f"grp_{key}", now())
     assert Segment(app.served.url).send(event).status == 200
+    assert app.apply() == {"applied": 1}
 
 
 def test_the_whole_flow_event_in_rescue_in_slack_note_in_hubspot(app: Hub) -> None:
@@ -309,6 +315,7 @@ def test_no_note_for_an_account_without_a_hubspot_id(app: Hub) -> None:
         session.add(row)
         session.commit()
     Segment(app.served.url).send(Segment.track("Data Import Failed", "grp_plain", now()))
+    assert app.apply() == {"applied": 1}
     app.served.double.wait_for(
         lambda: any("Plain" in m.text for m in app.served.double.messages(ROOM)), timeout=20
     )

@@ -1,12 +1,15 @@
-"""Integration events through their use cases: stored once, applied to the account that carries
-the external id, kept unmatched until the id is set (by `/onboard set` or an accounts import),
-and tickets turned into one `ticket_trend` reading per complete week."""
+"""Integration events through their use cases: stored once as `received` by the answer, applied
+afterwards by the worker's step (once, even with two appliers at the same time) to the account
+that carries the external id, kept unmatched until the id is set (by `/onboard set` or an
+accounts import), and tickets turned into one `ticket_trend` reading per complete week."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -57,6 +60,15 @@ def track(message_id: str, name: str, group: str, at: datetime) -> dict[str, obj
             "context": {"groupId": group}, "timestamp": at.isoformat()}  # fmt: skip
 
 
+def delivered(
+    receive: Callable[[Backend, Any], integrations.Received], backend: Backend, payload: Any
+) -> integrations.Received:
+    """A delivery answered, then the worker's step applying what it stored."""
+    received = receive(backend, payload)
+    integrations.apply_received(backend)
+    return received
+
+
 def readings(engine: Engine, signal: str) -> list[tuple[int, datetime, str]]:
     with session_scope(engine, read_only=True) as session:
         rows = session.exec(
@@ -78,8 +90,8 @@ def ask(key: str) -> Ask:
 def test_a_redelivered_event_applies_once(engine: Engine, backend: Backend) -> None:
     add(engine, segment_group_id="grp_1")
     event = track("m1", "Data Import Finished", "grp_1", NOW - timedelta(hours=1))
-    first = integrations.receive_segment(backend, event)
-    again = integrations.receive_segment(backend, {"batch": [event, event]})
+    first = delivered(integrations.receive_segment, backend, event)
+    again = delivered(integrations.receive_segment, backend, {"batch": [event, event]})
     assert (first.new, again.new, again.redelivered) == (1, 0, 2)
     assert readings(engine, "data_import") == [(2, NOW - timedelta(hours=1), "segment")]
 
@@ -88,7 +100,7 @@ def test_out_of_order_deliveries_end_at_the_latest_event(engine: Engine, backend
     add(engine, segment_group_id="grp_1")
     later = track("m2", "Data Import Finished", "grp_1", NOW - timedelta(hours=1))
     earlier = track("m1", "Data Import Failed", "grp_1", NOW - timedelta(hours=5))
-    integrations.receive_segment(backend, {"batch": [later, earlier]})
+    delivered(integrations.receive_segment, backend, {"batch": [later, earlier]})
     with session_scope(engine, read_only=True) as session:
         latest = session.exec(
             select(Reading).order_by(col(Reading.recorded_at).desc(), col(Reading.id).desc())
@@ -99,8 +111,10 @@ def test_out_of_order_deliveries_end_at_the_latest_event(engine: Engine, backend
 
 def test_an_unknown_group_waits_until_the_id_is_set(engine: Engine, backend: Backend) -> None:
     add(engine)
-    integrations.receive_segment(
-        backend, track("m1", "Data Import Failed", "grp_9", NOW - timedelta(hours=1))
+    delivered(
+        integrations.receive_segment,
+        backend,
+        track("m1", "Data Import Failed", "grp_9", NOW - timedelta(hours=1)),
     )
     assert states(engine) == ["unmatched"]
     with session_scope(engine, read_only=True) as session:
@@ -158,26 +172,30 @@ def weekly(engine: Engine) -> dict[datetime, int]:
 def test_tickets_make_one_reading_per_complete_week(engine: Engine, backend: Backend) -> None:
     add(engine, intercom_company_id="ic_1")
     for n in (5, 4, 3, 2):  # one ticket a week for four weeks, none last week
-        integrations.receive_intercom(backend, ticket(f"t{n}", "ic_1", week(n)))
+        delivered(integrations.receive_intercom, backend, ticket(f"t{n}", "ic_1", week(n)))
     sunday = datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)
     sundays = [sunday - timedelta(weeks=n) for n in (3, 2, 1, 0)]
     # Week 5 had no four weeks of tickets before it; 4..2 were worse than theirs; last week
     # had none against a mean of one: better.
     assert weekly(engine) == dict(zip(sundays, [0, 0, 0, 2], strict=True))
-    integrations.receive_intercom(backend, ticket("t1a", "ic_1", week(1)))
+    delivered(integrations.receive_intercom, backend, ticket("t1a", "ic_1", week(1)))
     assert weekly(engine)[sunday] == 1  # one against a mean of one
     count = len(readings(engine, "ticket_trend"))
     # The same ticket again, from the other topic, adds nothing.
-    integrations.receive_intercom(
-        backend, ticket("t1a", "ic_1", week(1), topic="conversation.user.created")
+    delivered(
+        integrations.receive_intercom,
+        backend,
+        ticket("t1a", "ic_1", week(1), topic="conversation.user.created"),
     )
     assert len(readings(engine, "ticket_trend")) == count
-    integrations.receive_intercom(backend, ticket("t1b", "ic_1", week(1)))
+    delivered(integrations.receive_intercom, backend, ticket("t1b", "ic_1", week(1)))
     # Two against a mean of one: worse. A new reading for that Sunday, the old one kept.
     assert weekly(engine)[sunday] == 0
     assert len(readings(engine, "ticket_trend")) == count + 1
     # The week in progress is not judged.
-    integrations.receive_intercom(backend, ticket("t0", "ic_1", NOW - timedelta(hours=1)))
+    delivered(
+        integrations.receive_intercom, backend, ticket("t0", "ic_1", NOW - timedelta(hours=1))
+    )
     assert len(readings(engine, "ticket_trend")) == count + 1
     with session_scope(engine, read_only=True) as session:
         assert len(session.exec(select(Ticket)).all()) == 7
@@ -187,7 +205,7 @@ def test_a_tickets_import_counts_each_id_once(
     engine: Engine, backend: Backend, tmp_path: Path
 ) -> None:
     add(engine, intercom_company_id="ic_1")
-    integrations.receive_intercom(backend, ticket("t5", "ic_1", week(5)))
+    delivered(integrations.receive_intercom, backend, ticket("t5", "ic_1", week(5)))
     path = tmp_path / "tickets.csv"
     rows = [f"acme,{week(n).isoformat()},t{n}" for n in (5, 4, 3, 2)]
     path.write_text("account,opened_at,id\n" + "\n".join(rows) + "\n", encoding="utf-8")
@@ -204,9 +222,9 @@ def test_a_tickets_import_counts_each_id_once(
 
 def test_ping_and_other_events_are_kept_as_ignored(engine: Engine, backend: Backend) -> None:
     ping = {"type": "notification_event", "id": "n1", "topic": "ping", "data": {"item": {}}}
-    integrations.receive_intercom(backend, ping)
-    integrations.receive_segment(backend, {"type": "identify", "messageId": "m1"})
-    integrations.receive_segment(backend, track("m2", "Unmapped", "grp_1", NOW))
+    delivered(integrations.receive_intercom, backend, ping)
+    delivered(integrations.receive_segment, backend, {"type": "identify", "messageId": "m1"})
+    delivered(integrations.receive_segment, backend, track("m2", "Unmapped", "grp_1", NOW))
     assert states(engine) == ["ignored", "ignored", "ignored"]
     with session_scope(engine, read_only=True) as session:
         status = integrations.status(session)
@@ -246,6 +264,7 @@ def test_simultaneous_redeliveries_apply_once(engine: Engine, backend: Backend) 
     for thread in threads:
         thread.join()
     assert sorted(r.new for r in results) == [0] * 9 + [1]
+    assert integrations.apply_received(backend) == {"applied": 1}
     assert readings(engine, "data_import") == [(0, NOW - timedelta(minutes=1), "segment")]
     with session_scope(engine, read_only=True) as session:
         assert len(session.exec(select(Rescue)).all()) == 1
@@ -258,10 +277,74 @@ def test_a_week_without_tickets_is_judged_once_it_ends(engine: Engine, tmp_path:
     add(engine, intercom_company_id="ic_1")
     this_week = Backend(config=config, engine=engine, clock=lambda: NOW)
     for n in (4, 3, 2, 1):
-        integrations.receive_intercom(this_week, ticket(f"t{n}", "ic_1", week(n)))
+        delivered(integrations.receive_intercom, this_week, ticket(f"t{n}", "ic_1", week(n)))
     assert integrations.judge_finished_weeks(this_week) == 0  # nothing new has ended
     next_week = Backend(config=config, engine=engine, clock=lambda: NOW + timedelta(weeks=1))
     assert integrations.judge_finished_weeks(next_week) == 1
     judged = weekly(engine)
     assert (max(judged), judged[max(judged)]) == (datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC), 2)
     assert integrations.judge_finished_weeks(next_week) == 0  # judged the same: nothing written
+
+
+def test_an_answered_event_waits_received_until_the_worker_applies_it_once(
+    engine: Engine, backend: Backend
+) -> None:
+    """The answer only stores; a process gone after it leaves the event `received`, and the
+    next step (another process, or this one restarted) applies it, once."""
+    add(engine, segment_group_id="grp_1")
+    event = track("m1", "Data Import Failed", "grp_1", NOW - timedelta(hours=1))
+    answered = integrations.receive_segment(backend, event)
+    assert answered.as_dict() == {"new": 1, "redelivered": 0, "states": {"received": 1}}
+    assert states(engine) == ["received"]
+    assert readings(engine, "data_import") == []
+    with session_scope(engine, read_only=True) as session:
+        (segment,) = [p for p in integrations.status(session)["providers"]
+                      if p["provider"] == "segment"]  # fmt: skip
+        assert (segment["received"], segment["oldest_received_at"]) == (1, NOW.isoformat())
+    assert integrations.apply_received(backend) == {"applied": 1}
+    assert integrations.apply_received(backend) == {}
+    assert integrations.receive_segment(backend, event).as_dict() == {
+        "new": 0, "redelivered": 1, "states": {}
+    }  # fmt: skip
+    assert integrations.apply_received(backend) == {}
+    assert states(engine) == ["applied"]
+    assert readings(engine, "data_import") == [(0, NOW - timedelta(hours=1), "segment")]
+    with session_scope(engine, read_only=True) as session:
+        assert len(session.exec(select(Rescue)).all()) == 1
+
+
+def test_received_events_are_applied_in_the_order_they_came(
+    engine: Engine, backend: Backend
+) -> None:
+    add(engine, segment_group_id="grp_1")
+    for n, name in enumerate(["Data Import Failed", "Data Import Finished"]):
+        integrations.receive_segment(backend, track(f"m{n}", name, "grp_1", NOW))
+    assert integrations.apply_received(backend, limit=1) == {"applied": 1}
+    assert states(engine) == ["applied", "received"]
+    assert integrations.apply_received(backend) == {"applied": 1}
+    assert [value for value, _, _ in readings(engine, "data_import")] == [0, 2]
+
+
+def test_two_appliers_at_once_apply_each_event_once(engine: Engine, backend: Backend) -> None:
+    """Two workers (threads here, replicas in production) draining the same events: each
+    claims a different one (SKIP LOCKED on PostgreSQL, the writer lock on SQLite)."""
+    for n in range(8):
+        add(engine, f"acct{n}", intercom_company_id=f"ic_{n}")
+    for n in range(24):
+        integrations.receive_intercom(backend, ticket(f"t{n}", f"ic_{n % 8}", week(1)))
+    start = threading.Barrier(2)
+    done: list[dict[str, int]] = []
+
+    def drain() -> None:
+        start.wait()
+        done.append(dict(integrations.apply_received(backend)))
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(d.get("applied", 0) for d in done) == 24
+    assert states(engine) == ["applied"] * 24
+    with session_scope(engine, read_only=True) as session:
+        assert len(session.exec(select(Ticket)).all()) == 24

@@ -1,8 +1,8 @@
 """Signals that update themselves (PRODUCT.md, "Signals that update themselves"), by concern:
 
 - `shapes`: what each provider's body must look like (BadPayload: answered 400);
-- `receiving`: storing each event once and applying it in the same transaction; unmatched
-  events applied when their account's id is set;
+- `receiving`: storing each event once as the answer, and applying the received ones after it
+  (the worker's step); unmatched events applied when their account's id is set;
 - `segment`, `intercom`, `hubspot`: what one provider's event does;
 - `hubspot_reads`: HubSpot company creations completed from the CRM after the answer;
 - `tickets`: tickets → the weekly `ticket_trend` reading, and `rescuebot tickets import`;
@@ -14,6 +14,8 @@ from bot.services.integrations.operator import status, unmatched
 from bot.services.integrations.receiving import (
     Received,
     apply_all_waiting,
+    apply_next,
+    apply_received,
     apply_waiting,
     receive_hubspot,
     receive_intercom,
@@ -27,6 +29,8 @@ __all__ = [
     "Received",
     "TicketImport",
     "apply_all_waiting",
+    "apply_next",
+    "apply_received",
     "apply_waiting",
     "import_tickets",
     "judge_finished_weeks",

@@ -5,9 +5,9 @@ themselves").
 (`integrations.hubspot.properties`, plus `name`), unless a change of that property that occurred
 later was applied already (HubSpot does not deliver in order): `hubspot_property` keeps the last
 applied `occurredAt` per account and property. `company.creation` needs the company's name and
-mapped properties from the CRM, a network read that does not belong in the transaction that
-stores the event: the event is stored `pending` and `hubspot_reads` completes it after the
-answer (and again later while the read fails), creating or linking the account.
+mapped properties from the CRM, a network read that does not belong in a transaction: applying
+the event leaves it `pending` and `hubspot_reads` completes it afterwards (and again later while
+the read fails), creating or linking the account.
 """
 
 from __future__ import annotations

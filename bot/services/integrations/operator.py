@@ -1,5 +1,6 @@
 """The operator's view of the integrations: what waits unmatched, and per provider when its last
-event came, its events by state, and the HubSpot notes that failed for good."""
+event came, its events by state, how many answered events wait to be applied (and since when),
+and the HubSpot notes that failed for good."""
 
 from __future__ import annotations
 
@@ -32,10 +33,12 @@ def _summary(event: IntegrationEvent) -> str:
 
 
 def status(session: Session) -> dict[str, Any]:
-    """Per provider: when its last event came, its events by state, how many wait unmatched;
-    for HubSpot also the notes pushed, waiting and failed for good."""
+    """Per provider: when its last event came, its events by state, how many wait unmatched,
+    how many answered events wait to be applied and since when; for HubSpot also the notes
+    pushed, waiting and failed for good."""
     counts = store.counts_by_state(session)
     last = store.last_received(session)
+    oldest = store.oldest_received(session)
     providers = sorted(set(ID_COLUMNS) | set(last))
     notes = deliveries.counts_by_state_of_method(session, method=deliveries.NOTE_METHOD)
     report = []
@@ -44,6 +47,8 @@ def status(session: Session) -> dict[str, Any]:
             "provider": p, "last_event_at": last[p].isoformat() if p in last else None,
             "by_state": {s: n for (q, s), n in sorted(counts.items()) if q == p},
             "unmatched": counts.get((p, "unmatched"), 0),
+            "received": counts.get((p, store.RECEIVED), 0),
+            "oldest_received_at": oldest[p].isoformat() if p in oldest else None,
         }  # fmt: skip
         if p == hubspot.HUBSPOT:
             row["pending"] = counts.get((p, "pending"), 0)

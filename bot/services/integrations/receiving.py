@@ -1,20 +1,27 @@
-"""Receiving a provider's events: each stored once (its provider's id is UNIQUE: a redelivery
-applies nothing) and applied in the transaction that stores it.
+"""Receiving a provider's events and applying them.
+
+The answer only stores: each event once (its provider's id is UNIQUE: a redelivery stores
+nothing), as `received`, in one short transaction, so it is answered within milliseconds and an
+answered event is never lost. The worker then applies the received events oldest first, a few
+at a time, in a transaction that also records what became of each (`apply_next`): a process
+killed before that leaves the events `received` for the next run.
 
 An event ends `applied`, `unmatched` (its account has no such external id yet: applied when the
 id is set, see `apply_waiting`), `ignored` (nothing to do, with the reason), `failed` (with the
-error; the event stays stored, the request is still answered 2xx) or `pending` (a HubSpot
-company creation waiting for its CRM read, which happens after the answer: `hubspot_reads`).
+error; the event stays stored) or `pending` (a HubSpot company creation waiting for its CRM
+read: `hubspot_reads`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.config import Config
@@ -27,9 +34,15 @@ from bot.services.integrations.shapes import (
     segment_events,
 )
 from bot.store import integrations as store
+from bot.store.db import session_scope
 from bot.store.tables import Account, IntegrationEvent
 from scoring.errors import DomainError
 
+log = logging.getLogger("rescuebot.integrations")
+# Events applied per transaction: the upkeep every transaction ends with (each changed
+# account's kept state, its live standups) is done once for them all; few enough that on
+# SQLite, whose writer lock the batch holds, an answer storing events waits well under 3 s.
+BATCH = 10
 SEGMENT, INTERCOM, HUBSPOT = segment.SEGMENT, intercom.INTERCOM, hubspot.HUBSPOT
 # Which account column each provider's events name.
 ID_COLUMNS = {SEGMENT: segment.ID_COLUMN, INTERCOM: intercom.ID_COLUMN, HUBSPOT: hubspot.ID_COLUMN}
@@ -52,19 +65,19 @@ class Received:
 def receive(
     backend: Backend, provider: str, events: Iterable[tuple[str, dict[str, Any]]]
 ) -> Received:
-    """Store each (event id, body) of `provider` once and apply it; one transaction."""
-    received = Received()
-    now = backend.now()
-    with backend.change(None) as session:
-        for id_, body in events:
-            stored = store.add_event(
-                session, provider=provider, event_id=id_, body=body, received_at=now
-            )
-            if stored is None:
-                received.redelivered += 1
-                continue
-            received.new += 1
-            received.states[apply(session, backend.config, stored, now=now)] += 1
+    """Store each (event id, body) of `provider` once, as `received`; one transaction."""
+    unique: dict[str, dict[str, Any]] = {}
+    delivered = 0
+    for id_, body in events:
+        unique.setdefault(id_, body)
+        delivered += 1
+    with session_scope(backend.engine) as session:
+        stored = store.add_received(
+            session, provider=provider, events=list(unique.items()), received_at=backend.now()
+        )
+    received = Received(new=len(stored), redelivered=delivered - len(stored))
+    if stored:
+        received.states[store.RECEIVED] = len(stored)
     return received
 
 
@@ -81,6 +94,45 @@ def receive_intercom(backend: Backend, payload: Any) -> Received:
 def receive_hubspot(backend: Backend, payload: Any) -> Received:
     events = hubspot_events(payload)
     return receive(backend, HUBSPOT, ((event_id(e["eventId"], "eventId"), e) for e in events))
+
+
+def apply_next(backend: Backend, *, batch: int = BATCH) -> Counter[str]:
+    """Claim the oldest received events (at most `batch`) and apply them in order, in one
+    transaction that also records what became of each (each in its own SAVEPOINT); how many
+    ended in each state (empty: none was waiting). A database fault (connection, deadlock)
+    rolls it all back: the events stay `received` and are applied on a later try."""
+    done: Counter[str] = Counter()
+    with backend.change(None) as session:
+        now = backend.now()
+        for event in store.next_received(session, limit=batch):
+            done[_apply_claimed(session, backend.config, event, now=now)] += 1
+    return done
+
+
+def _apply_claimed(session: Session, config: Config, event: IntegrationEvent, *,
+                   now: datetime) -> str:  # fmt: skip
+    try:
+        return apply(session, config, event, now=now)
+    except OperationalError:
+        raise
+    except Exception as error:  # a fault of this event's: kept as `failed`, the rest go on
+        log.exception("%s event %s could not be applied", event.provider, event.event_id)
+        why = f"could not be applied: {type(error).__name__}: {error}"
+        store.settle(session, event, state="failed", at=now, error=why)
+        return "failed"
+
+
+def apply_received(backend: Backend, *, limit: int | None = None) -> Counter[str]:
+    """Apply the received events oldest first, a batch per transaction, until none waits (or
+    `limit` were applied); how many ended in each state. The worker's step."""
+    done: Counter[str] = Counter()
+    while limit is None or done.total() < limit:
+        batch = BATCH if limit is None else min(BATCH, limit - done.total())
+        applied = apply_next(backend, batch=batch)
+        if not applied:
+            break
+        done += applied
+    return done
 
 
 def apply(session: Session, config: Config, event: IntegrationEvent, *, now: datetime) -> str:
