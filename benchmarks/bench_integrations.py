@@ -18,10 +18,12 @@ numberofemployees/annualrevenue with rising `occurredAt`; every 25th array also 
 delivery is signed as its provider signs; every event id is new. A delivery not answered 2xx
 is sent again after the run, as the providers redeliver.
 
-Then it waits (bounded) until every event is settled and checks each was applied exactly once:
-one integration_event per event id, each settled (`applied`, or `ignored` as older than a change
-of the same property applied first: arrays are answered concurrently), none pending or failed;
-one ticket per Intercom ticket; each created company's account exists once.
+The answer only stores the events (`received`); the server's worker applies them afterwards.
+So the run then waits (bounded by --settle-seconds) until the worker has drained them and
+checks each was applied exactly once: one integration_event per event id, each settled
+(`applied`, or `ignored` as older than a change of the same property applied first), none
+received, pending or failed; one ticket per Intercom ticket; each created company's account
+exists once. It prints how long the drain took after the load ended, and the worker's rate.
 
 Printed: how closely the sender kept its schedule, answer time (send start to full answer)
 median / p90 / p99 / max overall and per provider, answers that were not 2xx (and how their
@@ -64,7 +66,6 @@ INTERCOM_SECRET = "bench-intercom"
 HUBSPOT_SECRET = "bench-hubspot"
 P99_TARGET_MS = 200.0
 STARTUP_SECONDS = 60
-SETTLE_SECONDS = 120
 CREATION_EVERY = 25  # every 25th HubSpot array also creates a company
 CONFIG = """
 integrations:
@@ -268,7 +269,8 @@ def wait_until_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -
 
 
 def settle(engine: Any, expected: int, deadline: float) -> dict[str, int]:
-    """Events by state once none is pending and every expected one is stored (bounded)."""
+    """Events by state once every expected one is stored and none waits to be applied
+    (`received`) or for its CRM read (`pending`); bounded by `deadline`."""
     from sqlmodel import Session, func, select
 
     from bot.store.tables import IntegrationEvent
@@ -278,9 +280,8 @@ def settle(engine: Any, expected: int, deadline: float) -> dict[str, int]:
             states = dict(session.exec(
                 select(IntegrationEvent.state, func.count()).group_by(IntegrationEvent.state)
             ).all())  # fmt: skip
-        if (sum(states.values()) >= expected and not states.get("pending")) or (
-            time.monotonic() > deadline
-        ):
+        drained = not states.get("received") and not states.get("pending")
+        if (sum(states.values()) >= expected and drained) or time.monotonic() > deadline:
             return states
         time.sleep(0.5)
 
@@ -320,6 +321,8 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds, as a provider")
     parser.add_argument("--redeliver-seconds", type=float, default=300.0)
+    parser.add_argument("--settle-seconds", type=float, default=1800.0,
+                        help="how long to wait for the worker to apply every event")  # fmt: skip
     args = parser.parse_args()
     base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
@@ -376,6 +379,7 @@ def main() -> int:
                 cpu_before = cpu_seconds(server.pid)
                 load = os.getloadavg()
                 lag = drive(port, deliveries, args.timeout)
+                load_ended = time.monotonic()
                 cpu_used = cpu_seconds(server.pid) - cpu_before
                 p99 = report_answers(deliveries, lag, args, load)
                 retried = [d for d in deliveries if not 200 <= d.status < 300]
@@ -391,8 +395,11 @@ def main() -> int:
                         for delivery in again:
                             pool.submit(redeliver, port, delivery, args.timeout, until)
                 expected = sum(len(d.ids) for d in deliveries)
-                states = settle(engine, expected, time.monotonic() + SETTLE_SECONDS)
+                states = settle(engine, expected, load_ended + args.settle_seconds)
+                drain_seconds = time.monotonic() - load_ended
+                drain_cpu = cpu_seconds(server.pid) - cpu_before - cpu_used
                 peak_rss = proc_status(server.pid, "VmHWM")
+                after_load = os.getloadavg()
             finally:
                 server.terminate()
                 try:
@@ -437,8 +444,14 @@ def main() -> int:
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"server CPU {cpu_used:.1f} s during the load; server peak RSS {peak_rss}; "
           f"load generator peak RSS {own_rss} kB")  # fmt: skip
+    waiting = states.get("received", 0) + states.get("pending", 0)
+    print(f"worker drain: {'done' if not waiting else f'NOT done, {waiting} still waiting'} "
+          f"{drain_seconds:.0f} s after the load ended (redelivery included), server CPU "
+          f"{drain_cpu:.1f} s meanwhile; {expected - waiting} events settled, "
+          f"{(expected - waiting) / max(args.seconds + drain_seconds, 1):.0f}/s over the run; "
+          "load average then " + " ".join(f"{n:.2f}" for n in after_load))  # fmt: skip
     # Settled once each: applied, or ignored because a later change of the same property was
-    # applied first (arrays are answered concurrently); never pending, failed or twice.
+    # applied first; never received, pending, failed or twice.
     settled = states.get("applied", 0) + states.get("ignored", 0)
     once = (stored == distinct == expected and settled == expected
             and tickets == n_intercom
