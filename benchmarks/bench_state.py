@@ -1,9 +1,11 @@
 """Benchmark: `rescuebot standup --json` and `digest --dry-run --json` on N accounts × 6 signals
 × 52 weeks, before and after the kept current state, and a rating's transaction with its upkeep.
 
-Run by hand: `python benchmarks/bench_state.py [--accounts 10000] [--database-url URL]`
+Run by hand: `python benchmarks/bench_state.py [--accounts 10000] [--database-url URL] [--reuse]`
 (SQLite file by default; for PostgreSQL give a URL whose search_path names an empty schema).
-Fills the database (bench_store.fill) as of today, then times each command through the CLI
+Fills the database (bench_store.fill) as of today, or with `--reuse` keeps the accounts a
+previous run filled it with (its kept states dropped, so "before" is measured again), then
+times each command through the CLI
 (typer's runner, in process): once with no kept state (every account scored from its readings,
 as before), then `--runs` times after the daily rebuild; then `--ratings` ratings, each its own
 `Backend.change` transaction (readings recorded, triggers checked, the account's state kept).
@@ -19,11 +21,14 @@ import resource
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from bench_store import fill
+from sqlalchemy import Engine, delete, func
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -32,8 +37,12 @@ from bot.services import current_state
 from bot.services.backend import Backend
 from bot.services.rescues import record_and_rescue
 from bot.services.weights import rules_in_force
-from bot.store.db import make_engine
-from bot.store.tables import Account
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.tables import Account, CurrentState, Reading
+from scoring.card_codec import rules_key
+from scoring.rules import Rules
+
+CPU: list[float] = []  # each command's CPU time, in order
 
 
 def quantiles(samples: list[float]) -> str:
@@ -43,12 +52,43 @@ def quantiles(samples: list[float]) -> str:
 
 
 def command(url: str, *args: str) -> float:
-    began = time.perf_counter()
+    """The command's wall time; its CPU time goes into CPU (the machine may be shared)."""
+    began, cpu = time.perf_counter(), time.process_time()
     result = CliRunner().invoke(app, list(args), env={"DATABASE_URL": url})
     took = time.perf_counter() - began
+    CPU.append(time.process_time() - cpu)
     if result.exit_code != 0:
         raise SystemExit(f"{' '.join(args)} failed: {result.output}{result.exception!r}")
     return took
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
+def reused(engine: Engine, accounts: int, rules: Rules, today: date) -> tuple[int, bool] | None:
+    """With the database filled by an earlier run for `accounts` accounts: its readings, and
+    whether every account's state is kept for `today` and `rules` already (else they are all
+    dropped); None when it is to be filled afresh. Migrated to the latest revision first."""
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            found = session.exec(select(func.count()).select_from(Account)).one()
+            if found != accounts:
+                return None
+            kept = session.exec(
+                select(func.count())
+                .select_from(CurrentState)
+                .where(CurrentState.day == today, CurrentState.rules_key == rules_key(rules))
+            ).one()
+            if kept != accounts:
+                session.execute(delete(CurrentState))
+            readings = session.exec(select(func.count()).select_from(Reading)).one()
+            return int(readings), kept == accounts
+    except OperationalError:  # SQLite: not migrated yet
+        return None
+    except ProgrammingError:  # PostgreSQL: not migrated yet
+        return None
 
 
 def main() -> None:
@@ -57,6 +97,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--ratings", type=int, default=300)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the accounts a previous run filled in"
+    )
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     os.environ["DATABASE_URL"] = url
@@ -64,21 +107,33 @@ def main() -> None:
     backend = Backend(config, make_engine(url), lambda: datetime.now(UTC))
     today = backend.today()
     began = time.perf_counter()
-    readings = fill(url, args.accounts, as_of=today)
-    print(f"filled {args.accounts} accounts, {readings} readings in "
-          f"{time.perf_counter() - began:.1f}s ({url.split('://')[0]}), as of {today}")  # fmt: skip
+    kind = url.split("://")[0]
+    with session_scope(backend.engine, read_only=True) as session:
+        rules = rules_in_force(session, config)
+    found = reused(backend.engine, args.accounts, rules, today) if args.reuse else None
+    if found is None:
+        readings = fill(url, args.accounts, as_of=today)
+        print(f"filled {args.accounts} accounts, {readings} readings in "
+              f"{time.perf_counter() - began:.1f}s ({kind}), as of {today}")  # fmt: skip
+    else:
+        print(f"reused {args.accounts} accounts, {found[0]} readings ({kind}), as of {today}")
     commands = {"standup --json": ("standup", "--json"),
                 "digest --json": ("digest", "--dry-run", "--json")}  # fmt: skip
+    if found is None or not found[1]:
+        for name, argv in commands.items():
+            print(f"before (no kept state) {name:>15}: {command(url, *argv):6.2f}s ({load()})")
+        began = time.perf_counter()
+        rebuilt = current_state.rebuild(
+            backend.engine, lambda s: rules_in_force(s, config), today=today, now=backend.now()
+        )
+        print(f"rebuild: {rebuilt.kept} states in {time.perf_counter() - began:.1f}s")
+    else:
+        print("every state kept already: no before, no rebuild")
     for name, argv in commands.items():
-        print(f"before (no kept state) {name:>15}: {command(url, *argv):6.2f}s")
-    began = time.perf_counter()
-    rebuilt = current_state.rebuild(
-        backend.engine, lambda s: rules_in_force(s, config), today=today, now=backend.now()
-    )
-    print(f"rebuild: {rebuilt.kept} states in {time.perf_counter() - began:.1f}s")
-    for name, argv in commands.items():
+        CPU.clear()
         runs = [command(url, *argv) for _ in range(args.runs)]
-        print(f"after  (kept state)    {name:>15}: {quantiles(runs)} over {args.runs} runs")
+        print(f"after  (kept state)    {name:>15}: {quantiles(runs)} over {args.runs} runs, "
+              f"CPU median {statistics.median(CPU) * 1000:.0f} ms ({load()})")  # fmt: skip
     rng = random.Random(3)
     signals = list(config.rules.taxonomy.active)
     took: list[float] = []
@@ -103,7 +158,8 @@ def main() -> None:
                 note=None, source="slash_command", now=backend.now(), channel=None,
             )  # fmt: skip
         took.append(time.perf_counter() - began)
-    print(f"a rating's transaction, state kept: {quantiles(took)} over {args.ratings} ratings")
+    print(f"a rating's transaction, state kept: {quantiles(took)} over {args.ratings} ratings "
+          f"({load()})")  # fmt: skip
     print(f"  of which the state's upkeep:      {quantiles(upkeep)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB")

@@ -47,16 +47,33 @@ def encode(card: Scorecard) -> list[Any]:
 
 def pack(card: Scorecard) -> bytes:
     """`card` as bytes to keep: its encoding in `marshal`'s format, which reads back several
-    times faster than JSON (a view reads thousands). That format may change with the Python
-    version, so `rules_key` names the version; the bytes are only ever ones `pack` wrote."""
-    return marshal.dumps(_encode(card))
+    times faster than JSON (a view reads thousands). The trend's past weeks are packed apart,
+    inside, so a view that shows none never reads them; repeated strings are kept once. That
+    format may change with the Python version, so `rules_key` names the version; the bytes are
+    only ever ones `pack` wrote."""
+    data = _encode(card)
+    trend = data[_TREND]
+    weekly = trend[_WEEKLY]
+    if weekly:
+        trend[_WEEKLY] = [marshal.dumps(weekly[:-1]), weekly[-1]]
+    return marshal.dumps(data)
 
 
 def unpack(
     data: bytes, *, account: AccountFacts, rules: Rules, trend_weeks: int | None = None
 ) -> Scorecard:
-    """The scorecard `pack` gave `data` for (see `decode`)."""
-    return decode(marshal.loads(data), account=account, rules=rules, trend_weeks=trend_weeks)
+    """The scorecard `pack` gave `data` for (see `decode`); the past weeks are read only when
+    `trend_weeks` asks for some."""
+    values = marshal.loads(data)
+    trend = values[_TREND]
+    weekly = trend[_WEEKLY]
+    if weekly:
+        past, latest = weekly
+        kept = marshal.loads(past) if trend_weeks is None or trend_weeks else []
+        if trend_weeks is not None:
+            kept = kept[-trend_weeks:] if trend_weeks else []
+        trend[_WEEKLY] = [*kept, latest]
+    return typing.cast(Scorecard, _SCORECARD(values, Context(account, rules.taxonomy.by_key)))
 
 
 def decode(
@@ -77,7 +94,9 @@ def decode(
 def _encode(value: Any) -> Any:
     if isinstance(value, Enum):  # first: a StrEnum is a str, which marshal does not keep
         return value.value
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):  # interned: marshal keeps a string repeated in a card once
+        return sys.intern(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, AccountFacts):
         return None
@@ -128,13 +147,23 @@ def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
+    """A slotted dataclass without `__post_init__` is filled through its slots, as its own
+    `__init__` would fill them, without that call per object (twice as fast; a view builds a
+    hundred thousand)."""
     hints = typing.get_type_hints(cls)
-    env: dict[str, Any] = {"_cls": cls}
-    args = ", ".join(
-        _expression(hints[f.name], f"v[{i}]", env) for i, f in enumerate(dataclasses.fields(cls))
-    )
+    env: dict[str, Any] = {"_cls": cls, "_new": object.__new__}
+    fields = dataclasses.fields(cls)
+    values = [_expression(hints[f.name], f"v[{i}]", env) for i, f in enumerate(fields)]
+    slots = getattr(cls, "__slots__", ())
+    if hasattr(cls, "__post_init__") or not all(f.name in slots for f in fields):
+        body = f"    return _cls({', '.join(values)})"
+    else:
+        for i, f in enumerate(fields):
+            env[f"_set{i}"] = cls.__dict__[f.name].__set__
+        sets = "".join(f"    _set{i}(o, {value})\n" for i, value in enumerate(values))
+        body = f"    o = _new(_cls)\n{sets}    return o"
     # Generated from the dataclass's own type hints, never from stored data.
-    exec(f"def build(v, c):\n    return _cls({args})", env)
+    exec(f"def build(v, c):\n{body}", env)
     return typing.cast(Decoder, env["build"])
 
 
@@ -178,6 +207,7 @@ _SCORECARD = _dataclass_decoder(Scorecard)
 _TREND = [f.name for f in dataclasses.fields(Scorecard)].index("trend")
 _WEEKLY = [f.name for f in dataclasses.fields(Trend)].index("weekly")
 LAYOUT = json.dumps(_shape(Scorecard))
+FORMAT = 2  # how `pack` arranges the encoding: 2, the trend's past weeks packed apart
 
 
 _KEYS: dict[int, tuple[Rules, str]] = {}  # by id(rules), holding the rules so the id stays theirs
@@ -189,7 +219,7 @@ def rules_key(rules: Rules) -> str:
     known = _KEYS.get(id(rules))
     if known is not None and known[0] is rules:
         return known[1]
-    text = json.dumps([_canonical(rules), LAYOUT, sys.version_info[:2], marshal.version])
+    text = json.dumps([_canonical(rules), LAYOUT, FORMAT, sys.version_info[:2], marshal.version])
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
     if len(_KEYS) >= 64:
         _KEYS.clear()

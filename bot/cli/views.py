@@ -92,6 +92,13 @@ def timeline(
 @app.command()
 def standup(ctx: typer.Context, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Who needs help this week: ranked, each with an owner, a next step and a date."""
+    from bot.services.portfolio import bulk
+
+    with bulk():  # the portfolio is built, printed and freed before the collector resumes
+        _standup(ctx, as_of, as_json)
+
+
+def _standup(ctx: typer.Context, as_of: str | None, as_json: bool) -> None:
     from bot.cli.reports import standup_json
     from bot.cli.terminal import print_standup
     from bot.services.portfolio import load_portfolio
@@ -124,11 +131,7 @@ def digest(
     as_json: AsJson = False,
 ) -> None:
     """The weekly digest: the portfolio, who needs help, delays, broken promises, expansion."""
-    from bot.cli.reports import digest_json
-    from bot.cli.terminal import print_digest
-    from bot.services.outcomes import kpis_of
-    from bot.services.portfolio import load_portfolio
-    from scoring.kpis import Window
+    from bot.services.portfolio import bulk
 
     if dry_run and now:
         fail("choose one: --dry-run renders the digest here, --now posts it", code=2)
@@ -140,6 +143,19 @@ def digest(
     if not dry_run:
         fail("say what to do: `--dry-run` renders the digest here, "
              "`--channel C… --now` posts it to Slack", code=2)  # fmt: skip
+    with bulk():  # the portfolio is built, printed and freed before the collector resumes
+        _digest_dry_run(ctx, channel, as_of, as_json)
+
+
+def _digest_dry_run(
+    ctx: typer.Context, channel: str | None, as_of: str | None, as_json: bool
+) -> None:
+    from bot.cli.reports import digest_json
+    from bot.cli.terminal import print_digest
+    from bot.services.outcomes import kpis_of
+    from bot.services.portfolio import load_portfolio
+    from scoring.kpis import Window
+
     with reading(ctx, as_of) as read:
         config, day, session, rules = read.config, read.day, read.session, read.rules
         result = load_portfolio(session, rules, as_of=day, with_previous_week=True)

@@ -37,6 +37,7 @@ from scoring.weeks import previous_week_end
 # most: a kept card holds them all, a view asking for fewer gets the latest ones.
 TREND_WINDOW_WEEKS = 8
 BATCH = 500
+FEW = 8  # up to this many accounts are scored from their whole history (see `score_accounts`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +90,17 @@ def score_accounts(
     """The accounts scored from their readings: the last TREND_WINDOW_WEEKS weeks before last
     week's end and each signal's latest reading before (all any current value, delta or recent
     week needs), in two queries; an account falling for about that long is scored again from its
-    whole history, so its count of falling weeks is exact too."""
+    whole history, so its count of falling weeks is exact too. Up to FEW accounts (a rating's
+    upkeep) are scored from their whole history at once: one query on the account's index."""
     if not accounts:
         return {}
     ids = None if len(accounts) > BATCH else [a.id for a in accounts if a.id is not None]
-    since = datetime.combine(
-        previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
+    since = (
+        None  # a few accounts (a transaction's): their whole history, one indexed query
+        if len(accounts) <= FEW
+        else datetime.combine(
+            previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
+        )
     )
     readings = reading_rows.history_by_account(session, account_ids=ids, since=since)
     overrides = override_rows.overrides_by_account(session, account_ids=ids)
@@ -105,7 +111,7 @@ def score_accounts(
             account, readings.get(account.id, []), overrides.get(account.id, ()), rules,
             as_of=as_of, trend_weeks=trend_weeks, with_previous_week=with_previous_week,
         )  # fmt: skip
-        if found.card.trend.falling_weeks >= TREND_WINDOW_WEEKS - 1:
+        if since is not None and found.card.trend.falling_weeks >= TREND_WINDOW_WEEKS - 1:
             whole = reading_rows.history_by_account(session, account_ids=[account.id])
             found = score(
                 account, whole.get(account.id, []), overrides.get(account.id, ()), rules,
@@ -213,10 +219,10 @@ def kept_scores(
         account_ids=None if everyone else list(accounts),
     )
     scored: dict[int, Scored] = {}
-    for account_id, (data, previous) in found.items():
-        account = accounts.get(account_id)
-        if account is None:
+    for account_id, row in found.items():
+        if account_id not in accounts:
             continue
-        card = card_codec.unpack(data, account=facts(account), rules=rules, trend_weeks=trend_weeks)
-        scored[account_id] = Scored(card, Status(previous))
+        account = facts(row)  # type: ignore[arg-type]  # its FACT_COLUMNS, read by name
+        card = card_codec.unpack(row.card, account=account, rules=rules, trend_weeks=trend_weeks)
+        scored[account_id] = Scored(card, Status(row.previous_status))
     return scored
