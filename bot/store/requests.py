@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.store.tables import HandledRequest
@@ -20,18 +20,17 @@ def claim_request(session: Session, *, key: str, at: datetime) -> bool:
     one key wait for each other on the primary key: the loser sees False (or the refusal) once
     the winner commits, and succeeds if the winner rolled back.
     """
-    if not _insert(session, key, at):
-        return False
     request_id, _, digest = key.partition("#")
-    if digest and not _insert(session, request_id, at):
-        raise RequestIdReused(request_id)
-    return True
-
-
-def _insert(session: Session, key: str, at: datetime) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(HandledRequest(key=key, handled_at=at))
-    except IntegrityError:
+    keys = [key, request_id] if digest else [key]
+    # One INSERT … ON CONFLICT DO NOTHING for both keys, no savepoint: this runs first in
+    # every write a Slack request makes, so it is on the path of every rating.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = HandledRequest.__table__  # type: ignore[attr-defined]
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.key)
+    rows = [{"key": each, "handled_at": at} for each in keys]
+    inserted = set(session.connection().execute(statement, rows).scalars())
+    if key not in inserted:
         return False
+    if digest and request_id not in inserted:
+        raise RequestIdReused(request_id)
     return True
