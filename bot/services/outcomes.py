@@ -18,7 +18,6 @@ from bot.store import integrations as integration_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
-from bot.store import risks as risk_rows
 from bot.store import surveys as survey_rows
 from bot.store.tables import (
     Account,
@@ -26,8 +25,6 @@ from bot.store.tables import (
     Event,
     KpiBaseline,
     Rescue,
-    Risk,
-    RiskReview,
     Survey,
 )
 from scoring.calibration import (
@@ -99,8 +96,8 @@ class OutcomeRows:
     accounts: list[AccountSummary]  # by key
     rescues: list[Rescue]  # oldest first
     surveys: list[SurveyRow]  # oldest first
-    risks: list[Risk]
-    reviews: list[RiskReview]
+    risks: list[risks.LoggedRisk]  # by account, oldest first
+    reviews: list[risks.ReviewedCategory]
 
     def latest_answers(self) -> dict[int, dict[str, int]]:
         """The latest score per account and column (`csat_d7` …)."""
@@ -123,12 +120,13 @@ def outcome_rows(session: Session) -> OutcomeRows:
         )
     )
     rescues = session.exec(select(Rescue).order_by(col(Rescue.opened_at), col(Rescue.id)))
+    logged, reviewed = risks.register_rows(session)
     return OutcomeRows(
         accounts=[AccountSummary(*row) for row in accounts],
         rescues=list(rescues),
         surveys=[SurveyRow(*row) for row in surveys],
-        risks=risk_rows.risks_of(session),
-        reviews=risk_rows.reviews_of(session),
+        risks=logged,
+        reviews=reviewed,
     )
 
 

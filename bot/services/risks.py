@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
+from typing import NamedTuple
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.messages.text import escape_mrkdwn, mention
 from bot.services.backend import Backend
@@ -195,13 +196,57 @@ def register_of(session: Session, account: Account) -> AccountRegister:
 
 
 def unowned_high_by_account(session: Session, account_ids: Iterable[int]) -> dict[int, int]:
-    """How many open high-impact risks nobody owns, per account (accounts with none left out)."""
+    """How many open high-impact risks nobody owns, per account (accounts with none left out):
+    only the open high-impact risks are read, as (account, owner) pairs."""
     wanted = set(account_ids)
     by_account: dict[int, list[RiskFacts]] = {}
-    for risk in risk_rows.risks_of(session):
-        if risk.account_id in wanted:
-            by_account.setdefault(risk.account_id, []).append(facts_of(risk))
+    for account_id, category, owner, mitigation in session.exec(
+        select(Risk.account_id, Risk.category, Risk.owner, Risk.mitigation).where(
+            Risk.state == RiskState.OPEN.value, Risk.impact == Impact.HIGH.value
+        )
+    ):
+        if account_id in wanted:
+            by_account.setdefault(account_id, []).append(
+                RiskFacts(RiskCategory(category), RiskState.OPEN, Impact.HIGH, owner, mitigation)
+            )
     return {a: n for a, risks in by_account.items() if (n := len(unowned_high(risks)))}
+
+
+class LoggedRisk(NamedTuple):
+    """A risk's columns the KPIs and the workbook's register read: no ORM object per risk."""
+
+    account_id: int
+    category: str
+    text: str
+    owner: str | None
+    mitigation: str | None
+    due_on: date | None
+    impact: str
+    state: str
+    created_at: datetime
+    settled_at: datetime | None
+
+
+class ReviewedCategory(NamedTuple):
+    account_id: int
+    category: str
+    reviewed_at: datetime
+
+
+def register_rows(session: Session) -> tuple[list[LoggedRisk], list[ReviewedCategory]]:
+    """Every risk (by account, oldest first) and every category reviewed with no risk (by
+    account, in the order marked): one narrow select each."""
+    risks = session.exec(
+        select(*(getattr(Risk, name) for name in LoggedRisk._fields)).order_by(
+            col(Risk.account_id), col(Risk.created_at), col(Risk.id)
+        )
+    )
+    reviews = session.exec(
+        select(*(getattr(RiskReview, name) for name in ReviewedCategory._fields)).order_by(
+            col(RiskReview.account_id), col(RiskReview.id)
+        )
+    )
+    return [LoggedRisk(*row) for row in risks], [ReviewedCategory(*row) for row in reviews]
 
 
 @dataclass(frozen=True)
@@ -254,10 +299,10 @@ def risk_kpis(session: Session, *, as_of: date) -> RiskKpis:
 
 
 def registers_of(
-    risks: Iterable[Risk], reviews: Iterable[RiskReview], zone: tzinfo
+    risks: Iterable[LoggedRisk], reviews: Iterable[ReviewedCategory], zone: tzinfo
 ) -> dict[int, Register]:
     """Every account's register as the KPIs see it (days in the team's zone), from its risks and
-    reviewed categories (`bot.store.risks`: `risks_of`, `reviews_of`)."""
+    reviewed categories (`register_rows`)."""
     logged: dict[int, list[RiskRecord]] = {}
     for risk in risks:
         logged.setdefault(risk.account_id, []).append(
