@@ -3,8 +3,9 @@
 The encoding is positional (each dataclass a list of its fields in order), driven by the
 dataclasses' own type hints, so a field added to `Scorecard` or its parts is kept with no change
 here; `layout()` names that shape, and a kept card of another layout is not decoded but
-recomputed. The account's facts and the signals are not kept: the facts come from the account
-as it is now and each signal from the rules in force, by key. `rules_key` fingerprints the rules
+recomputed. The account's facts are kept with the card (a change to the account's row changes
+its kept state in the same transaction, like a reading does); the signals are not: each comes
+from the rules in force, by key. `rules_key` fingerprints the rules
 a card was computed with.
 """
 
@@ -34,9 +35,10 @@ Decoder = Callable[[Any, "Context"], Any]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Context:
-    """What a kept card is rebuilt with: the account's facts now and the rules' signals."""
+    """What a kept card is rebuilt with: the rules' signals, and the account's facts when the
+    caller gives them (else the kept ones)."""
 
-    account: AccountFacts
+    account: AccountFacts | None
     signals: Mapping[str, Signal]
 
 
@@ -60,7 +62,11 @@ def pack(card: Scorecard) -> bytes:
 
 
 def unpack(
-    data: bytes, *, account: AccountFacts, rules: Rules, trend_weeks: int | None = None
+    data: bytes,
+    *,
+    rules: Rules,
+    account: AccountFacts | None = None,
+    trend_weeks: int | None = None,
 ) -> Scorecard:
     """The scorecard `pack` gave `data` for (see `decode`); the past weeks are read only when
     `trend_weeks` asks for some."""
@@ -77,9 +83,14 @@ def unpack(
 
 
 def decode(
-    data: list[Any], *, account: AccountFacts, rules: Rules, trend_weeks: int | None = None
+    data: list[Any],
+    *,
+    rules: Rules,
+    account: AccountFacts | None = None,
+    trend_weeks: int | None = None,
 ) -> Scorecard:
-    """The scorecard `encode` gave `data` for, with `account`'s facts and `rules`' signals;
+    """The scorecard `encode` gave `data` for, with `rules`' signals and `account`'s facts
+    (the kept ones by default);
     with `trend_weeks`, only that many of the trend's past weeks (the latest), as `evaluate`
     would have given them (the rest are not decoded at all)."""
     if trend_weeks is not None:
@@ -98,8 +109,6 @@ def _encode(value: Any) -> Any:
         return sys.intern(value)
     if value is None or isinstance(value, bool | int | float):
         return value
-    if isinstance(value, AccountFacts):
-        return None
     if isinstance(value, Signal):
         return value.key
     if isinstance(value, datetime | date):
@@ -116,7 +125,9 @@ def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
     Context); what it needs from outside goes into `env`. Decoders are generated once per type,
     because a portfolio view decodes thousands of cards."""
     if hint is AccountFacts:
-        return "c.account"
+        name = f"_{len(env)}"
+        env[name] = _dataclass_decoder(AccountFacts)
+        return f"(c.account if c.account is not None else {name}({source}, c))"
     if hint is Signal:
         return f"c.signals[{source}]"
     origin = typing.get_origin(hint)
@@ -169,7 +180,7 @@ def _dataclass_decoder(cls: type) -> Decoder:
 
 def _shape(hint: Any) -> Any:
     """The names and types a value of type `hint` is encoded by, for `layout`."""
-    if hint in (AccountFacts, Signal):
+    if hint is Signal:
         return hint.__name__
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
@@ -207,7 +218,7 @@ _SCORECARD = _dataclass_decoder(Scorecard)
 _TREND = [f.name for f in dataclasses.fields(Scorecard)].index("trend")
 _WEEKLY = [f.name for f in dataclasses.fields(Trend)].index("weekly")
 LAYOUT = json.dumps(_shape(Scorecard))
-FORMAT = 2  # how `pack` arranges the encoding: 2, the trend's past weeks packed apart
+FORMAT = 3  # how `pack` arranges the encoding: 3, with the account's facts, past weeks apart
 
 
 _KEYS: dict[int, tuple[Rules, str]] = {}  # by id(rules), holding the rules so the id stays theirs

@@ -219,10 +219,9 @@ def kept_scores(
         account_ids=None if everyone else list(accounts),
     )
     scored: dict[int, Scored] = {}
-    for account_id, row in found.items():
+    for account_id, (data, previous) in found.items():
         if account_id not in accounts:
             continue
-        account = facts(row)  # type: ignore[arg-type]  # its FACT_COLUMNS, read by name
-        card = card_codec.unpack(row.card, account=account, rules=rules, trend_weeks=trend_weeks)
-        scored[account_id] = Scored(card, Status(row.previous_status))
+        card = card_codec.unpack(data, rules=rules, trend_weeks=trend_weeks)
+        scored[account_id] = Scored(card, Status(previous))
     return scored

@@ -16,7 +16,7 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, event, or_
+from sqlalchemy import ColumnElement, delete, event, or_
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -140,33 +140,22 @@ def onboarding_accounts(
     return list(session.exec(statement))
 
 
-# The account's columns its scorecard's facts are made of, read beside its kept state.
-FACT_COLUMNS = (
-    Account.key, Account.name, Account.segment, Account.signed_on, Account.business_problem,
-    Account.promised_timeline, Account.dependencies, Account.decision_maker, Account.arr,
-    Account.users, Account.csm,
-)  # fmt: skip
-
-
 def kept(
     session: Session, *, day: date, rules_key: str, account_ids: Collection[int] | None
-) -> dict[int, Row[Any]]:
-    """The kept states of the accounts (all by default) as of `day` with the rules `rules_key`,
-    leaving out those this transaction changed since: rows of (card, previous status, then the
-    account's FACT_COLUMNS by name), in one query."""
-    statement = (
-        select(CurrentState.account_id, CurrentState.card, CurrentState.previous_status,
-               *FACT_COLUMNS)
-        .join(Account, col(Account.id) == col(CurrentState.account_id))
-        .where(CurrentState.day == day, CurrentState.rules_key == rules_key)
-    )  # fmt: skip
+) -> dict[int, tuple[bytes, str]]:
+    """The kept (card, previous status) of the accounts (all by default) as of `day` with the
+    rules `rules_key`, leaving out those this transaction changed since; one query on
+    (day, rules_key), the card holding the account's facts."""
+    statement = select(
+        CurrentState.account_id, CurrentState.card, CurrentState.previous_status
+    ).where(CurrentState.day == day, CurrentState.rules_key == rules_key)
     if account_ids is not None:
         statement = statement.where(col(CurrentState.account_id).in_(account_ids))
-    rows = session.execute(statement).all()
+    rows = session.exec(statement).all()
     changed = marked(session)
     if EVERY in changed:
         return {}
-    return {row[0]: row for row in rows if row[0] not in changed}
+    return {a: (card, previous) for a, card, previous in rows if a not in changed}
 
 
 def replace_states(
