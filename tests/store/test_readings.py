@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.store.accounts import add_account
-from bot.store.readings import add_reading, readings_by_account
+from bot.store.readings import add_reading, add_readings, history_by_account, readings_by_account
 from bot.store.tables import Account, Reading
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -65,3 +65,42 @@ def test_readings_by_account_groups_and_orders_by_time_then_id(
     only = readings_by_account(session, account_ids=[other.id])
     assert list(only) == [other.id]
     assert readings_by_account(session, account_ids=[]) == {}
+
+
+def test_a_transaction_reads_a_history_with_its_own_later_readings_in_order(
+    session: Session, account: Account
+) -> None:
+    assert account.id is not None
+    _read(session, account, T0, value=1)
+    assert [r.value for r in history_by_account(session, account_ids=[account.id])[account.id]] == [
+        1
+    ]
+    _read(session, account, T0 + timedelta(days=2), value=0)
+    _read(session, account, T0 + timedelta(days=1), value=2)  # an event time before the last
+    later = T0 + timedelta(days=3)
+    row = {"account_id": account.id, "signal": "kickoff", "value": 1, "source": "import"}
+    add_readings(session, rows=[row | {"recorded_at": later}])
+    seen = history_by_account(session, account_ids=[account.id])[account.id]
+    assert [(r.value, r.recorded_at) for r in seen] == [
+        (1, T0), (2, T0 + timedelta(days=1)), (0, T0 + timedelta(days=2)),
+        (1, later),
+    ]  # fmt: skip
+    account_id = account.id
+    session.commit()
+    with Session(session.get_bind()) as other:  # what the database holds: the same
+        assert history_by_account(other, account_ids=[account_id])[account_id] == seen
+
+
+def test_a_reading_rolled_back_to_a_savepoint_leaves_the_history(
+    session: Session, account: Account
+) -> None:
+    assert account.id is not None
+    _read(session, account, T0, value=1)
+    assert len(history_by_account(session, account_ids=[account.id])[account.id]) == 1
+    with pytest.raises(IntegrityError), session.begin_nested():
+        _read(session, account, T0 + timedelta(days=1), value=2)
+        _read(session, account, T0 + timedelta(days=2), value=3)  # refused: rolled back
+    with session.begin_nested():
+        _read(session, account, T0 + timedelta(days=3), value=0)
+    seen = history_by_account(session, account_ids=[account.id])[account.id]
+    assert [r.value for r in seen] == [1, 0]
