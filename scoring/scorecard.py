@@ -93,15 +93,15 @@ class Scorecard:
 
     @property
     def zero_signals(self) -> tuple[SignalLine, ...]:
-        return tuple(line for line in self.signals if line.value == 0)
+        return tuple([line for line in self.signals if line.value == 0])
 
     @property
     def stale_signals(self) -> tuple[SignalLine, ...]:
-        return tuple(line for line in self.signals if line.stale)
+        return tuple([line for line in self.signals if line.stale])
 
     @property
     def overdue_signals(self) -> tuple[SignalLine, ...]:
-        return tuple(line for line in self.signals if line.overdue)
+        return tuple([line for line in self.signals if line.overdue])
 
     @property
     def falling(self) -> bool:

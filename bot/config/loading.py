@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel
 
 from bot.config import safe_yaml
@@ -266,6 +265,9 @@ def _zone(name: str, where: str, problems: list[str]) -> ZoneInfo:
 
 
 def _cron(expression: str | None, where: str, problems: list[str]) -> None:
+    # Imported only for a configured schedule: apscheduler brings asyncio into every CLI start.
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         if expression is None or len(expression.split()) != 5:
             raise ValueError("not five fields")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from scoring.rules import Status
+
+if TYPE_CHECKING:
+    import jinja2
 
 STATUS_EMOJI = {
     Status.HEALTHY: ":large_green_circle:",
@@ -57,6 +59,8 @@ def score(value: float | None) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
+    import jinja2  # here, not at import: the CLI's text-only commands never render a template
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("bot.messages", "templates"),
         autoescape=False,
