@@ -7,9 +7,12 @@ Fills the database (bench_store.fill) as of today, or with `--reuse` keeps the a
 previous run filled it with (its kept states dropped, so "before" is measured again), then
 times each command through the CLI
 (typer's runner, in process): once with no kept state (every account scored from its readings,
-as before), then `--runs` times after the daily rebuild; then `--ratings` ratings, each its own
-`Backend.change` transaction (readings recorded, triggers checked, the account's state kept).
-Prints median, p99 and peak RSS. Not part of the tests.
+as before), then `--runs` times after the daily rebuild, then `--runs` times as a process of its
+own (`python -m bot.cli.main …`: start and imports included, with its peak RSS); then
+`--ratings` ratings, each its own `Backend.change` transaction (readings recorded, triggers
+checked, the account's state kept, live standups told), on accounts and values drawn anew each
+run (a rating repeated within 10 minutes would be a duplicate, not a reading). Prints median,
+p99 and peak RSS. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import os
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -60,6 +65,21 @@ def command(url: str, *args: str) -> float:
     if result.exit_code != 0:
         raise SystemExit(f"{' '.join(args)} failed: {result.output}{result.exception!r}")
     return took
+
+
+def process(url: str, *args: str) -> tuple[float, float]:
+    """The command run as its own process: its wall time and its peak RSS in MiB."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", *args],
+        env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed as a process ({child.returncode})")
+    return took, usage.ru_maxrss / 1024
 
 
 def load() -> str:
@@ -134,7 +154,12 @@ def main() -> None:
         runs = [command(url, *argv) for _ in range(args.runs)]
         print(f"after  (kept state)    {name:>15}: {quantiles(runs)} over {args.runs} runs, "
               f"CPU median {statistics.median(CPU) * 1000:.0f} ms ({load()})")  # fmt: skip
-    rng = random.Random(3)
+    for name, argv in commands.items():
+        timed = [process(url, *argv) for _ in range(args.runs)]
+        peak = max(m for _, m in timed)
+        print(f"as a process           {name:>15}: {quantiles([t for t, _ in timed])} over "
+              f"{args.runs} runs, peak RSS {peak:.0f} MiB ({load()})")  # fmt: skip
+    rng = random.Random(time.time_ns())
     signals = list(config.rules.taxonomy.active)
     took: list[float] = []
     upkeep: list[float] = []
