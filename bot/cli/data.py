@@ -72,6 +72,27 @@ def db_upgrade(ctx: typer.Context) -> None:
         typer.echo(f"Database at revision {current_revision(engine)}.")
 
 
+@db_app.command("rebuild-state")
+def db_rebuild_state(ctx: typer.Context) -> None:
+    """Recompute every onboarding account's kept current state as of today, as the daily
+    recompute does (after a restore, or a change made outside rescuebot)."""
+    from bot.services import current_state
+    from bot.services.in_force import rules_in_force
+
+    runtime = runtime_of(ctx)
+    with refusals():
+        config = runtime.config()
+        engine = engine_for(runtime.settings.database_url)
+        rebuilt = current_state.rebuild(
+            engine, lambda session: rules_in_force(session, config),
+            today=runtime.today(config), now=runtime.now,
+        )  # fmt: skip
+    typer.echo(
+        f"Kept the state of {plural(rebuilt.kept, 'account')} as of {runtime.today(config)}; "
+        f"dropped {plural(rebuilt.dropped, 'outdated state')}."
+    )
+
+
 def _import(
     ctx: typer.Context,
     path: Path,
@@ -81,6 +102,8 @@ def _import(
     skip_bad: bool,
     as_json: bool,
 ) -> None:
+    from bot.services import current_state
+    from bot.services.in_force import rules_in_force
     from bot.store.db import session_scope
 
     runtime = runtime_of(ctx)
@@ -95,6 +118,12 @@ def _import(
 
             with session_scope(engine) as session:
                 report = run(session, config, path, runtime.now, skip_bad, advance)
+                # The imported accounts' kept states recomputed before the import commits, as
+                # a rating's are, instead of dropped until the next daily rebuild.
+                current_state.keep(
+                    session, lambda: rules_in_force(session, config),
+                    today=runtime.today(config), now=runtime.now,
+                )  # fmt: skip
     if as_json:
         print_json(report.as_dict())
         return

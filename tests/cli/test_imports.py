@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+from sqlalchemy import delete
 from sqlmodel import func, select
 
 from bot.store.db import make_engine, session_scope
-from bot.store.tables import Account, Event, Reading
+from bot.store.tables import Account, CurrentState, Event, Reading
 from tests.cli.conftest import ACCOUNTS_CSV
+from tests.services.test_current_state import check, fresh_keys
 
 
 def counts(url: str) -> tuple[int, int, int]:
@@ -143,3 +146,17 @@ def test_the_same_rating_within_ten_minutes_is_one_reading(loaded):
     )  # 11 min after: a new reading
     result = loaded("signals", "import", str(loaded.write("near.csv", near)), "--json").json()
     assert (result["created"], result["unchanged"]) == (1, 1)
+
+
+def test_imports_keep_the_states_they_change_and_rebuild_state_keeps_every_one(loaded):
+    engine, today = make_engine(loaded.database_url), datetime.now(UTC).date()
+    everyone = {"acme", "cafe-muller-gmbh", "globex"}
+    assert fresh_keys(engine, today) == everyone  # kept by the imports, not dropped
+    check(engine, today)
+    with session_scope(engine) as session:
+        session.execute(delete(CurrentState))
+    result = loaded("db", "rebuild-state")
+    assert result.code == 0, result.err
+    assert "Kept the state of 3 accounts" in result.out
+    assert fresh_keys(engine, today) == everyone
+    check(engine, today)
