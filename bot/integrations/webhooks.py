@@ -3,12 +3,12 @@ server as Slack's endpoint.
 
 Order of checks, as for Slack's requests: size (413), then the signature over the raw bytes
 (401: missing, malformed or wrong; also when the provider's secret is not configured), then the
-shape (400: signed but not JSON, or not what the provider sends). Only then is the body handed
-to the use case, on a worker thread, which stores its new events as `received` (one small
-insert, committed) before the answer (200): an answered event is never lost, and the answer
-never waits for applying it. The worker applies them afterwards (`on_received` wakes it). An
-event that cannot be stored now (the database is down) is answered 429 with Retry-After, which
-the providers retry, never a 5xx.
+shape (400: signed but not JSON, or not what the provider sends). Only then are its events
+stored, on a worker thread, as `received` (one small insert, committed; the deliveries that
+arrive meanwhile share the next one: `GroupStore`) before the answer (200): an answered event
+is never lost, and the answer never waits for applying it. The worker applies them afterwards
+(`on_received` wakes it). An event that cannot be stored now (the database is down) is
+answered 429 with Retry-After, which the providers retry, never a 5xx.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from bot.services import integrations
 from bot.services.backend import Backend
 
 MAX_BODY_BYTES = 1_000_000
-# Deliveries stored at once: each holds a database connection for one small insert, so a few
-# keep the pool's connections busy without opening new ones (the pool keeps five).
-MAX_AT_ONCE = 4
+# Groups of deliveries written at once: while one commits, the next gathers and another is
+# written; each holds one of the pool's five connections.
+WRITERS = 2
+# Deliveries in one group at most (one INSERT of their events; HubSpot sends up to 100 each).
+MAX_GROUP = 50
 log = logging.getLogger("rescuebot.integrations")
 
 
@@ -116,14 +118,96 @@ def signed_uri(request: Request, public_base_url: str | None) -> str:
 
 
 Verify = Callable[[bytes, Request], str | None]
-Receive = Callable[[Backend, Any], integrations.Received]
+Check = Callable[[Any], integrations.Delivery]
+
+
+class InFlight:
+    """How many webhook requests this process is answering right now; read by the applier in
+    the same process, which gives way to them (`IntegrationApplier.give_way_to`)."""
+
+    def __init__(self) -> None:
+        self.count = 0  # changed on the event loop only
+
+    def busy(self) -> bool:
+        return self.count > 0
+
+
+class _Waiting:
+    """A checked delivery waiting to be stored, then what storing it did (or the error)."""
+
+    def __init__(self, delivery: integrations.Delivery) -> None:
+        self.delivery = delivery
+        self.taken = False  # in a group being written
+        self.outcome: integrations.Received | Exception | None = None
+        self.stored = anyio.Event()
+
+
+class GroupStore:
+    """Stores checked deliveries together: those that arrive while earlier ones are being
+    written form the next group, one transaction (one INSERT, one commit) for all of it. Under
+    load the database work per delivery shrinks instead of queueing; a lone delivery is written
+    at once (nothing waits on a timer). Each is answered once its own group has committed."""
+
+    def __init__(self, backend: Backend, writers: int = WRITERS) -> None:
+        self.backend = backend
+        self.writers = anyio.CapacityLimiter(writers)
+        self.waiting: list[_Waiting] = []
+
+    async def store(self, delivery: integrations.Delivery) -> integrations.Received:
+        mine = _Waiting(delivery)
+        self.waiting.append(mine)
+        async with self.writers:
+            while not mine.taken:  # whoever writes takes the oldest waiting, maybe not mine
+                group, self.waiting = self.waiting[:MAX_GROUP], self.waiting[MAX_GROUP:]
+                for waiting in group:
+                    waiting.taken = True
+                await self._write(group)
+        await mine.stored.wait()
+        if isinstance(mine.outcome, Exception):
+            raise mine.outcome
+        assert mine.outcome is not None
+        return mine.outcome
+
+    async def _write(self, group: list[_Waiting]) -> None:
+        # Shielded: the others in the group wait on this write even if its request is gone.
+        with anyio.CancelScope(shield=True):
+            outcomes: list[integrations.Received | Exception]
+            try:
+                outcomes = list(await to_thread.run_sync(
+                    integrations.store_deliveries, self.backend, [w.delivery for w in group]
+                ))  # fmt: skip
+            except Exception as error:
+                outcomes = [error] if len(group) == 1 else await self._one_by_one(group)
+        for waiting, outcome in zip(group, outcomes, strict=True):
+            waiting.outcome = outcome
+            waiting.stored.set()
+
+    async def _one_by_one(self, group: list[_Waiting]) -> list[integrations.Received | Exception]:
+        """The group failed: each delivery alone, so one the database refuses fails alone."""
+        outcomes: list[integrations.Received | Exception] = []
+        for waiting in group:
+            try:
+                (done,) = await to_thread.run_sync(
+                    integrations.store_deliveries, self.backend, [waiting.delivery]
+                )
+                outcomes.append(done)
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
 
 
 def _endpoint(
-    backend: Backend, provider: str, verify: Verify, receive: Receive,
-    limiter: anyio.CapacityLimiter, after: Callable[[integrations.Received], None],
+    provider: str, verify: Verify, check: Check, storing: GroupStore,
+    after: Callable[[integrations.Received], None], in_flight: InFlight,
 ) -> Callable[[Request], Any]:  # fmt: skip
     async def endpoint(request: Request) -> Response:
+        in_flight.count += 1
+        try:
+            return await answer(request)
+        finally:
+            in_flight.count -= 1
+
+    async def answer(request: Request) -> Response:
         length = request.headers.get("content-length") or "0"
         if not length.isdigit() or int(length) > MAX_BODY_BYTES:
             return Response("request too large", status_code=413)
@@ -138,14 +222,14 @@ def _endpoint(
             log.warning("refused an unverified %s request: %s", provider, problem)
             return Response(f"unverified request: {problem}", status_code=401)
         try:
-            payload = json.loads(body.decode("utf-8"))
+            delivery = check(json.loads(body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError) as error:
             return Response(f"not JSON: {error}", status_code=400)
-        try:
-            done = await to_thread.run_sync(receive, backend, payload, limiter=limiter)
         except integrations.BadPayload as error:
             log.warning("refused a signed %s body of the wrong shape: %s", provider, error)
             return Response(f"not a {provider} event: {error}", status_code=400)
+        try:
+            done = await storing.store(delivery)
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("%s event not stored (error id %s)", provider, error_id)
@@ -158,11 +242,14 @@ def _endpoint(
 
 
 def integration_routes(
-    backend: Backend, settings: Settings, *, on_received: Callable[[], None] | None = None
-) -> list[Route]:
+    backend: Backend, settings: Settings, *, on_received: Callable[[], None] | None = None,
+    in_flight: InFlight | None = None,
+) -> list[Route]:  # fmt: skip
     """The webhook routes, each checking its provider's signature with its secret;
-    `on_received` is called after answering a delivery that stored new events."""
-    limiter = anyio.CapacityLimiter(MAX_AT_ONCE)
+    `on_received` is called after answering a delivery that stored new events, `in_flight`
+    counts the requests being answered."""
+    in_flight = in_flight or InFlight()
+    storing = GroupStore(backend)
 
     def segment(body: bytes, request: Request) -> str | None:
         header = request.headers.get("x-signature")
@@ -185,10 +272,10 @@ def integration_routes(
             on_received()
 
     return [
-        Route("/integrations/segment", _endpoint(backend, "segment", segment,
-              integrations.receive_segment, limiter, received), methods=["POST"]),
-        Route("/integrations/intercom", _endpoint(backend, "intercom", intercom,
-              integrations.receive_intercom, limiter, received), methods=["POST"]),
-        Route("/integrations/hubspot", _endpoint(backend, "hubspot", hubspot,
-              integrations.receive_hubspot, limiter, received), methods=["POST"]),
+        Route("/integrations/segment", _endpoint("segment", segment,
+              integrations.segment_delivery, storing, received, in_flight), methods=["POST"]),
+        Route("/integrations/intercom", _endpoint("intercom", intercom,
+              integrations.intercom_delivery, storing, received, in_flight), methods=["POST"]),
+        Route("/integrations/hubspot", _endpoint("hubspot", hubspot,
+              integrations.hubspot_delivery, storing, received, in_flight), methods=["POST"]),
     ]  # fmt: skip

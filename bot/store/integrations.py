@@ -7,7 +7,7 @@ runs in a SAVEPOINT, so a redelivery (or two racing deliveries) inserts nothing 
 and the caller's transaction carries on.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,10 @@ RECEIVED = "received"
 
 
 def add_received(
-    session: Session, *, provider: str, events: Sequence[tuple[str, dict[str, Any]]],
-    received_at: datetime,
-) -> set[str]:  # fmt: skip
-    """Store a delivery's (event id, body) pairs as `received`, in one statement; the ids
-    stored now (the others were stored before: redeliveries)."""
+    session: Session, *, events: Mapping[tuple[str, str], dict[str, Any]], received_at: datetime
+) -> set[tuple[str, str]]:
+    """Store {(provider, event id): body} as `received`, in one statement; the (provider,
+    event id) pairs stored now (the others were stored before: redeliveries)."""
     if not events:
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -39,11 +38,11 @@ def add_received(
     statement = (
         dialect.insert(table)
         .on_conflict_do_nothing(index_elements=["provider", "event_id"])
-        .returning(table.c.event_id)
+        .returning(table.c.provider, table.c.event_id)
     )
     rows = [{"provider": provider, "event_id": id_, "body": body, "state": RECEIVED,
-             "received_at": received_at} for id_, body in events]  # fmt: skip
-    return set(session.connection().execute(statement, rows).scalars())
+             "received_at": received_at} for (provider, id_), body in events.items()]  # fmt: skip
+    return {(p, e) for p, e in session.connection().execute(statement, rows)}
 
 
 def next_received(session: Session, *, limit: int) -> list[IntegrationEvent]:

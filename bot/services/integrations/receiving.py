@@ -1,8 +1,9 @@
 """Receiving a provider's events and applying them.
 
 The answer only stores: each event once (its provider's id is UNIQUE: a redelivery stores
-nothing), as `received`, in one short transaction, so it is answered within milliseconds and an
-answered event is never lost. The worker then applies the received events oldest first, a few
+nothing), as `received`, in one short transaction (shared by the deliveries answered at about
+the same time: `store_deliveries`), so it is answered within milliseconds and an answered event
+is never lost. The worker then applies the received events oldest first, a few
 at a time, in a transaction that also records what became of each (`apply_next`): a process
 killed before that leaves the events `received` for the next run.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,38 +63,71 @@ class Received:
         return {"new": self.new, "redelivered": self.redelivered, "states": dict(self.states)}
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One request's events, checked: (provider's event id, body) in the order delivered."""
+
+    provider: str
+    events: list[tuple[str, dict[str, Any]]]
+
+
+def segment_delivery(payload: Any) -> Delivery:
+    events = segment_events(payload)
+    return Delivery(SEGMENT, [(event_id(e["messageId"], "messageId"), e) for e in events])
+
+
+def intercom_delivery(payload: Any) -> Delivery:
+    notification = intercom_notification(payload)
+    return Delivery(INTERCOM, [(event_id(notification["id"], "id"), notification)])
+
+
+def hubspot_delivery(payload: Any) -> Delivery:
+    events = hubspot_events(payload)
+    return Delivery(HUBSPOT, [(event_id(e["eventId"], "eventId"), e) for e in events])
+
+
+def store_deliveries(backend: Backend, deliveries: Sequence[Delivery]) -> list[Received]:
+    """Store the events of several deliveries once each, as `received`, in one transaction
+    (one INSERT): what each delivery did, in order. An event id in two of them (or twice in
+    one) is new for the first and a redelivery for the others."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for delivery in deliveries:
+        for id_, body in delivery.events:
+            rows.setdefault((delivery.provider, id_), body)
+    with session_scope(backend.engine) as session:
+        stored = store.add_received(session, events=rows, received_at=backend.now())
+    done = []
+    for delivery in deliveries:
+        received = Received()
+        for id_, _ in delivery.events:
+            if (delivery.provider, id_) in stored:
+                stored.discard((delivery.provider, id_))
+                received.new += 1
+            else:
+                received.redelivered += 1
+        if received.new:
+            received.states[store.RECEIVED] = received.new
+        done.append(received)
+    return done
+
+
 def receive(
     backend: Backend, provider: str, events: Iterable[tuple[str, dict[str, Any]]]
 ) -> Received:
     """Store each (event id, body) of `provider` once, as `received`; one transaction."""
-    unique: dict[str, dict[str, Any]] = {}
-    delivered = 0
-    for id_, body in events:
-        unique.setdefault(id_, body)
-        delivered += 1
-    with session_scope(backend.engine) as session:
-        stored = store.add_received(
-            session, provider=provider, events=list(unique.items()), received_at=backend.now()
-        )
-    received = Received(new=len(stored), redelivered=delivered - len(stored))
-    if stored:
-        received.states[store.RECEIVED] = len(stored)
-    return received
+    return store_deliveries(backend, [Delivery(provider, list(events))])[0]
 
 
 def receive_segment(backend: Backend, payload: Any) -> Received:
-    events = segment_events(payload)
-    return receive(backend, SEGMENT, ((event_id(e["messageId"], "messageId"), e) for e in events))
+    return store_deliveries(backend, [segment_delivery(payload)])[0]
 
 
 def receive_intercom(backend: Backend, payload: Any) -> Received:
-    notification = intercom_notification(payload)
-    return receive(backend, INTERCOM, [(event_id(notification["id"], "id"), notification)])
+    return store_deliveries(backend, [intercom_delivery(payload)])[0]
 
 
 def receive_hubspot(backend: Backend, payload: Any) -> Received:
-    events = hubspot_events(payload)
-    return receive(backend, HUBSPOT, ((event_id(e["eventId"], "eventId"), e) for e in events))
+    return store_deliveries(backend, [hubspot_delivery(payload)])[0]
 
 
 def apply_next(backend: Backend, *, batch: int = BATCH) -> Counter[str]:
