@@ -153,16 +153,21 @@ def serve(
     and the schedule (digests, recompute, reminders) with the delivery outbox."""
     import uvicorn
 
-    from bot.integrations.webhooks import integration_routes
+    from bot.integrations.webhooks import InFlight, integration_routes
     from bot.slack.http import create_web_app
 
     runtime = runtime_of(ctx)
     with refusals():
         backend, bolt = _slack_backend(runtime)
         background = _worker(runtime, backend, scheduler=not no_scheduler)
-        # An event answered here is applied by this process's applier (when it runs one).
-        wake = background.integrations.wake if background.integrations else None
-        routes = integration_routes(backend, runtime.settings, on_received=wake)
+        # An event answered here is applied by this process's applier (when it runs one),
+        # which gives way to the webhook requests being answered: they have a deadline.
+        in_flight, wake = InFlight(), None
+        if background.integrations is not None:
+            wake = background.integrations.wake
+            background.integrations.give_way_to(in_flight.busy)
+        routes = integration_routes(backend, runtime.settings, on_received=wake,
+                                    in_flight=in_flight)  # fmt: skip
         web = create_web_app(bolt, backend.engine, routes=routes)
     background.start()
     try:

@@ -2,7 +2,13 @@
 applied) in the background of a process, oldest first, a few per transaction — woken after
 a webhook answer that stored new events, at start (a process killed after answering leaves them
 `received`) and every `every` seconds (events another process answered, or a try that met a
-database fault). Several processes may run one: each claims a different event.
+database fault). Several processes may run one: each claims different events.
+
+In a process that also answers the webhooks, answering comes first: they have the providers'
+deadline, applying has none. Between two transactions the applier waits while requests are
+being answered (`give_way_to`), but at most GIVE_WAY_SECONDS, so a steady flood of requests
+slows applying without stopping it (a `rescuebot worker` beside web processes that run with
+APPLY_INTEGRATION_EVENTS=false applies at full speed whatever they answer).
 
 `step()` is one look, for a test or a caller that wants the events applied now."""
 
@@ -10,14 +16,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 
 from bot.services.backend import Backend
-from bot.services.integrations import apply_received
+from bot.services.integrations import apply_next, apply_received
 
 log = logging.getLogger("rescuebot.integrations")
-BATCH = 100  # events applied between looks at whether the process is stopping
+BATCH = 100  # events applied between two log lines
+GIVE_WAY_SECONDS = 1.0  # the longest wait for a pause in the requests before applying more
+LOOK_EVERY_SECONDS = 0.01  # how often a waiting applier looks for that pause
 
 
 class IntegrationApplier:
@@ -28,6 +37,7 @@ class IntegrationApplier:
         self.backend = backend
         self.on_pending = on_pending  # told when applying left HubSpot creations pending
         self.every = every
+        self._answering: Callable[[], bool] = lambda: False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -35,11 +45,14 @@ class IntegrationApplier:
     def wake(self) -> None:
         self._wake.set()
 
+    def give_way_to(self, answering: Callable[[], bool]) -> None:
+        """Wait between transactions while `answering()` (requests being answered here)."""
+        self._answering = answering
+
     def step(self, limit: int | None = None) -> Counter[str]:
         """Apply the events waiting (all, or `limit`); how many ended in each state."""
         done = apply_received(self.backend, limit=limit)
-        if done.get("pending") and self.on_pending is not None:
-            self.on_pending()
+        self._told(done)
         return done
 
     def start(self) -> None:
@@ -52,15 +65,35 @@ class IntegrationApplier:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
+    def _told(self, done: Counter[str]) -> None:
+        if done.get("pending") and self.on_pending is not None:
+            self.on_pending()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()  # before looking: a wake while looking is not lost
             try:
-                done = self.step(limit=BATCH)
-                if done:
-                    log.info("integration events applied: %s", dict(done))
-                if done.total() == BATCH:
-                    continue  # more may wait: no pause
+                self._drain()
             except Exception:
                 log.exception("applying integration events failed; trying again shortly")
             self._wake.wait(self.every)
+
+    def _drain(self) -> None:
+        """Apply batches until none is waiting (or the process stops), giving way between."""
+        done: Counter[str] = Counter()
+        while not self._stop.is_set():
+            self._give_way()
+            applied = apply_next(self.backend)
+            self._told(applied)
+            done += applied
+            if not applied or done.total() >= BATCH:
+                if done:
+                    log.info("integration events applied: %s", dict(done))
+                done = Counter()
+            if not applied:
+                return
+
+    def _give_way(self) -> None:
+        until = time.monotonic() + GIVE_WAY_SECONDS
+        while self._answering() and time.monotonic() < until and not self._stop.is_set():
+            self._stop.wait(LOOK_EVERY_SECONDS)
