@@ -125,13 +125,18 @@ def _promises(
     states: Sequence[AccountState], timelines: Mapping[str, str | None], as_of: date
 ) -> tuple[BrokenPromise, ...]:
     broken: list[BrokenPromise] = []
+    # A portfolio repeats a few timelines and signature days: each pair's text is read once.
+    read: dict[tuple[str | None, date | None], date | None] = {}
     for state in states:
         account = state.card.account
         first_value = state.card.line(FIRST_VALUE)
         if first_value is not None and first_value.value == 2:
             continue
         timeline = timelines.get(account.key)
-        promised = promised_on(timeline, account.signed_on)
+        pair = (timeline, account.signed_on)
+        if pair not in read:
+            read[pair] = promised_on(timeline, account.signed_on)
+        promised = read[pair]
         if promised is not None and promised < as_of:
             broken.append(
                 BrokenPromise(
