@@ -4,11 +4,12 @@ stay in `gateway.py`; this is the courier's other sender.
 
 Exactly once: each note's body ends with `[rescuebot:<delivery id>]`. A delivery whose earlier
 attempt may have reached HubSpot (`uncertain_since`: a timeout, a dropped connection, a 5xx, a
-sender killed mid-send) is first looked for among the company's notes stamped with its time
-(`POST /crm/v3/objects/notes/search`); found, it is delivered with that note's id instead of
-being written again. HubSpot's answers become the same `Answer`s as Slack's, so the courier's
-retry policy (backoff forever for transient trouble, 429 paused, refusals failed for good and
-shown by `doctor`) applies unchanged.
+sender killed mid-send) is first looked for among the company's notes, read through its
+associations rather than HubSpot's search (whose index lags behind a note just written);
+found, it is delivered with that note's id instead of being written again. HubSpot's answers
+become the same `Answer`s as Slack's, so the courier's retry policy (backoff forever for
+transient trouble, 429 paused, refusals failed for good and shown by `doctor`) applies
+unchanged.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class HubspotSender:
         stamp = marker(delivery)
         if delivery.uncertain_since is not None:
             try:
-                found = self.api.find_note(company, stamp, at)
+                found = self.api.find_note(company, stamp)
             except HubspotError as error:
                 answer = answer_for(error)
                 if answer.outcome is Outcome.UNKNOWN:  # a search writes nothing: look again later

@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 
 NOTE_TO_COMPANY = 190  # HubSpot-defined association type: note → company
-SEARCH_PAGES = 10  # of 100 notes each: how far a company's notes are searched for a marker
+# How far a company's notes are looked through for a marker: pages of associated note ids,
+# whose notes are read 100 at a time (HubSpot's most per batch read).
+ASSOCIATION_PAGES, ASSOCIATIONS_PER_PAGE, READ_BATCH = 10, 500, 100
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
@@ -104,30 +106,36 @@ class Hubspot:
         })  # fmt: skip
         return str(created["id"])
 
-    def find_note(self, company_id: str, marker: str, at: datetime) -> str | None:
-        """The id of the company's note stamped `at` whose body holds `marker`, if any
-        (`POST /crm/v3/objects/notes/search`)."""
+    def find_note(self, company_id: str, marker: str) -> str | None:
+        """The id of the company's note whose body holds `marker`, if any: the notes
+        associated with the company (`GET /crm/v4/objects/companies/{id}/associations/notes`)
+        read in batches (`POST /crm/v3/objects/notes/batch/read`). Not HubSpot's search: its
+        index lags seconds behind a note just written, and a note it misses is written twice."""
+        for ids in self._note_ids(company_id):
+            for start in range(0, len(ids), READ_BATCH):
+                page = self._call("POST", "/crm/v3/objects/notes/batch/read", json={
+                    "properties": ["hs_note_body"],
+                    "inputs": [{"id": id_} for id_ in ids[start : start + READ_BATCH]],
+                })  # fmt: skip
+                for note in page.get("results", []):
+                    if marker in str((note.get("properties") or {}).get("hs_note_body") or ""):
+                        return str(note["id"])
+        return None
+
+    def _note_ids(self, company_id: str) -> Iterator[list[str]]:
+        """The ids of the company's notes, a page at a time (ASSOCIATION_PAGES at most)."""
         after: str | None = None
-        for _ in range(SEARCH_PAGES):
-            request: dict[str, Any] = {
-                "filterGroups": [{"filters": [
-                    {"propertyName": "associations.company", "operator": "EQ",
-                     "value": company_id},
-                    {"propertyName": "hs_timestamp", "operator": "EQ", "value": str(_ms(at))},
-                ]}],
-                "properties": ["hs_note_body", "hs_timestamp"],
-                "limit": 100,
-            }  # fmt: skip
+        for _ in range(ASSOCIATION_PAGES):
+            params: dict[str, Any] = {"limit": ASSOCIATIONS_PER_PAGE}
             if after is not None:
-                request["after"] = after
-            page = self._call("POST", "/crm/v3/objects/notes/search", json=request)
-            for note in page.get("results", []):
-                if marker in str((note.get("properties") or {}).get("hs_note_body") or ""):
-                    return str(note["id"])
+                params["after"] = after
+            page = self._call(
+                "GET", f"/crm/v4/objects/companies/{company_id}/associations/notes", params=params
+            )
+            yield [str(r["toObjectId"]) for r in page.get("results", [])]
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:
-                return None
-        return None
+                return
 
     # ---- one call -----------------------------------------------------------------------------
 

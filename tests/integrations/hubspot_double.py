@@ -86,6 +86,7 @@ class Note:
     body: str
     timestamp: int
     companies: list[str]
+    indexed: bool = True  # found by the search: HubSpot's search index lags behind writes
 
 
 @dataclass
@@ -104,6 +105,7 @@ class HubspotDouble:
         self.notes: list[Note] = []
         self.calls: list[tuple[str, str]] = []
         self.faults = Faults()
+        self.search_lags = False
         self.changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -131,6 +133,18 @@ class HubspotDouble:
             self.faults.held[path] = release
         return release
 
+    def lag_search(self) -> None:
+        """Notes written from now on are not found by the search (until `index_notes`), as
+        HubSpot's search index lags seconds behind a write; reads and associations see them."""
+        with self.changed:
+            self.search_lags = True
+
+    def index_notes(self) -> None:
+        with self.changed:
+            self.search_lags = False
+            for note in self.notes:
+                note.indexed = True
+
     def heal(self) -> None:
         with self.changed:
             for release in self.faults.held.values():
@@ -142,6 +156,7 @@ class HubspotDouble:
             self.heal()
             self.notes.clear()
             self.calls.clear()
+            self.search_lags = False
 
     def notes_of(self, company_id: str) -> list[Note]:
         with self.changed:
@@ -207,7 +222,7 @@ class HubspotDouble:
             ]
             props = body["properties"]
             note = Note(str(next(_ids)), props["hs_note_body"], int(props["hs_timestamp"]),
-                        companies)  # fmt: skip
+                        companies, indexed=not self.search_lags)  # fmt: skip
             self.notes.append(note)
             return 201, {"id": note.id, "properties": {"hs_note_body": note.body,
                          "hs_timestamp": str(note.timestamp)}, "archived": False}  # fmt: skip
@@ -217,14 +232,32 @@ class HubspotDouble:
                 for g in body.get("filterGroups", [])
                 for f in g.get("filters", [])
             }
-            found = [n for n in self.notes
-                     if filters.get("associations.company") in n.companies
+            found = [n for n in self.notes if n.indexed
+                     and filters.get("associations.company") in n.companies
                      and ("hs_timestamp" not in filters
                           or str(n.timestamp) == filters["hs_timestamp"])]  # fmt: skip
             return 200, {"total": len(found), "results": [
                 {"id": n.id, "properties": {"hs_note_body": n.body,
                                             "hs_timestamp": str(n.timestamp)}}
                 for n in found]}  # fmt: skip
+        if (path.startswith("/crm/v4/objects/companies/") and path.endswith("/associations/notes")
+                and method == "GET"):  # fmt: skip
+            company_id = path.split("/")[5]
+            ids = [n.id for n in self.notes if company_id in n.companies]
+            limit = int(query.get("limit", ["500"])[0])
+            start = int(query.get("after", ["0"])[0])
+            answer = {"results": [{"toObjectId": int(i), "associationTypes": [
+                {"category": "HUBSPOT_DEFINED", "typeId": 190, "label": None}]}
+                for i in ids[start : start + limit]]}  # fmt: skip
+            if start + limit < len(ids):
+                answer["paging"] = {"next": {"after": str(start + limit)}}
+            return 200, answer
+        if path == "/crm/v3/objects/notes/batch/read" and method == "POST":
+            wanted = {str(i["id"]) for i in body.get("inputs", [])}
+            return 200, {"status": "COMPLETE", "results": [
+                {"id": n.id, "properties": {"hs_note_body": n.body,
+                                            "hs_timestamp": str(n.timestamp)}}
+                for n in self.notes if n.id in wanted]}  # fmt: skip
         return 404, {"status": "error", "message": f"no route {method} {path}"}
 
     def _company(self, company_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
