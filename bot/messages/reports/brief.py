@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 HELP_LINES = 10
 KPI_ROWS = 8  # per column; two columns
@@ -52,36 +54,42 @@ def _font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-class _Page(FPDF):
+class _Page:
+    """An A4 page being laid out. fpdf2 is imported when a brief is drawn, not with this module:
+    the workbook and every other command never pay for it (~0.3 s, fontTools and numpy)."""
+
     def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.set_auto_page_break(False)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.add_font("DejaVu", "", str(_font_dir() / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
-        self.set_creator("Onboarding Rescue")
+        from fpdf import FPDF
+
+        pdf = FPDF(orientation="P", unit="mm", format="A4")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.add_font("DejaVu", "", str(_font_dir() / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+        pdf.set_creator("Onboarding Rescue")
+        self.pdf: FPDF = pdf
 
     def fit(self, text: str, width: float) -> str:
         """`text`, cut with an ellipsis to fit `width` mm in the current font."""
-        if self.get_string_width(text) <= width:
+        if self.pdf.get_string_width(text) <= width:
             return text
-        while text and self.get_string_width(text + "…") > width:
+        while text and self.pdf.get_string_width(text + "…") > width:
             text = text[:-1]
         return text.rstrip() + "…"
 
     def heading(self, text: str) -> None:
-        self.ln(2)
-        self.set_font("DejaVu", "B", 11)
-        self.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font("DejaVu", "", 8.5)
+        self.pdf.ln(2)
+        self.pdf.set_font("DejaVu", "B", 11)
+        self.pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.set_font("DejaVu", "", 8.5)
 
     def line(self, item: BriefLine, *, x: float, width: float) -> None:
-        figure_width = self.get_string_width(item.figure) + 2 if item.figure else 0
-        self.set_x(x)
-        self.cell(width - figure_width, LINE, self.fit(item.text, width - figure_width - 1))
+        figure_width = self.pdf.get_string_width(item.figure) + 2 if item.figure else 0
+        self.pdf.set_x(x)
+        self.pdf.cell(width - figure_width, LINE, self.fit(item.text, width - figure_width - 1))
         if item.figure:
-            self.cell(figure_width, LINE, item.figure, align="R")
-        self.ln(LINE)
+            self.pdf.cell(figure_width, LINE, item.figure, align="R")
+        self.pdf.ln(LINE)
 
 
 def _shown(lines: Sequence[BriefLine], limit: int) -> list[BriefLine]:
@@ -94,31 +102,32 @@ def _shown(lines: Sequence[BriefLine], limit: int) -> list[BriefLine]:
 def brief_pdf(brief: Brief) -> bytes:
     """The brief as PDF bytes: one page, whatever the input."""
     page = _Page()
-    page.add_page()
-    width = page.w - 2 * MARGIN
-    page.set_font("DejaVu", "B", 17)
-    page.cell(0, 9, f"Onboarding brief — {brief.as_of.isoformat()}", new_x="LMARGIN", new_y="NEXT")
-    page.set_font("DejaVu", "", 9)
+    pdf = page.pdf
+    pdf.add_page()
+    width = pdf.w - 2 * MARGIN
+    pdf.set_font("DejaVu", "B", 17)
+    pdf.cell(0, 9, f"Onboarding brief — {brief.as_of.isoformat()}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
     if brief.subtitle:
-        page.cell(0, 5, page.fit(brief.subtitle, width), new_x="LMARGIN", new_y="NEXT")
-    page.set_font("DejaVu", "B", 10)
-    page.cell(0, 6, page.fit(brief.portfolio, width), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, page.fit(brief.subtitle, width), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(0, 6, page.fit(brief.portfolio, width), new_x="LMARGIN", new_y="NEXT")
     if brief.chart_png is not None:
-        page.image(io.BytesIO(brief.chart_png), x=MARGIN, y=page.get_y() + 1, w=width)
-        page.set_y(page.get_y() + 2 + width * CHART_RATIO)
+        pdf.image(io.BytesIO(brief.chart_png), x=MARGIN, y=pdf.get_y() + 1, w=width)
+        pdf.set_y(pdf.get_y() + 2 + width * CHART_RATIO)
     page.heading("Who needs help")
     for item in _shown(brief.needs_help, HELP_LINES) or [BriefLine("Nobody this week.")]:
         page.line(item, x=MARGIN, width=width)
     page.heading("KPIs")
-    top = page.get_y()
+    top = pdf.get_y()
     column = (width - 6) / 2
     kpis = _shown(brief.kpis, 2 * KPI_ROWS)
     for i, item in enumerate(kpis):
         if i == KPI_ROWS:
-            page.set_y(top)
+            pdf.set_y(top)
         page.line(item, x=MARGIN + (column + 6 if i >= KPI_ROWS else 0), width=column)
-    page.set_y(top + LINE * min(len(kpis), KPI_ROWS))
+    pdf.set_y(top + LINE * min(len(kpis), KPI_ROWS))
     page.heading("Decisions pending")
     for item in _shown(brief.decisions, DECISION_LINES) or [BriefLine("None.")]:
         page.line(item, x=MARGIN, width=width)
-    return bytes(page.output())
+    return bytes(pdf.output())
