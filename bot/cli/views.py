@@ -121,7 +121,7 @@ def _standup(ctx: typer.Context, as_of: str | None, as_json: bool) -> None:
     from scoring.standup import focus
 
     with reading(ctx, as_of) as read:
-        items = load_portfolio(read.session, read.rules, as_of=read.day).standup()
+        items = load_portfolio(read.session, read.rules, as_of=read.day, read_only=True).standup()
         split = focus(items, limit=read.config.standup.focus_limit)
     day, rules = read.day, read.rules
     if as_json:
@@ -174,7 +174,7 @@ def _digest_dry_run(
 
     with reading(ctx, as_of) as read:
         config, day, session, rules = read.config, read.day, read.session, read.rules
-        result = load_portfolio(session, rules, as_of=day, with_previous_week=True)
+        result = load_portfolio(session, rules, as_of=day, with_previous_week=True, read_only=True)
         if channel is not None:
             from bot.services.digests import in_scope, spec_for
 

@@ -154,16 +154,18 @@ def load_portfolio(
     with_previous_week: bool = False,
     only: Callable[[Account, Rescue | None], bool] | None = None,
     trend_weeks: int = 0,
+    read_only: bool = False,
 ) -> Portfolio:
     """Accounts still onboarding (no outcome, or an outcome after `as_of`), scored as of `as_of`;
     `only` narrows them, given each account and its open rescue (a `Scope` narrows them in the
     database first). `trend_weeks` (at most TREND_WINDOW_WEEKS) past week-end scores go into
     each card's trend. Each account's kept state is read where it holds for `as_of`; the others
     are scored from their readings (the last TREND_WINDOW_WEEKS weeks, and each signal's latest
-    reading before)."""
+    reading before). `read_only`: the portfolio's accounts are rows of their columns, read by
+    name, not ORM objects (see `state_rows.onboarding_accounts`), for a view that only reads."""
     with bulk():
         return _load(session, rules, as_of=as_of, with_previous_week=with_previous_week,
-                     only=only, trend_weeks=trend_weeks)  # fmt: skip
+                     only=only, trend_weeks=trend_weeks, read_only=read_only)  # fmt: skip
 
 
 def _load(
@@ -174,12 +176,14 @@ def _load(
     with_previous_week: bool,
     only: Callable[[Account, Rescue | None], bool] | None,
     trend_weeks: int,
+    read_only: bool,
 ) -> Portfolio:
     rescues = rescue_rows.open_rescues(session)
+    clause = only.clause if isinstance(only, Scope) else None
     accounts = [
         a
         for a in state_rows.onboarding_accounts(
-            session, as_of=as_of, where=only.clause if isinstance(only, Scope) else None
+            session, as_of=as_of, where=clause, read_only=read_only
         )
         if only is None or only(a, rescues.get(a.id))
     ]

@@ -131,12 +131,27 @@ def with_keys(keys: Collection[str]) -> ColumnElement[bool]:
 
 
 def onboarding_accounts(
-    session: Session, *, as_of: date, where: ColumnElement[bool] | None = None
+    session: Session,
+    *,
+    as_of: date,
+    where: ColumnElement[bool] | None = None,
+    read_only: bool = False,
 ) -> list[Account]:
-    """The accounts onboarding on `as_of` (narrowed by `where`), ordered by key."""
-    statement = select(Account).where(onboarding_clause(as_of)).order_by(col(Account.key))
+    """The accounts onboarding on `as_of` (narrowed by `where`), ordered by key. `read_only`:
+    rows of their columns, read by name like an Account's attributes but not ORM objects (a
+    third of the time for a whole portfolio), for a caller that only reads them."""
+    table = Account.__table__  # type: ignore[attr-defined]
+    statement = (
+        (
+            select(*table.c) if read_only else select(Account)  # type: ignore[call-overload]
+        )
+        .where(onboarding_clause(as_of))
+        .order_by(col(Account.key))
+    )
     if where is not None:
         statement = statement.where(where)
+    if read_only:
+        return list(session.execute(statement).all())  # type: ignore[arg-type]
     return list(session.exec(statement))
 
 
