@@ -6,9 +6,9 @@ database fault). Several processes may run one: each claims different events.
 
 In a process that also answers the webhooks, answering comes first: they have the providers'
 deadline, applying has none. Between two transactions the applier waits while requests are
-being answered (`give_way_to`), but at most GIVE_WAY_SECONDS, so a steady flood of requests
-slows applying without stopping it (a `rescuebot worker` beside web processes that run with
-APPLY_INTEGRATION_EVENTS=false applies at full speed whatever they answer).
+being answered (`give_way_to`), but at most GIVE_WAY_SECONDS, then applies one event: a
+steady flood of requests slows applying without stopping it (a `rescuebot worker` beside web
+processes run with APPLY_INTEGRATION_EVENTS=false applies at full speed whatever they answer).
 
 `step()` is one look, for a test or a caller that wants the events applied now."""
 
@@ -82,8 +82,11 @@ class IntegrationApplier:
         """Apply batches until none is waiting (or the process stops), giving way between."""
         done: Counter[str] = Counter()
         while not self._stop.is_set():
-            self._give_way()
-            applied = apply_next(self.backend)
+            # Still answering after the wait: one event, so the requests share the process
+            # with a short transaction rather than a batch.
+            applied = (
+                apply_next(self.backend, batch=1) if self._give_way() else apply_next(self.backend)
+            )
             self._told(applied)
             done += applied
             if not applied or done.total() >= BATCH:
@@ -93,7 +96,9 @@ class IntegrationApplier:
             if not applied:
                 return
 
-    def _give_way(self) -> None:
+    def _give_way(self) -> bool:
+        """Wait for a pause in the requests (GIVE_WAY_SECONDS at most); whether they go on."""
         until = time.monotonic() + GIVE_WAY_SECONDS
         while self._answering() and time.monotonic() < until and not self._stop.is_set():
             self._stop.wait(LOOK_EVERY_SECONDS)
+        return self._answering()
