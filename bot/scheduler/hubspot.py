@@ -7,36 +7,26 @@ pending (the CRM read failing), so an accepted creation is applied exactly once,
 from __future__ import annotations
 
 import logging
-import threading
 
 from bot.hubspot.api import Hubspot
+from bot.scheduler.looking import BackgroundLook
 from bot.services.backend import Backend
 from bot.services.integrations.hubspot_reads import Completed, complete_pending
 
 log = logging.getLogger("rescuebot.integrations")
 
 
-class HubspotApplier:
+class HubspotApplier(BackgroundLook):
+    name = "hubspot-reads"
+    failed = "completing HubSpot creations failed; trying again shortly"
+
     def __init__(self, backend: Backend, api: Hubspot, *, every: float = 60.0) -> None:
+        super().__init__(log, every=every)
         self.backend = backend
         self.api = api
-        self.every = every
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="hubspot-reads", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().stop()
         self.api.close()
 
     def step(self) -> Completed:
@@ -47,11 +37,5 @@ class HubspotApplier:
                      done.applied, done.still_pending, done.failed)  # fmt: skip
         return done
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()  # before looking: a wake while looking is not lost
-            try:
-                self.step()
-            except Exception:
-                log.exception("completing HubSpot creations failed; trying again shortly")
-            self._wake.wait(self.every)
+    def _look(self) -> None:
+        self.step()

@@ -15,11 +15,11 @@ processes run with APPLY_INTEGRATION_EVENTS=false applies at full speed whatever
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
+from bot.scheduler.looking import BackgroundLook
 from bot.services.backend import Backend
 from bot.services.integrations import apply_next, apply_received
 
@@ -29,21 +29,18 @@ GIVE_WAY_SECONDS = 1.0  # the longest wait for a pause in the requests before ap
 LOOK_EVERY_SECONDS = 0.01  # how often a waiting applier looks for that pause
 
 
-class IntegrationApplier:
+class IntegrationApplier(BackgroundLook):
+    name = "integrations"
+    failed = "applying integration events failed; trying again shortly"
+
     def __init__(
         self, backend: Backend, *, on_pending: Callable[[], None] | None = None,
         every: float = 5.0,
     ) -> None:  # fmt: skip
+        super().__init__(log, every=every)
         self.backend = backend
         self.on_pending = on_pending  # told when applying left HubSpot creations pending
-        self.every = every
         self._answering: Callable[[], bool] = lambda: False
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def give_way_to(self, answering: Callable[[], bool]) -> None:
         """Wait between transactions while `answering()` (requests being answered here)."""
@@ -55,30 +52,11 @@ class IntegrationApplier:
         self._told(done)
         return done
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="integrations", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
     def _told(self, done: Counter[str]) -> None:
         if done.get("pending") and self.on_pending is not None:
             self.on_pending()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()  # before looking: a wake while looking is not lost
-            try:
-                self._drain()
-            except Exception:
-                log.exception("applying integration events failed; trying again shortly")
-            self._wake.wait(self.every)
-
-    def _drain(self) -> None:
+    def _look(self) -> None:
         """Apply batches until none is waiting (or the process stops), giving way between."""
         done: Counter[str] = Counter()
         while not self._stop.is_set():

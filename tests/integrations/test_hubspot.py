@@ -56,6 +56,11 @@ class Hub:
                 .order_by(col(IntegrationEvent.id))
             ))  # fmt: skip
 
+    def wait_until_noted(self, company: str) -> None:
+        """Wait until the company's first queued note is delivered."""
+        self.crm.wait_for(lambda: (queued := self.notes_queued(company)) and
+                          queued[0].state == "delivered")  # fmt: skip
+
     def by_company(self, company: str) -> Account | None:
         with self.served.db() as session:
             return session.exec(select(Account).where(Account.hubspot_id == company)).first()
@@ -258,15 +263,14 @@ def test_the_whole_flow_event_in_rescue_in_slack_note_in_hubspot(app: Hub) -> No
     (delivery,) = app.notes_queued("6001")
     assert "Onboarding rescue opened" in note.body and "Wayne" in note.body
     assert f"[rescuebot:{delivery.id}]" in note.body
-    app.crm.wait_for(lambda: app.notes_queued("6001")[0].state == "delivered")
+    app.wait_until_noted("6001")
     assert app.notes_queued("6001")[0].ts == note.id
 
 
 def test_a_5xx_on_the_push_is_retried_and_the_note_written_once(app: Hub) -> None:
     app.crm.fail("/crm/v3/objects/notes", 503)
     rescue_for(app, "stark", "6002")
-    app.crm.wait_for(lambda: app.notes_queued("6002") and
-                     app.notes_queued("6002")[0].state == "delivered")  # fmt: skip
+    app.wait_until_noted("6002")
     assert len(app.crm.notes_of("6002")) == 1
     # The 503 left its outcome unknown: the company's notes were looked through before the retry.
     assert ("GET", "/crm/v4/objects/companies/6002/associations/notes") in app.crm.calls
@@ -275,8 +279,7 @@ def test_a_5xx_on_the_push_is_retried_and_the_note_written_once(app: Hub) -> Non
 def test_a_lost_answer_is_found_among_the_notes_and_not_written_again(app: Hub) -> None:
     app.crm.lose_answers("/crm/v3/objects/notes", 1)
     rescue_for(app, "oscorp", "6003")
-    app.crm.wait_for(lambda: app.notes_queued("6003") and
-                     app.notes_queued("6003")[0].state == "delivered")  # fmt: skip
+    app.wait_until_noted("6003")
     (note,) = app.crm.notes_of("6003")
     assert app.notes_queued("6003")[0].ts == note.id
     assert [c for c in app.crm.calls if c == ("POST", "/crm/v3/objects/notes")] == [
@@ -290,8 +293,7 @@ def test_a_lost_answer_is_found_though_the_search_has_not_indexed_the_note(app: 
     app.crm.lag_search()
     app.crm.lose_answers("/crm/v3/objects/notes", 1)
     rescue_for(app, "lexcorp", "6005")
-    app.crm.wait_for(lambda: app.notes_queued("6005") and
-                     app.notes_queued("6005")[0].state == "delivered")  # fmt: skip
+    app.wait_until_noted("6005")
     (note,) = app.crm.notes_of("6005")
     assert app.notes_queued("6005")[0].ts == note.id
 
