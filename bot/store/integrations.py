@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.store.db import insert_unless_present
 from bot.store.tables import Account, HubspotProperty, IntegrationEvent, Ticket
 
 EXTERNAL_IDS = ("hubspot_id", "segment_group_id", "intercom_company_id")
@@ -31,15 +31,12 @@ def add_received(
     event id) pairs stored now (the others were stored before: redeliveries)."""
     if not events:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = IntegrationEvent.__table__  # type: ignore[attr-defined]
     # The rows as parameters, not in the statement: it stays the same, compiled once and
     # cached (SQLAlchemy sends them as one multi-row INSERT all the same).
-    statement = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
-        .returning(table.c.provider, table.c.event_id)
-    )
+    statement = insert_unless_present(
+        session, table, index_elements=["provider", "event_id"]
+    ).returning(table.c.provider, table.c.event_id)
     rows = [{"provider": provider, "event_id": id_, "body": body, "state": RECEIVED,
              "received_at": received_at} for (provider, id_), body in events.items()]  # fmt: skip
     return {(p, e) for p, e in session.connection().execute(statement, rows)}

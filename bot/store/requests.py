@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from bot.store.db import insert_unless_present
 from bot.store.tables import HandledRequest
 
 
@@ -24,9 +24,8 @@ def claim_request(session: Session, *, key: str, at: datetime) -> bool:
     keys = [key, request_id] if digest else [key]
     # One INSERT … ON CONFLICT DO NOTHING for both keys, no savepoint: this runs first in
     # every write a Slack request makes, so it is on the path of every rating.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = HandledRequest.__table__  # type: ignore[attr-defined]
-    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.key)
+    statement = insert_unless_present(session, table).returning(table.c.key)
     rows = [{"key": each, "handled_at": at} for each in keys]
     inserted = set(session.connection().execute(statement, rows).scalars())
     if key not in inserted:
