@@ -37,7 +37,6 @@ from scoring.weeks import previous_week_end
 # most: a kept card holds them all, a view asking for fewer gets the latest ones.
 TREND_WINDOW_WEEKS = 8
 BATCH = 500
-FEW = 8  # up to this many accounts are scored from their whole history (see `score_accounts`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +89,14 @@ def score_accounts(
     """The accounts scored from their readings: the last TREND_WINDOW_WEEKS weeks before last
     week's end and each signal's latest reading before (all any current value, delta or recent
     week needs), in two queries; an account falling for about that long is scored again from its
-    whole history, so its count of falling weeks is exact too. Up to FEW accounts (a rating's
-    upkeep) are scored from their whole history at once: one query on the account's index."""
+    whole history, so its count of falling weeks is exact too. Up to `reading_rows.FEW` accounts
+    (a rating's upkeep) are scored from their whole history, which the transaction keeps."""
     if not accounts:
         return {}
     ids = None if len(accounts) > BATCH else [a.id for a in accounts if a.id is not None]
     since = (
-        None  # a few accounts (a transaction's): their whole history, one indexed query
-        if len(accounts) <= FEW
+        None  # a few accounts (a transaction's): their whole history, read once
+        if len(accounts) <= reading_rows.FEW
         else datetime.combine(
             previous_week_end(as_of) - timedelta(weeks=TREND_WINDOW_WEEKS), time.max, UTC
         )
