@@ -14,13 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import Integer, bindparam, delete, or_
 from sqlalchemy.orm import aliased, defer, undefer
 from sqlmodel import Session, col, func, select
 
-from bot.store.delivery_due import DELIVERED, FAILED, PENDING, SENDING, WAITING, due_rows
+from bot.store.delivery_due import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    SENDING,
+    WAITING,
+    due_parameters,
+    due_rows,
+)
 from bot.store.tables import Delivery
 
 # Set on a session that queued a delivery, so whoever commits it knows to wake the courier.
@@ -108,29 +117,38 @@ def take_due(
 
     The rows are looked at without their payload and file bytes (a window of a thousand queued
     digests would otherwise read every chart); those are loaded for the taken ones only."""
-    statement = due_rows(
-        now, skip_channels, paced_channels, paced_methods, first_per_channel=first_per_channel
-    )
-    if skip_methods:
-        statement = statement.where(col(Delivery.method).not_in(list(skip_methods)))
-    statement = (
-        statement.order_by(col(Delivery.id))
-        .limit(limit)
-        .options(defer(Delivery.payload), defer(Delivery.content))  # type: ignore[arg-type]
-        .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
-    )
-    taken = _accepted(session, statement, accept, most)
+    statement = _lease_statement(first_per_channel)
+    parameters = due_parameters(now, skip_channels, paced_channels, paced_methods)
+    parameters |= {"skip_methods": list(skip_methods), "look_at": limit}
+    taken = _accepted(session, statement, parameters, accept, most)
     if taken:
         _mark_leased(session, taken, now=now, lease_until=lease_until)
     return taken
 
 
+@cache
+def _lease_statement(first_per_channel: bool) -> Any:
+    """`take_due`'s statement (built once: see `bot.store.delivery_due`)."""
+    return (
+        due_rows(first_per_channel=first_per_channel)
+        .where(col(Delivery.method).not_in(bindparam("skip_methods", expanding=True)))
+        .order_by(col(Delivery.id))
+        .limit(bindparam("look_at", type_=Integer))
+        .options(defer(Delivery.payload), defer(Delivery.content))  # type: ignore[arg-type]
+        .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
+    )
+
+
 def _accepted(
-    session: Session, statement: Any, accept: Callable[[Delivery], bool], most: int | None
+    session: Session,
+    statement: Any,
+    parameters: dict[str, Any],
+    accept: Callable[[Delivery], bool],
+    most: int | None,
 ) -> list[Delivery]:
     """The rows `accept` lets through, until `most` are taken (the rest stay unread)."""
     taken: list[Delivery] = []
-    rows = session.exec(statement)
+    rows = session.exec(statement, params=parameters)
     try:
         for delivery in rows:
             if most is not None and len(taken) >= most:
@@ -324,10 +342,18 @@ def _earliest(current: datetime | None, moment: datetime) -> datetime:
 def next_due_at(session: Session, *, after: datetime | None = None) -> datetime | None:
     """When the earliest waiting delivery becomes due (None when nothing waits); with `after`,
     the earliest that becomes due later than that."""
+    if after is None:
+        return session.exec(_next_due_statement(later=False)).first()
+    return session.exec(_next_due_statement(later=True), params={"after": after}).first()
+
+
+@cache
+def _next_due_statement(*, later: bool) -> Any:
+    """`next_due_at`'s statement, built once (the courier asks after every look)."""
     statement = select(func.min(Delivery.next_attempt_at)).where(Delivery.state == PENDING)
-    if after is not None:
-        statement = statement.where(col(Delivery.next_attempt_at) > after)
-    return session.exec(statement).first()
+    if later:
+        statement = statement.where(col(Delivery.next_attempt_at) > bindparam("after"))
+    return statement
 
 
 def counts_by_state(session: Session) -> dict[str, int]:
