@@ -37,7 +37,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.services import current_state
 from bot.services.backend import Backend
 from bot.services.rescues import record_and_rescue
@@ -138,6 +138,7 @@ def main() -> None:
     today = backend.today()
     began = time.perf_counter()
     kind = url.split("://")[0]
+    upgrade(backend.engine)  # the rules in force are read from the database
     with session_scope(backend.engine, read_only=True) as session:
         rules = rules_in_force(session, config)
     found = reused(backend.engine, args.accounts, rules, today) if args.reuse else None
@@ -169,6 +170,14 @@ def main() -> None:
         peak = max(m for _, m in timed)
         print(f"as a process           {name:>15}: {quantiles([t for t, _ in timed])} over "
               f"{args.runs} runs, peak RSS {peak:.0f} MiB ({load()})")  # fmt: skip
+    if args.ratings > 0:
+        ratings(backend, config, args.accounts, args.ratings)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB")
+
+
+def ratings(backend: Backend, config: Config, accounts: int, count: int) -> None:
+    """Time `count` ratings, each its own transaction, with the state's upkeep's share."""
     rng = random.Random(time.time_ns())
     signals = list(config.rules.taxonomy.active)
     took: list[float] = []
@@ -181,23 +190,21 @@ def main() -> None:
         upkeep.append(time.perf_counter() - began)
 
     current_state.keep = timed_keep  # type: ignore[assignment]
-    for _ in range(args.ratings):
-        account_id = rng.randint(1, args.accounts)
-        ratings = [(rng.choice(signals), rng.randint(0, 2))]
+    for _ in range(count):
+        account_id = rng.randint(1, accounts)
+        rated = [(rng.choice(signals), rng.randint(0, 2))]
         began = time.perf_counter()
         with backend.change(None) as session:
             account = session.get(Account, account_id)
             assert account is not None
             record_and_rescue(
-                session, config, account=account, ratings=ratings, author="U0BENCH",
+                session, config, account=account, ratings=rated, author="U0BENCH",
                 note=None, source="slash_command", now=backend.now(), channel=None,
             )  # fmt: skip
         took.append(time.perf_counter() - began)
-    print(f"a rating's transaction, state kept: {quantiles(took)} over {args.ratings} ratings "
+    print(f"a rating's transaction, state kept: {quantiles(took)} over {count} ratings "
           f"({load()})")  # fmt: skip
     print(f"  of which the state's upkeep:      {quantiles(upkeep)}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":
