@@ -32,7 +32,6 @@ from typing import Any
 
 from bench_store import fill
 from sqlalchemy import Engine, delete, func
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -97,28 +96,22 @@ def load() -> str:
 
 
 def reused(engine: Engine, accounts: int, rules: Rules, today: date) -> tuple[int, bool] | None:
-    """With the database filled by an earlier run for `accounts` accounts: its readings, and
-    whether every account's state is kept for `today` and `rules` already (else they are all
-    dropped); None when it is to be filled afresh. Migrated to the latest revision first."""
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            found = session.exec(select(func.count()).select_from(Account)).one()
-            if found != accounts:
-                return None
-            kept = session.exec(
-                select(func.count())
-                .select_from(CurrentState)
-                .where(CurrentState.day == today, CurrentState.rules_key == rules_key(rules))
-            ).one()
-            if kept != accounts:
-                session.execute(delete(CurrentState))
-            readings = session.exec(select(func.count()).select_from(Reading)).one()
-            return int(readings), kept == accounts
-    except OperationalError:  # SQLite: not migrated yet
-        return None
-    except ProgrammingError:  # PostgreSQL: not migrated yet
-        return None
+    """With the (migrated) database filled by an earlier run for `accounts` accounts: its
+    readings, and whether every account's state is kept for `today` and `rules` already (else
+    they are all dropped); None when it is to be filled afresh."""
+    with session_scope(engine) as session:
+        found = session.exec(select(func.count()).select_from(Account)).one()
+        if found != accounts:
+            return None
+        kept = session.exec(
+            select(func.count())
+            .select_from(CurrentState)
+            .where(CurrentState.day == today, CurrentState.rules_key == rules_key(rules))
+        ).one()
+        if kept != accounts:
+            session.execute(delete(CurrentState))
+        readings = session.exec(select(func.count()).select_from(Reading)).one()
+        return int(readings), kept == accounts
 
 
 def main() -> None:

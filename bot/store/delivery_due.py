@@ -3,15 +3,14 @@
 committed.
 
 The courier looks for due rows after every commit that queued one and every send that
-finished, so the statement is built once per shape, with its moments and channel lists as
-bound parameters (`due_parameters`): building SQLAlchemy's aliased joins anew for each look cost
-more than running the query."""
+finished, so the statement takes its moment and channel lists as bound parameters
+(`due_parameters`) and `take_due` builds it once per shape: building SQLAlchemy's aliased joins
+anew for each look cost more than running the query."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, not_, or_
@@ -40,7 +39,6 @@ def due_parameters(
     }
 
 
-@cache
 def due_rows(*, first_per_channel: bool) -> Any:
     """The due deliveries (with `first_per_channel`, only each channel's oldest), to be run
     with `due_parameters`."""
