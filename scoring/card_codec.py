@@ -159,23 +159,41 @@ def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
 
 def _dataclass_decoder(cls: type) -> Decoder:
     """A slotted dataclass without `__post_init__` is filled through its slots, as its own
-    `__init__` would fill them, without that call per object (twice as fast; a view builds a
-    hundred thousand)."""
+    `__init__` would fill them, without that call per object (a view builds a hundred
+    thousand): by plain attribute stores into an object of a twin class with the same slots,
+    which then becomes a `cls` (a frozen class refuses the stores; five times faster than its
+    `__init__`, two and a half than calling each slot's setter)."""
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {"_cls": cls, "_new": object.__new__}
     fields = dataclasses.fields(cls)
     values = [_expression(hints[f.name], f"v[{i}]", env) for i, f in enumerate(fields)]
-    slots = getattr(cls, "__slots__", ())
-    if hasattr(cls, "__post_init__") or not all(f.name in slots for f in fields):
+    twin = _twin(cls, [f.name for f in fields])
+    if hasattr(cls, "__post_init__") or twin is None:
         body = f"    return _cls({', '.join(values)})"
     else:
-        for i, f in enumerate(fields):
-            env[f"_set{i}"] = cls.__dict__[f.name].__set__
-        sets = "".join(f"    _set{i}(o, {value})\n" for i, value in enumerate(values))
-        body = f"    o = _new(_cls)\n{sets}    return o"
-    # Generated from the dataclass's own type hints, never from stored data.
+        env["_twin"] = twin
+        stores = "".join(
+            f"    o.{f.name} = {value}\n" for f, value in zip(fields, values, strict=True)
+        )
+        body = f"    o = _new(_twin)\n{stores}    o.__class__ = _cls\n    return o"
+    # Generated from the dataclass's own type hints and field names, never from stored data.
     exec(f"def build(v, c):\n{body}", env)
     return typing.cast(Decoder, env["build"])
+
+
+def _twin(cls: type, names: list[str]) -> type | None:
+    """A class laid out as `cls` (the same slots, no others), whose objects may become `cls`
+    objects; None when `cls` is not a plain slotted class of exactly its fields."""
+    slots = cls.__dict__.get("__slots__")
+    if cls.__bases__ != (object,) or slots is None or list(slots) != names:
+        return None
+    twin = type(f"{cls.__name__}Twin", (), {"__slots__": tuple(slots)})
+    probe = object.__new__(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:  # the interpreter finds the layouts differ after all
+        return None
+    return twin
 
 
 def _shape(hint: Any) -> Any:
