@@ -119,14 +119,16 @@ def standup_item_json(item: StandupItem, *, focus: bool) -> dict[str, Any]:
 
 def standup_json(split: Focus, *, as_of: date, weights_version: int) -> dict[str, Any]:
     """Every account in the standup, in its order; `focus` marks exactly the ones shown."""
+    shown = split.keys  # a set built on each ask, so asked once, not per item
     return {
         "as_of": as_of.isoformat(),
         "weights_version": weights_version,
-        "items": [standup_item_json(i, focus=i.account in split.keys) for i in split.items],
+        "items": [standup_item_json(i, focus=i.account in shown) for i in split.items],
     }
 
 
 def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:
+    shown = digest.focus.keys if digest.focus is not None else frozenset()
     return {
         "kpis": kpis.values() if kpis is not None else None,
         "as_of": digest.as_of.isoformat(),
@@ -135,7 +137,7 @@ def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:
         "counts": {s.value: digest.counts[s] for s in Status},
         "previous_counts": {s.value: digest.previous_counts.get(s, 0) for s in Status},
         "needs_help": [
-            standup_item_json(i, focus=digest.focus is not None and i.account in digest.focus.keys)
+            standup_item_json(i, focus=i.account in shown)
             for i in digest.needs_help
         ],
         "delays": [
