@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
+from typing import NamedTuple
 
 from scoring.rules import Status
-from scoring.scorecard import Scorecard
+from scoring.scorecard import Scorecard, SignalLine
 
 DUE_SOON_DAYS = 7
 FOCUS_LIMIT = 10  # `standup.focus_limit` when the config says nothing
@@ -196,28 +197,57 @@ def _dates_due(state: AccountState, as_of: date) -> list[tuple[str, date]]:
     ]
 
 
-def _tier(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) -> Tier | None:
+class _Asked(NamedTuple):
+    """What the standup asks of one card, each worked out once: every part of a line (tier,
+    needs, reasons, next step) asks again, for each of thousands of accounts."""
+
+    zero: tuple[SignalLine, ...]
+    stale: tuple[SignalLine, ...]
+    overdue: tuple[SignalLine, ...]
+    falling: bool
+    status: Status  # the decided one
+
+
+def _asked(card: Scorecard) -> _Asked:
+    zero: list[SignalLine] = []
+    stale: list[SignalLine] = []
+    overdue: list[SignalLine] = []
+    for line in card.signals:
+        if line.value == 0:
+            zero.append(line)
+        if line.stale:
+            stale.append(line)
+        if line.overdue:
+            overdue.append(line)
+    return _Asked(tuple(zero), tuple(stale), tuple(overdue), card.falling, card.decided_status)
+
+
+def _tier(
+    card: Scorecard, asked: _Asked, *, owned: bool, dates_due: list[tuple[str, date]]
+) -> Tier | None:
     """Where the account stands in the standup; None when it needs no help this week."""
-    if card.zero_signals and not owned:
+    if asked.zero and not owned:
         return Tier.UNOWNED_ZERO
-    if card.falling:
+    if asked.falling:
         return Tier.FALLING
-    if card.decided_status is Status.AT_RISK:
+    if asked.status is Status.AT_RISK:
         return Tier.AT_RISK
-    if card.decided_status is Status.WATCH:
+    if asked.status is Status.WATCH:
         return Tier.WATCH
-    if card.stale_signals or card.overdue_signals or card.overdue_gates or dates_due:
+    if asked.stale or asked.overdue or card.overdue_gates or dates_due:
         return Tier.ATTENTION
     return None
 
 
-def _reasons(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]]) -> tuple[str, ...]:
+def _reasons(
+    card: Scorecard, asked: _Asked, *, owned: bool, dates_due: list[tuple[str, date]]
+) -> tuple[str, ...]:
     """Why the account is on the standup, most pressing first."""
     reasons = [
         f"{line.signal.label} at risk (0)" + ("" if owned else ", needs an owner today")
-        for line in card.zero_signals
+        for line in asked.zero
     ]
-    if card.falling:
+    if asked.falling:
         reasons.append(f"falling {card.trend.falling_weeks} weeks in a row")
     if card.override is not None:
         reasons.append(
@@ -232,24 +262,22 @@ def _reasons(card: Scorecard, *, owned: bool, dates_due: list[tuple[str, date]])
         reasons.append("hand-off checklist incomplete")
     if card.score is not None and card.coverage < 0.5:
         reasons.append(f"only {card.coverage:.0%} of signals rated")
-    reasons += [
-        f"{line.signal.label} overdue ({line.days_late}d late)" for line in card.overdue_signals
-    ]
+    reasons += [f"{line.signal.label} overdue ({line.days_late}d late)" for line in asked.overdue]
     reasons += [f"{gate.label} overdue ({gate.days_late}d late)" for gate in card.overdue_gates]
     reasons += [
         f"{line.signal.label} stale ({line.days_since_reading}d since rated)"
-        for line in card.stale_signals
+        for line in asked.stale
     ]
     reasons += [f"{label} {d.isoformat()}" for label, d in dates_due]
     return tuple(reasons)
 
 
-def _due(state: AccountState, tier: Tier, as_of: date) -> date:
+def _due(state: AccountState, asked: _Asked, tier: Tier, as_of: date) -> date:
     """The agreed date, else today for urgent accounts and a week from now for the rest."""
     due = state.followup.due or (state.rescue.checkpoint_on if state.rescue else None)
     if due is not None:
         return due
-    urgent = tier is Tier.UNOWNED_ZERO or state.card.decided_status is Status.AT_RISK
+    urgent = tier is Tier.UNOWNED_ZERO or asked.status is Status.AT_RISK
     return as_of if urgent else as_of + timedelta(days=DUE_SOON_DAYS)
 
 
@@ -258,42 +286,42 @@ def _item(state: AccountState, as_of: date) -> StandupItem | None:
     dates_due = _dates_due(state, as_of)
     owner = state.followup.owner or (rescue.owner if rescue else None)
     owned = owner is not None
-    tier = _tier(card, owned=owned, dates_due=dates_due)
+    asked = _asked(card)
+    tier = _tier(card, asked, owned=owned, dates_due=dates_due)
     if tier is None and state.unowned_high_risks:
         tier = Tier.ATTENTION
     if tier is None:
         return None
-    needs = _needs(state, owned=owned, dates_due=dates_due)
+    needs = _needs(state, asked, owned=owned, dates_due=dates_due)
     return StandupItem(
         card=card,
         tier=tier,
         owner=owner or card.account.csm,
         owned=owned,
-        next_step=_next_step(state, tier),
-        due=_due(state, tier, as_of),
-        reasons=_reasons(card, owned=owned, dates_due=dates_due) + _risk_reasons(state),
+        next_step=_next_step(state, asked, tier),
+        due=_due(state, asked, tier, as_of),
+        reasons=_reasons(card, asked, owned=owned, dates_due=dates_due) + _risk_reasons(state),
         needs=needs,
-        why=_why(state, needs[0]),
+        why=_why(state, asked, needs[0]),
     )
 
 
 def _needs(
-    state: AccountState, *, owned: bool, dates_due: list[tuple[str, date]]
+    state: AccountState, asked: _Asked, *, owned: bool, dates_due: list[tuple[str, date]]
 ) -> tuple[Need, ...]:
     """The account's needs, in contract order."""
-    card = state.card
-    status = card.decided_status
-    zero = bool(card.zero_signals)
-    overdue = bool(card.overdue_signals or card.overdue_gates or state.overdue_gate_items)
+    status = asked.status
+    zero = bool(asked.zero)
+    overdue = bool(asked.overdue or state.card.overdue_gates or state.overdue_gate_items)
     present = (  # in NEEDS' order (a tuple, not a dict by Need: hashing them cost a tenth)
         zero and not owned,
-        card.falling,
+        asked.falling,
         status is Status.AT_RISK,
         status is Status.WATCH and overdue,
         zero and owned,
         status is Status.WATCH,
         overdue,
-        bool(card.stale_signals),
+        bool(asked.stale),
         bool(dates_due),
         state.unowned_high_risks > 0,
     )
@@ -308,11 +336,11 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _why(state: AccountState, need: Need) -> str:
+def _why(state: AccountState, asked: _Asked, need: Need) -> str:
     """The first need in plain words, as the standup line says it."""
     card = state.card
     if need is UNOWNED_ZERO:
-        return f"{card.zero_signals[0].signal.label} at 0, no owner"
+        return f"{asked.zero[0].signal.label} at 0, no owner"
     if need is FALLING:
         drop = card.trend.delta_tenths
         down = "" if drop is None else f"down {abs(drop) / 10:.1f}, "
@@ -328,13 +356,13 @@ def _why(state: AccountState, need: Need) -> str:
         )
         detail = "nothing rated yet" if card.score is None else f"score {card.score:.1f}"
         if need is OWNED_ZERO:
-            return f"{card.zero_signals[0].signal.label} at 0, owner on it"
+            return f"{asked.zero[0].signal.label} at 0, owner on it"
         if worst is not None and worst.value is not None and worst.value < 2:
             detail += f", {worst.signal.label} at {worst.value}"
         return f"{status}: {detail}"
     if need in (WATCH_OVERDUE, OVERDUE):
-        if card.overdue_signals:
-            late = max(card.overdue_signals, key=lambda line: line.days_late)
+        if asked.overdue:
+            late = max(asked.overdue, key=lambda line: line.days_late)
             days = f"{late.days_late} day{'s' if late.days_late != 1 else ''}"
             what = f"{late.signal.label} {days} late"
         elif card.overdue_gates:
@@ -344,7 +372,7 @@ def _why(state: AccountState, need: Need) -> str:
             what = f"{state.overdue_gate_items[0]} overdue"
         return f"{status}, {what}" if need is WATCH_OVERDUE else what
     if need is STALE:
-        line = max(card.stale_signals, key=lambda line: line.days_since_reading or 0)
+        line = max(asked.stale, key=lambda line: line.days_since_reading or 0)
         days = line.days_since_reading
         return f"{line.signal.label} not rated for {days} day{'' if days == 1 else 's'}"
     if need is UNOWNED_RISK:
@@ -359,24 +387,24 @@ def _risk_reasons(state: AccountState) -> tuple[str, ...]:
     return (f"{n} open high-impact risk{'s' if n != 1 else ''} with no owner",)
 
 
-def _next_step(state: AccountState, tier: Tier) -> str:
+def _next_step(state: AccountState, asked: _Asked, tier: Tier) -> str:
     card = state.card
     if tier is Tier.UNOWNED_ZERO:
-        return f"Assign an owner for {card.zero_signals[0].signal.label}"
+        return f"Assign an owner for {asked.zero[0].signal.label}"
     agreed = state.followup.next_step or (state.rescue.next_step if state.rescue else None)
     if agreed:
         return agreed
-    if card.zero_signals:
-        return f"Unblock {card.zero_signals[0].signal.label}"
-    if card.overdue_signals:
-        worst = max(card.overdue_signals, key=lambda line: line.days_late)
+    if asked.zero:
+        return f"Unblock {asked.zero[0].signal.label}"
+    if asked.overdue:
+        worst = max(asked.overdue, key=lambda line: line.days_late)
         return f"Agree a date for {worst.signal.label} with the customer"
-    if card.falling:
+    if asked.falling:
         return "Find what changed and agree a recovery step"
     if card.score is None or card.coverage < 0.5:
         return "Rate the unrated signals"
     if not card.handoff_complete:
         return "Complete the hand-off checklist with sales"
-    if card.stale_signals:
-        return f"Re-rate {card.stale_signals[0].signal.label}"
+    if asked.stale:
+        return f"Re-rate {asked.stale[0].signal.label}"
     return "Review at the next standup"
