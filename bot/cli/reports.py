@@ -136,10 +136,7 @@ def digest_json(digest: Digest, kpis: Kpis | None = None) -> dict[str, Any]:
         "total": digest.total,
         "counts": {s.value: digest.counts[s] for s in Status},
         "previous_counts": {s.value: digest.previous_counts.get(s, 0) for s in Status},
-        "needs_help": [
-            standup_item_json(i, focus=i.account in shown)
-            for i in digest.needs_help
-        ],
+        "needs_help": [standup_item_json(i, focus=i.account in shown) for i in digest.needs_help],
         "delays": [
             {
                 "signal": d.signal,

@@ -109,7 +109,8 @@ class OutcomeRows:
 
 def outcome_rows(session: Session) -> OutcomeRows:
     """Every account, rescue, survey answer, risk and reviewed category: one query per table."""
-    accounts = session.exec(
+    # Core rows, not the ORM's loading of them (which costs as much again for 10,000 accounts).
+    accounts = session.connection().execute(
         select(*(getattr(Account, name) for name in AccountSummary._fields)).order_by(
             col(Account.key)
         )
@@ -165,8 +166,8 @@ def kpi_records(session: Session, rules: Rules, rows: OutcomeRows | None = None)
     zone = rules.team_timezone
     keys = {a.id: a.key for a in rows.accounts}
     first_value_signal = rules.taxonomy.by_key.get(FIRST_VALUE)
-    windows = {
-        segment: first_value_signal.window_for(segment)
+    windows = {  # by the segment's stored value: no enum lookup per account
+        segment.value: first_value_signal.window_for(segment)
         if first_value_signal is not None and not first_value_signal.retired
         else None
         for segment in Segment
@@ -184,7 +185,7 @@ def kpi_records(session: Session, rules: Rules, rows: OutcomeRows | None = None)
                 first_value[a.id].astimezone(zone).date() if a.id in first_value else None
             ),
             users=a.users or 0,
-            first_value_window_days=windows[Segment(a.segment)],
+            first_value_window_days=windows[a.segment],
             register=registers.get(a.id, empty),
         )
         for a in rows.accounts

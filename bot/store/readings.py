@@ -213,5 +213,5 @@ def first_reached(session: Session, *, signal: str, value: int) -> dict[int, dat
                col(Reading.account_id) == col(Account.id))
         .scalar_subquery()
     )  # fmt: skip
-    rows = session.execute(select(Account.id, first))
+    rows = session.connection().execute(select(Account.id, first))  # Core rows: no ORM loading
     return {account_id: at for account_id, at in rows if at is not None}
