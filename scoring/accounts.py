@@ -53,7 +53,8 @@ class Handoff:
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        # The first blank answer decides, no tuple of them built: views ask for every account.
+        return all((getattr(self, q) or "").strip() for q in HANDOFF_QUESTIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,10 @@ class Scorecard:
         return self.override.status if self.override is not None else self.status
 
     def line(self, key: str) -> SignalLine | None:
-        return next((line for line in self.signals if line.key == key), None)
+        for line in self.signals:  # a loop, not next() over a generator: views ask per account
+            if line.signal.key == key:
+                return line
+        return None
 
 
 def half_up(numerator: int, denominator: int) -> int:

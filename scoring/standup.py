@@ -185,6 +185,8 @@ def standup(states: Iterable[AccountState], *, as_of: date) -> list[StandupItem]
 def _dates_due(state: AccountState, as_of: date) -> list[tuple[str, date]]:
     """The agreed dates that fall within the next `DUE_SOON_DAYS` (or have passed)."""
     followup, rescue = state.followup, state.rescue
+    if followup.due is None and rescue is None:  # most accounts: no agreed date at all
+        return []
     soon = as_of + timedelta(days=DUE_SOON_DAYS)
     return [
         (label, d)
