@@ -206,11 +206,14 @@ def first_reached(session: Session, *, signal: str, value: int) -> dict[int, dat
     """When each account first had `signal` at `value` (accounts that never did are absent):
     per account the least `recorded_at` under (signal, value, account_id, recorded_at), one
     index seek each, instead of aggregating every such reading of the portfolio (10,000
-    accounts × a year: 0.3 s to 0.03 s)."""
+    accounts × a year: 0.3 s to 0.03 s). The first by `ORDER BY … LIMIT 1` rather than `min()`,
+    which PostgreSQL wraps in a plan of its own per account (10,000: 105 ms to 60 ms)."""
     first = (
-        select(func.min(Reading.recorded_at))
+        select(Reading.recorded_at)
         .where(Reading.signal == signal, Reading.value == value,
                col(Reading.account_id) == col(Account.id))
+        .order_by(col(Reading.recorded_at))
+        .limit(1)
         .scalar_subquery()
     )  # fmt: skip
     rows = session.connection().execute(select(Account.id, first))  # Core rows: no ORM loading
