@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from bot.services.scoring_inputs import facts, history_of
@@ -25,7 +26,7 @@ from bot.store import current_state as state_rows
 from bot.store import overrides as override_rows
 from bot.store import readings as reading_rows
 from bot.store.db import session_scope
-from bot.store.tables import Account, CurrentState
+from bot.store.tables import Account
 from scoring import card_codec
 from scoring.overrides import Override, in_force
 from scoring.readings import Reading
@@ -128,34 +129,52 @@ def refresh(
     if not account_ids:
         return 0
     state_rows.lock_accounts(session, account_ids)
-    accounts = session.exec(
-        select(Account).where(col(Account.id).in_(account_ids), state_rows.onboarding_clause(today))
-    ).all()
     key = card_codec.rules_key(rules)
     rows = []
     for account_id, scored in score_accounts(
-        session, accounts, rules, as_of=today, trend_weeks=TREND_WINDOW_WEEKS
-    ).items():
+        session, _onboarding(session, account_ids, today), rules, as_of=today,
+        trend_weeks=TREND_WINDOW_WEEKS,
+    ).items():  # fmt: skip
         card = scored.card
         rows.append(
-            CurrentState(
-                account_id=account_id,
-                day=today,
-                rules_key=key,
-                status=card.status.value,
-                score_tenths=card.score_tenths,
-                last_week_tenths=(
+            {
+                "account_id": account_id,
+                "day": today,
+                "rules_key": key,
+                "status": card.status.value,
+                "score_tenths": card.score_tenths,
+                "last_week_tenths": (
                     None if card.trend.delta_tenths is None or card.score_tenths is None
                     else card.score_tenths - card.trend.delta_tenths
                 ),
-                previous_status=scored.previous_status.value,
-                flags=list(card.flags),
-                card=card_codec.pack(card),
-                computed_at=now,
-            )
+                "previous_status": scored.previous_status.value,
+                "flags": list(card.flags),
+                "card": card_codec.pack(card),
+                "computed_at": now,
+            }
         )  # fmt: skip
     state_rows.replace_states(session, account_ids, rows)
     return len(rows)
+
+
+def _onboarding(session: Session, account_ids: Collection[int], today: date) -> list[Account]:
+    """The accounts still onboarding on `today`: those the transaction holds already (a
+    rating's) as they are in it, the others read."""
+    held: list[Account] = []
+    unread: list[int] = []
+    for account_id in account_ids:
+        account = session.identity_map.get(identity_key(Account, account_id))
+        if account is None:
+            unread.append(account_id)
+        elif account.outcome is None or (
+            account.outcome_on is not None and account.outcome_on > today
+        ):  # as `state_rows.onboarding_clause`
+            held.append(account)  # type: ignore[arg-type]
+    if unread:
+        held += session.exec(
+            select(Account).where(col(Account.id).in_(unread), state_rows.onboarding_clause(today))
+        ).all()
+    return held
 
 
 def keep(session: Session, rules: Callable[[], Rules], *, today: date, now: datetime) -> None:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.messages import limits
 from bot.messages.models import Recorded, SignalChange
 from bot.services.portfolio import facts, history_of
-from bot.store import accounts as account_rows
+from bot.store import current_state as state_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store.tables import Account
@@ -62,7 +62,7 @@ def record_readings(
     if repeated := sorted({k for k in keys if keys.count(k) > 1}):
         raise InvalidValue(f"`{repeated[0]}` is rated twice in one command; rate it once")
     note = clean_note(note)
-    account_rows.lock(session, account_id=account.id)
+    state_rows.lock_accounts(session, [account.id])  # once, though keeping its state locks it too
     rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
     today = now.astimezone(rules.team_timezone).date()
     before = evaluate(facts(account), history_of(rows, rules), rules, as_of=today)

@@ -19,7 +19,7 @@ from bot.messages.text import mention
 from bot.services import hubspot_notes, portfolio
 from bot.services.readings import Recorded, record_readings
 from bot.services.weights import rules_in_force
-from bot.store import accounts as account_rows
+from bot.store import current_state as state_rows
 from bot.store import events
 from bot.store import readings as reading_rows
 from bot.store import rescues as rescue_rows
@@ -99,7 +99,7 @@ def open_rescue(
     note = _text(note, "the note")
     if checkpoint_on is not None and checkpoint_on < today:
         raise InvalidValue(f"`due:` {checkpoint_on.isoformat()} is in the past; pick a later date")
-    account_rows.lock(session, account_id=account.id)
+    state_rows.lock_accounts(session, [account.id])
     existing = rescue_rows.open_rescue(session, account_id=account.id)
     if existing is not None:
         _event(session, existing, "rescue_trigger", actor, now, trigger=trigger.kind.value,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date
+from functools import cache
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, event, or_
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy import ColumnElement, Delete, Insert, bindparam, delete, event, or_
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,7 @@ from bot.store.tables import Account, CurrentState, Reading, Rescue, StatusOverr
 TRACKED = (Account, Reading, StatusOverride)
 _TRACKED_TABLES = {cls.__tablename__ for cls in TRACKED}  # type: ignore[attr-defined]
 MARKED = "rescuebot.current_state.marked"  # session.info: account ids changed, or EVERY in it
+LOCKED = "rescuebot.current_state.locked"  # session.info: account ids this transaction holds
 EVERY = 0  # a change whose accounts cannot be told (a bulk UPDATE or DELETE): all of them
 
 
@@ -83,6 +85,18 @@ def _forget(session: OrmSession) -> None:
     session.info.pop(MARKED, None)
 
 
+@event.listens_for(OrmSession, "after_transaction_end")
+def _release(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction's end: its row locks are gone
+        session.info.pop(LOCKED, None)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _release_rolled_back(session: OrmSession, _previous: SessionTransaction) -> None:
+    # PostgreSQL releases the row locks taken since a SAVEPOINT rolled back to: forget them all.
+    session.info.pop(LOCKED, None)
+
+
 def take_marked(session: Session) -> set[int]:
     """The accounts this transaction changed so far (flushed first); they are no longer marked:
     the caller keeps their state now. EVERY among them means all accounts."""
@@ -97,16 +111,30 @@ def marked(session: Session) -> set[int]:
 
 
 def lock_accounts(session: Session, account_ids: Iterable[int]) -> None:
-    """Hold the accounts' rows (in id order, `FOR NO KEY UPDATE` as `accounts.lock`) so two
-    transactions keeping one account's state take turns: the later one reads the earlier one's
-    readings. SQLite's write transactions are serialised already."""
-    statement = (
+    """Hold the accounts' rows until the transaction ends (in id order, `FOR NO KEY UPDATE` as
+    `accounts.lock`), so concurrent changes to one account take turns: a later transaction
+    keeping its state reads the earlier one's readings. Each row is locked once per transaction
+    (a rating locks its account to record, then to keep its state); SQLite's write transactions
+    are serialised already (BEGIN IMMEDIATE), so there it asks nothing."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    held: set[int] = session.info.setdefault(LOCKED, set())
+    wanted = sorted(set(account_ids) - held)
+    if not wanted:
+        return
+    session.exec(_lock_statement(), params={"account_ids": wanted}).all()  # type: ignore[call-overload]
+    held.update(wanted)
+
+
+@cache
+def _lock_statement() -> Any:
+    """`lock_accounts`' statement, built once (building one costs more than running it)."""
+    return (
         select(Account.id)
-        .where(col(Account.id).in_(sorted(account_ids)))
+        .where(col(Account.id).in_(bindparam("account_ids", expanding=True)))
         .order_by(col(Account.id))
         .with_for_update(key_share=True)
     )
-    session.exec(statement).all()
 
 
 def onboarding_clause(as_of: date) -> ColumnElement[bool]:
@@ -176,12 +204,28 @@ def kept(
 
 
 def replace_states(
-    session: Session, account_ids: Collection[int], rows: list[CurrentState]
+    session: Session, account_ids: Collection[int], rows: list[dict[str, Any]]
 ) -> None:
-    """The accounts' kept states become `rows` (none for an account not in them)."""
-    session.execute(delete(CurrentState).where(col(CurrentState.account_id).in_(account_ids)))
-    session.add_all(rows)
+    """The accounts' kept states become `rows` (CurrentState's columns; none for an account
+    not in them): a DELETE and an INSERT built once, without ORM objects, since every rating
+    keeps its account's state."""
     session.flush()
+    connection = session.connection()
+    connection.execute(_delete_states(), {"account_ids": list(account_ids)})
+    if rows:
+        connection.execute(_insert_states(), rows)
+
+
+@cache
+def _delete_states() -> Delete:
+    return delete(CurrentState).where(
+        col(CurrentState.account_id).in_(bindparam("account_ids", expanding=True))
+    )
+
+
+@cache
+def _insert_states() -> Insert:
+    return CurrentState.__table__.insert()  # type: ignore[attr-defined,no-any-return]
 
 
 def drop_other_days(session: Session, *, day: date, rules_key: str) -> int:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.store.tables import StatusOverride
@@ -52,13 +55,31 @@ def clear(session: Session, *, row: StatusOverride, by: str, at: datetime) -> No
 def overrides_by_account(
     session: Session, *, account_ids: Collection[int] | None = None
 ) -> dict[int, list[Override]]:
-    """Every override, cleared ones too, by account (all accounts by default), oldest first."""
-    statement = select(StatusOverride).order_by(
-        col(StatusOverride.created_at), col(StatusOverride.id)
-    )
-    if account_ids is not None:
-        statement = statement.where(col(StatusOverride.account_id).in_(account_ids))
+    """Every override, cleared ones too, by account (all accounts by default), oldest first.
+    Read as columns by a statement built once: every rating reads its account's."""
+    if account_ids is None:
+        rows = session.execute(_overrides_statement(False))
+    else:
+        rows = session.execute(_overrides_statement(True), {"account_ids": list(account_ids)})
     found: dict[int, list[Override]] = {}
-    for row in session.exec(statement):
-        found.setdefault(row.account_id, []).append(as_override(row))
+    for account_id, status, reason, author, created_at, cleared_at in rows:
+        override = Override(
+            status=Status(status), reason=reason, author=author, set_at=created_at,
+            cleared_at=cleared_at,
+        )  # fmt: skip
+        found.setdefault(account_id, []).append(override)
     return found
+
+
+@cache
+def _overrides_statement(by_account: bool) -> Any:
+    table = StatusOverride.__table__  # type: ignore[attr-defined]
+    statement = select(
+        table.c.account_id, table.c.status, table.c.reason, table.c.author,
+        table.c.created_at, table.c.cleared_at,
+    ).order_by(table.c.created_at, table.c.id)  # fmt: skip
+    if by_account:
+        statement = statement.where(
+            table.c.account_id.in_(bindparam("account_ids", expanding=True))
+        )
+    return statement

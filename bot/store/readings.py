@@ -10,9 +10,10 @@ accounts it touches; the transaction's end forgets them all.
 from bisect import insort
 from collections.abc import Collection
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, func, insert
+from sqlalchemy import bindparam, event, func, insert
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -160,32 +161,14 @@ def _history(
     since: datetime | None = None,
     keyed: bool = False,
 ) -> dict[int, list[Any]]:
-    columns = (
-        Reading.account_id, Reading.signal, Reading.value, Reading.recorded_at,
-        Reading.author, Reading.note, Reading.source, Reading.id,
-    )  # fmt: skip
-    recent = select(*columns)
-    if account_ids is not None:
-        recent = recent.where(col(Reading.account_id).in_(account_ids))
-    rows = []
-    if since is not None:
-        recent = recent.where(col(Reading.recorded_at) >= since)
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(col(Reading.account_id), col(Reading.signal)),
-                order_by=(col(Reading.recorded_at).desc(), col(Reading.id).desc()),
-            )
-            .label("rank")
+    if since is None:  # whole histories (a rating's: the statement built once)
+        rows = list(
+            session.execute(_whole_statement(), {"account_ids": list(account_ids)})
+            if account_ids is not None
+            else session.execute(select(*_COLUMNS))
         )
-        ranked = select(*columns, rank).where(col(Reading.recorded_at) < since)
-        if account_ids is not None:
-            ranked = ranked.where(col(Reading.account_id).in_(account_ids))
-        before = ranked.subquery()
-        rows += session.execute(
-            select(*(before.c[c.key] for c in columns)).where(before.c.rank == 1)
-        )
-    rows += session.execute(recent)
+    else:
+        rows = _since(session, account_ids, since)
     rows.sort(key=lambda row: (row[0], row[3], row[7]))
     grouped: dict[int, list[Any]] = {}
     for account_id, *fields, reading_id in rows:
@@ -194,6 +177,42 @@ def _history(
             ((reading.recorded_at, reading_id), reading) if keyed else reading
         )
     return grouped
+
+
+_COLUMNS = (
+    Reading.account_id, Reading.signal, Reading.value, Reading.recorded_at,
+    Reading.author, Reading.note, Reading.source, Reading.id,
+)  # fmt: skip
+
+
+@cache
+def _whole_statement() -> Any:
+    return select(*_COLUMNS).where(
+        col(Reading.account_id).in_(bindparam("account_ids", expanding=True))
+    )
+
+
+def _since(session: Session, account_ids: Collection[int] | None, since: datetime) -> list[Any]:
+    """Every reading recorded since `since`, plus each signal's latest one before."""
+    recent = select(*_COLUMNS).where(col(Reading.recorded_at) >= since)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(col(Reading.account_id), col(Reading.signal)),
+            order_by=(col(Reading.recorded_at).desc(), col(Reading.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(*_COLUMNS, rank).where(col(Reading.recorded_at) < since)
+    if account_ids is not None:
+        recent = recent.where(col(Reading.account_id).in_(account_ids))
+        ranked = ranked.where(col(Reading.account_id).in_(account_ids))
+    before = ranked.subquery()
+    rows = list(
+        session.execute(select(*(before.c[c.key] for c in _COLUMNS)).where(before.c.rank == 1))
+    )
+    rows += session.execute(recent)
+    return rows
 
 
 def add_readings(session: Session, *, rows: list[dict[str, Any]]) -> None:
