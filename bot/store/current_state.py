@@ -22,6 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from bot.store.db import driver_rows
 from bot.store.tables import Account, CurrentState, Reading, Rescue, StatusOverride
 
 # What a scorecard is computed from, besides the rules and the day: the account row (its facts),
@@ -196,8 +197,8 @@ def kept(
     ).where(CurrentState.day == day, CurrentState.rules_key == rules_key)
     if account_ids is not None:
         statement = statement.where(col(CurrentState.account_id).in_(account_ids))
-    changed = marked(session)  # flushed first, so the Core read below sees this transaction
-    rows = session.connection().execute(statement).all()  # plain rows, not the ORM's loading
+    changed = marked(session)  # flushed first, so the driver's read below sees this transaction
+    rows = driver_rows(session, statement)  # plain rows: no ORM loading, bytes sent as bytes
     if EVERY in changed:
         return {}
     return {a: (card, previous) for a, card, previous in rows if a not in changed}
