@@ -11,6 +11,7 @@ readings.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Collection, Iterable
 from datetime import date
 from functools import cache
@@ -167,9 +168,11 @@ def onboarding_accounts(
     read_only: bool = False,
 ) -> list[Account]:
     """The accounts onboarding on `as_of` (narrowed by `where`), ordered by key. `read_only`:
-    rows of their columns, read by name like an Account's attributes but not ORM objects (a
-    third of the time for a whole portfolio), for a caller that only reads them; all but
-    `updated_at`, which no view shows (turning each into an aware datetime costs a sixth)."""
+    named tuples of their columns, read by name like an Account's attributes but not ORM
+    objects (a third of the time for a whole portfolio), for a caller that only reads them;
+    all but `updated_at`, which no view shows (turning each into an aware datetime costs a
+    sixth). Tuples, not SQLAlchemy's rows: a view reads a dozen attributes of each account,
+    and a row's attribute takes ten times a named tuple's (0.7 µs)."""
     table = Account.__table__  # type: ignore[attr-defined]
     shown = [c for c in table.c if c.name != "updated_at"]
     statement = (
@@ -182,8 +185,14 @@ def onboarding_accounts(
     if where is not None:
         statement = statement.where(where)
     if read_only:  # Core rows: the ORM's loading of plain columns is a third of their time
-        return list(session.connection().execute(statement).all())  # type: ignore[arg-type]
+        columns = _account_columns(tuple(c.name for c in shown))
+        return list(map(columns._make, session.connection().execute(statement)))
     return list(session.exec(statement))
+
+
+@cache
+def _account_columns(names: tuple[str, ...]) -> Any:
+    return namedtuple("AccountColumns", names)
 
 
 def kept(
