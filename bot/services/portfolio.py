@@ -201,6 +201,7 @@ def _load(
     unowned = risks.unowned_high_by_account(session, by_id)
     states: list[AccountState] = []
     previous: dict[str, Status] = {}
+    no_followup = Followup()  # most accounts' (it is immutable, so one serves them all)
     for account in accounts:
         found = scored[account.id]
         overdue = late.get(account.id, ())  # type: ignore[call-overload]
@@ -209,8 +210,10 @@ def _load(
         states.append(
             AccountState(
                 card=replace(found.card, overdue_gates=overdue) if overdue else found.card,
-                followup=Followup(
-                    account.followup_owner, account.followup_next, account.followup_due
+                followup=(
+                    Followup(account.followup_owner, account.followup_next, account.followup_due)
+                    if account.followup_owner or account.followup_next or account.followup_due
+                    else no_followup
                 ),
                 rescue=open_rescue_of(rescues.get(account.id), rules),
                 overdue_gate_items=tuple(g.label for g in overdue),
