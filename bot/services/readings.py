@@ -101,5 +101,6 @@ def record_readings(
                      "note": note, "source": source, "score_before": before.score,
                      "score_after": after.score, "status_before": before.status.value,
                      "status_after": after.status.value},
+            flush=False,  # with the state's upkeep's flush: nothing here needs its id
         )  # fmt: skip
     return Recorded(account, tuple(changes), before, after, reading_ids=tuple(ids))
