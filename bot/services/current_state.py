@@ -28,8 +28,9 @@ from bot.store import readings as reading_rows
 from bot.store.db import session_scope
 from bot.store.tables import Account
 from scoring import card_codec
+from scoring.accounts import AccountFacts
 from scoring.overrides import Override, in_force
-from scoring.readings import Reading
+from scoring.readings import History, Reading
 from scoring.rules import Rules, Status
 from scoring.scorecard import Scorecard, evaluate
 from scoring.weeks import previous_week_end
@@ -63,6 +64,22 @@ def score(
     history = history_of(readings, rules)
     account_facts = facts(account)
     card = evaluate(account_facts, history, rules, as_of=as_of, trend_weeks=trend_weeks)
+    return _overridden(
+        account_facts, history, card, overrides, rules, with_previous_week=with_previous_week
+    )
+
+
+def _overridden(
+    account_facts: AccountFacts,
+    history: History,
+    card: Scorecard,
+    overrides: Collection[Override],
+    rules: Rules,
+    *,
+    with_previous_week: bool,
+) -> Scored:
+    """`card` (as of its day) with the override in force, and the status a week before."""
+    as_of = card.as_of
     override = in_force(overrides, as_of, rules.team_timezone)
     if override is not None:
         card = replace(card, override=override)
@@ -76,6 +93,52 @@ def score(
         else evaluate(account_facts, history, rules, as_of=last_week, trend_weeks=0).status
     )
     return Scored(card, previous)
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """A scorecard a transaction made of an account from its whole history (a rating's, once
+    recorded), with what it was made from: keeping the account's state would make it again
+    while the transaction has written nothing more that a scorecard is computed from."""
+
+    changes: int  # `state_rows.changes` when it was made
+    rules: Rules
+    facts: AccountFacts
+    history: History
+    card: Scorecard  # no override; its trend of `rules.trend_weeks` weeks
+
+
+def made(
+    session: Session, account_id: int, rules: Rules, account_facts: AccountFacts,
+    history: History, card: Scorecard,
+) -> None:  # fmt: skip
+    """Remember `card`, just made from the account's whole `history` in this transaction with
+    everything it wrote flushed, so keeping the account's state scores it no second time."""
+    session.info.setdefault(state_rows.SCORED, {})[account_id] = _Made(
+        state_rows.changes(session), rules, account_facts, history, card
+    )
+
+
+def _made_again(
+    session: Session, account_id: int, rules: Rules, as_of: date, overrides: Collection[Override]
+) -> Scored | None:
+    """The account's kept state from the card the transaction made of it, if that still holds
+    (same rules and day, nothing written since) and its trend covers TREND_WINDOW_WEEKS."""
+    found: _Made | None = session.info.get(state_rows.SCORED, {}).get(account_id)
+    if (
+        found is None
+        or found.changes != state_rows.changes(session)
+        or found.rules is not rules
+        or found.card.as_of != as_of
+        or rules.trend_weeks < TREND_WINDOW_WEEKS
+    ):
+        return None
+    # A trend of more weeks ends with the same weeks as a shorter one: its latest are kept.
+    trend = found.card.trend
+    card = replace(
+        found.card, trend=replace(trend, weekly=trend.weekly[-(TREND_WINDOW_WEEKS + 1) :])
+    )
+    return _overridden(found.facts, found.history, card, overrides, rules, with_previous_week=True)
 
 
 def score_accounts(
@@ -130,11 +193,20 @@ def refresh(
         return 0
     state_rows.lock_accounts(session, account_ids)
     key = card_codec.rules_key(rules)
+    accounts = _onboarding(session, account_ids, today)
+    again: dict[int, Scored] = {}
+    if session.info.get(state_rows.SCORED):
+        ids = [a.id for a in accounts if a.id is not None]
+        overrides = override_rows.overrides_by_account(session, account_ids=ids)
+        for account_id in ids:
+            scored = _made_again(session, account_id, rules, today, overrides.get(account_id, ()))
+            if scored is not None:
+                again[account_id] = scored
+    rest = [a for a in accounts if a.id not in again]
     rows = []
-    for account_id, scored in score_accounts(
-        session, _onboarding(session, account_ids, today), rules, as_of=today,
-        trend_weeks=TREND_WINDOW_WEEKS,
-    ).items():  # fmt: skip
+    for account_id, scored in (
+        again | score_accounts(session, rest, rules, as_of=today, trend_weeks=TREND_WINDOW_WEEKS)
+    ).items():
         card = scored.card
         rows.append(
             {

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.messages import limits
 from bot.messages.models import Recorded, SignalChange
+from bot.services import current_state
 from bot.services.portfolio import facts, history_of
 from bot.store import current_state as state_rows
 from bot.store import events
@@ -24,7 +25,6 @@ from bot.store import readings as reading_rows
 from bot.store.tables import Account
 from scoring import duplicates
 from scoring.errors import InvalidValue
-from scoring.readings import Reading
 from scoring.rules import Rules
 from scoring.scorecard import evaluate
 from scoring.signals import Signal, Value
@@ -65,10 +65,10 @@ def record_readings(
     state_rows.lock_accounts(session, [account.id])  # once, though keeping its state locks it too
     rows = reading_rows.history_by_account(session, account_ids=[account.id]).get(account.id, [])
     today = now.astimezone(rules.team_timezone).date()
-    before = evaluate(facts(account), history_of(rows, rules), rules, as_of=today)
+    account_facts = facts(account)
+    before = evaluate(account_facts, history_of(rows, rules), rules, as_of=today)
     at = recorded_at or now
     changes: list[SignalChange] = []
-    added: list[Reading] = []
     ids: list[int] = []
     for signal, value in ratings:
         previous = before.line(signal.key)
@@ -86,12 +86,15 @@ def record_readings(
         )  # fmt: skip
         assert stored.id is not None
         ids.append(stored.id)
-        added.append(Reading(signal.key, int(value), at, author, note, source))
-    after = (
-        evaluate(facts(account), history_of([*rows, *added], rules), rules, as_of=today)
-        if added
-        else before
-    )
+    after = before
+    if ids:
+        # From the whole history as the transaction keeps it, the new readings flushed into it:
+        # what keeping the account's state scores, so that reuses this card (`made`).
+        whole = reading_rows.history_by_account(session, account_ids=[account.id])
+        history = history_of(whole.get(account.id, []), rules)
+        after = evaluate(account_facts, history, rules, as_of=today)
+        assert account.id is not None
+        current_state.made(session, account.id, rules, account_facts, history, after)
     for change in changes:
         if change.duplicate:
             continue
@@ -101,5 +104,6 @@ def record_readings(
                      "note": note, "source": source, "score_before": before.score,
                      "score_after": after.score, "status_before": before.status.value,
                      "status_after": after.status.value},
+            flush=False,  # with the state's upkeep's flush: nothing here needs its id
         )  # fmt: skip
     return Recorded(account, tuple(changes), before, after, reading_ids=tuple(ids))

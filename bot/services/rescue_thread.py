@@ -55,9 +55,10 @@ def announce(
 ) -> None:
     """A new rescue gets its message and its owner a DM; a trigger on an open one, a reply."""
     rescue = opened.view.rescue
+    # `opened.view` was made in this transaction, just now: its card still holds.
     if not opened.created:
         reply(session, rescue, trigger_reply(opened.trigger.reason), now=now)
-        refresh(session, config, rescue, now=now)
+        refresh(session, config, rescue, now=now, view=opened.view)
         return
     channel = rescue.channel or fallback
     if channel is None:
@@ -91,7 +92,7 @@ def announce(
             now=now,
             key=f"rescue:{rescue.id}:owner:{rescue.owner}",
         )
-    say_if_severe(session, config, rescue, now=now)
+    say_if_severe(session, config, rescue, now=now, view=opened.view)
 
 
 # Openers that are not people: the bot's own recompute and the integrations whose reading
@@ -139,10 +140,15 @@ def reply(session: Session, rescue: Rescue, text: str, *, now: datetime) -> None
                method="message", payload={"text": text}, now=now)  # fmt: skip
 
 
-def refresh(session: Session, config: Config, rescue: Rescue, *, now: datetime) -> RescueView:
-    """Edit the rescue's parent message to show it as it is now."""
-    today = now.astimezone(config.rules.team_timezone).date()
-    view = rescues.view_of(session, config, rescue, today=today)
+def refresh(
+    session: Session, config: Config, rescue: Rescue, *, now: datetime,
+    view: RescueView | None = None,
+) -> RescueView:  # fmt: skip
+    """Edit the rescue's parent message to show it as it is now (`view`, when the caller made
+    it in this transaction with nothing changed since)."""
+    if view is None:
+        today = now.astimezone(config.rules.team_timezone).date()
+        view = rescues.view_of(session, config, rescue, today=today)
     payload: dict[str, object] = {
         "text": rescue_text(view),
         "blocks": as_dicts(rescue_blocks(view, now=now)),
@@ -186,10 +192,15 @@ def dm(session: Session, user: str, text: str, *, now: datetime, key: str | None
     )
 
 
-def say_if_severe(session: Session, config: Config, rescue: Rescue, *, now: datetime) -> None:
-    """Once a rescue turns severe, say so in its thread (once) and put Escalate first."""
-    today = now.astimezone(config.rules.team_timezone).date()
-    view = rescues.view_of(session, config, rescue, today=today)
+def say_if_severe(
+    session: Session, config: Config, rescue: Rescue, *, now: datetime,
+    view: RescueView | None = None,
+) -> None:  # fmt: skip
+    """Once a rescue turns severe, say so in its thread (once) and put Escalate first (`view`
+    as `refresh` takes it)."""
+    if view is None:
+        today = now.astimezone(config.rules.team_timezone).date()
+        view = rescues.view_of(session, config, rescue, today=today)
     if view.severe is None or rescues.severity_said(session, rescue):
         return
     events.record_event(

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.config import Config
@@ -52,10 +54,15 @@ def _text(value: str | None, name: str, *, required: bool = False) -> str | None
     return text or None
 
 
-def view_of(session: Session, config: Config, rescue: Rescue, *, today: date) -> RescueView:
+def view_of(
+    session: Session, config: Config, rescue: Rescue, *, today: date, card: Scorecard | None = None
+) -> RescueView:
+    """The rescue as its messages show it; `card`, its account's scorecard as of `today` (as
+    `portfolio.scorecard` gives it), when the caller computed it already in this transaction."""
     account = session.get(Account, rescue.account_id)
     assert account is not None
-    card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
+    if card is None:
+        card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
     plan = session.exec(
         select(Escalation)
         .where(Escalation.rescue_id == rescue.id)
@@ -105,6 +112,7 @@ def open_rescue(
         _event(session, existing, "rescue_trigger", actor, now, trigger=trigger.kind.value,
                reason=trigger.reason, note=note)  # fmt: skip
         return Opened(view_of(session, config, existing, today=today), False, trigger)
+    # The card the rescue opens at is the one its message shows: scored once.
     card = portfolio.scorecard(session, account, rules_in_force(session, config), as_of=today)
     terms = rescue_terms(card.status, now, config.rules.rescue, tz=config.rules.team_timezone,
                          holidays=config.rules.holidays)  # fmt: skip
@@ -123,7 +131,7 @@ def open_rescue(
            reason=rescue.reason, owner=rescue.owner, sla_due_at=rescue.sla_due_at.isoformat(),
            checkpoint_on=rescue.checkpoint_on.isoformat(), status=card.status.value,
            score=card.score)  # fmt: skip
-    return Opened(view_of(session, config, rescue, today=today), True, trigger)
+    return Opened(view_of(session, config, rescue, today=today, card=card), True, trigger)
 
 
 MANUAL = RescueTrigger(TriggerKind.MANUAL, "opened by hand")
@@ -281,12 +289,7 @@ def close_if_opened_by_mistake(
     """
     if not recorded.recorded:
         return None
-    rescue = session.exec(
-        select(Rescue)
-        .where(Rescue.open_account_id == account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    rescue = session.exec(_open_rescue_locked(), params={"account_id": account.id}).first()  # type: ignore[call-overload]
     if rescue is None or rescue.trigger == TriggerKind.MANUAL:
         return None
     # Cheapest first, since every rating of an account in rescue asks: which values the
@@ -317,6 +320,17 @@ def close_if_opened_by_mistake(
            corrected=corrected, status=recorded.after.status.value,
            score=recorded.after.score)  # fmt: skip
     return rescue
+
+
+@cache
+def _open_rescue_locked() -> Any:
+    """The account's open rescue, locked and read anew (built once: every rating asks)."""
+    return (
+        select(Rescue)
+        .where(Rescue.open_account_id == bindparam("account_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _opening_values(session: Session, rescue: Rescue) -> dict[str, int]:

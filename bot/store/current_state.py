@@ -32,22 +32,39 @@ TRACKED = (Account, Reading, StatusOverride)
 _TRACKED_TABLES = {cls.__tablename__ for cls in TRACKED}  # type: ignore[attr-defined]
 MARKED = "rescuebot.current_state.marked"  # session.info: account ids changed, or EVERY in it
 LOCKED = "rescuebot.current_state.locked"  # session.info: account ids this transaction holds
+# session.info: account id → a score the transaction made of it (`bot.services.current_state`)
+SCORED = "rescuebot.current_state.scored"
 EVERY = 0  # a change whose accounts cannot be told (a bulk UPDATE or DELETE): all of them
+CHANGES = "rescuebot.current_state.changes"  # session.info: how many tracked writes it made
 
 
 def _marks(session: OrmSession) -> set[int]:
+    session.info[CHANGES] = session.info.get(CHANGES, 0) + 1
     marked: set[int] = session.info.setdefault(MARKED, set())
     return marked
 
 
+def _tracked(row: object) -> int | None:
+    """The account a flushed row of a TRACKED table is about."""
+    if isinstance(row, Account):
+        return row.id
+    if isinstance(row, Reading | StatusOverride):
+        return row.account_id
+    return None
+
+
+def changes(session: Session) -> int:
+    """A count that grows with every write this session makes to what a scorecard is computed
+    from (flushed or a statement): a score made at one count is current while it holds."""
+    return int(session.info.get(CHANGES, 0))
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _mark_flushed(session: OrmSession, _context: Any) -> None:
-    marked = _marks(session)
-    for row in chain(session.new, session.dirty, session.deleted):
-        if isinstance(row, Account) and row.id is not None:
-            marked.add(row.id)
-        elif isinstance(row, Reading | StatusOverride):
-            marked.add(row.account_id)
+    touched = {_tracked(row) for row in chain(session.new, session.dirty, session.deleted)}
+    touched.discard(None)
+    if touched:
+        _marks(session).update(touched)  # type: ignore[arg-type]
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
@@ -91,6 +108,7 @@ def _forget(session: OrmSession) -> None:
 def _release(session: OrmSession, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the transaction's end: its row locks are gone
         session.info.pop(LOCKED, None)
+        session.info.pop(SCORED, None)
 
 
 @event.listens_for(OrmSession, "after_soft_rollback")

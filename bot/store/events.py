@@ -20,11 +20,14 @@ def record_event(
     actor: str,
     at: datetime,
     payload: dict[str, Any],
+    flush: bool = True,
 ) -> Event:
-    """Append one event; ``account_id`` is None for events about no single account."""
+    """Append one event; ``account_id`` is None for events about no single account. Not
+    `flush`ed: inserted with the transaction's next flush (its id is unknown until then)."""
     event = Event(account_id=account_id, kind=kind, actor=actor, at=at, payload=payload)
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     if account_id is not None:
         session.info.setdefault(CHANGED_ACCOUNTS, set()).add(account_id)
     return event

@@ -7,7 +7,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, event
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bot.store.tables import StatusOverride
@@ -52,11 +54,30 @@ def clear(session: Session, *, row: StatusOverride, by: str, at: datetime) -> No
     session.flush()
 
 
+# session.info: account id → its overrides read in this transaction (a few accounts' only),
+# forgotten when the transaction writes any override of it, or ends.
+READ = "rescuebot.overrides.read"
+FEW = 8
+
+
 def overrides_by_account(
     session: Session, *, account_ids: Collection[int] | None = None
 ) -> dict[int, list[Override]]:
     """Every override, cleared ones too, by account (all accounts by default), oldest first.
-    Read as columns by a statement built once: every rating reads its account's."""
+    Read as columns by a statement built once; a few accounts' are read once per transaction
+    (a rating's card, its rescue's and its kept state each ask)."""
+    if account_ids is None or len(account_ids) > FEW:
+        return _read(session, account_ids)
+    session.flush()  # as the query would (autoflush): a pending override counts
+    kept: dict[int, list[Override]] = session.info.setdefault(READ, {})
+    if wanted := [a for a in account_ids if a not in kept]:
+        found = _read(session, wanted)
+        for account_id in wanted:
+            kept[account_id] = found.get(account_id, [])
+    return {a: list(kept[a]) for a in account_ids if kept[a]}
+
+
+def _read(session: Session, account_ids: Collection[int] | None) -> dict[int, list[Override]]:
     if account_ids is None:
         rows = session.execute(_overrides_statement(False))
     else:
@@ -69,6 +90,35 @@ def overrides_by_account(
         )  # fmt: skip
         found.setdefault(account_id, []).append(override)
     return found
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _follow_flush(session: OrmSession, _context: Any) -> None:
+    kept = session.info.get(READ)
+    if kept:
+        for row in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(row, StatusOverride):
+                kept.pop(row.account_id, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _follow_statement(state: ORMExecuteState) -> None:
+    kept = state.session.info.get(READ)
+    if kept and (state.is_insert or state.is_update or state.is_delete):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == StatusOverride.__tablename__:
+            kept.clear()  # a bulk statement's accounts are not told: forget them all
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(READ, None)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_rolled_back(session: OrmSession, _previous: SessionTransaction) -> None:
+    session.info.pop(READ, None)
 
 
 @cache

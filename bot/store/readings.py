@@ -161,12 +161,13 @@ def _history(
     since: datetime | None = None,
     keyed: bool = False,
 ) -> dict[int, list[Any]]:
-    if since is None:  # whole histories (a rating's: the statement built once)
-        rows = list(
-            session.execute(_whole_statement(), {"account_ids": list(account_ids)})
+    if since is None:  # whole histories (a rating's: a Core statement built once, all fetched)
+        session.flush()  # as the ORM's autoflush would: a pending reading is in the history
+        rows = (
+            session.connection().execute(_whole(), {"account_ids": list(account_ids)})
             if account_ids is not None
             else session.execute(select(*_COLUMNS))
-        )
+        ).all()
     else:
         rows = _since(session, account_ids, since)
     rows.sort(key=lambda row: (row[0], row[3], row[7]))
@@ -186,10 +187,11 @@ _COLUMNS = (
 
 
 @cache
-def _whole_statement() -> Any:
-    return select(*_COLUMNS).where(
-        col(Reading.account_id).in_(bindparam("account_ids", expanding=True))
-    )
+def _whole() -> Any:
+    """Some accounts' whole histories, as Core (no ORM result layer: a third cheaper)."""
+    table = Reading.__table__  # type: ignore[attr-defined]
+    wanted = table.c.account_id.in_(bindparam("account_ids", expanding=True))
+    return select(*(table.c[c.key] for c in _COLUMNS)).where(wanted)
 
 
 def _since(session: Session, account_ids: Collection[int] | None, since: datetime) -> list[Any]:
