@@ -146,7 +146,7 @@ def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
     if hint is datetime:
         env[name] = datetime.fromisoformat
     elif hint is date:
-        env[name] = date.fromisoformat
+        env[name] = _DAYS.__getitem__
     elif isinstance(hint, type) and issubclass(hint, Enum):
         env[name] = hint._value2member_map_.__getitem__
     elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
@@ -155,6 +155,23 @@ def _expression(hint: Any, source: str, env: dict[str, Any]) -> str:
     else:
         raise TypeError(f"cannot keep a {hint!r} in a scorecard")
     return f"{name}({source})"
+
+
+class _Days(dict[str, date]):
+    """ISO days parsed once each: a portfolio's cards share a few hundred (the day they are as
+    of, signatures, due dates), and a hit is a dict lookup, not a parse. Bounded, though no
+    portfolio comes near: past `LIMIT` days it starts again."""
+
+    LIMIT = 100_000
+
+    def __missing__(self, text: str) -> date:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        day = self[text] = date.fromisoformat(text)
+        return day
+
+
+_DAYS = _Days()
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
