@@ -109,7 +109,9 @@ class OutcomeRows:
 
 def outcome_rows(session: Session) -> OutcomeRows:
     """Every account, rescue, survey answer, risk and reviewed category: one query per table."""
-    # Core rows, not the ORM's loading of them (which costs as much again for 10,000 accounts).
+    # Core rows, not the ORM's loading of them (which costs as much again for 10,000 accounts),
+    # after a flush, as the ORM's query would, so they include this transaction's changes.
+    session.flush()
     accounts = session.connection().execute(
         select(*(getattr(Account, name) for name in AccountSummary._fields)).order_by(
             col(Account.key)

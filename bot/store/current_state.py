@@ -204,6 +204,7 @@ def onboarding_accounts(
         statement = statement.where(where)
     if read_only:  # Core rows: the ORM's loading of plain columns is a third of their time
         columns = _account_columns(tuple(c.name for c in shown))
+        session.flush()  # as the ORM's query would: the rows include this transaction's changes
         return list(map(columns._make, session.connection().execute(statement)))
     return list(session.exec(statement))
 

@@ -237,5 +237,6 @@ def first_reached(session: Session, *, signal: str, value: int) -> dict[int, dat
         .limit(1)
         .scalar_subquery()
     )  # fmt: skip
+    session.flush()  # as the ORM's query would: this transaction's readings count
     rows = session.connection().execute(select(Account.id, first))  # Core rows: no ORM loading
     return {account_id: at for account_id, at in rows if at is not None}
