@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.config import Config
 from bot.messages.blocks import as_dicts
@@ -47,7 +47,7 @@ def plan_key(plan_id: int) -> str:
 
 
 def _delivery(session: Session, key: str) -> Delivery | None:
-    return session.exec(select(Delivery).where(Delivery.key == key)).first()
+    return deliveries.queued(session, key)
 
 
 def announce(

@@ -7,9 +7,10 @@ it; a later account deliberately given the same name (with an explicit key) has 
 
 import unicodedata
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from bot.store.tables import Account
@@ -82,8 +83,14 @@ def update_account(
 
 
 def get_account(session: Session, *, key: str) -> Account | None:
-    """The account with exactly this key, if any."""
-    return session.exec(select(Account).where(Account.key == key)).first()
+    """The account with exactly this key, if any (the statement built once: every slash
+    command and select naming an account asks)."""
+    return session.exec(_by_key(), params={"key": key}).first()  # type: ignore[call-overload,no-any-return]
+
+
+@cache
+def _by_key() -> Any:
+    return select(Account).where(Account.key == bindparam("key"))
 
 
 def list_accounts(session: Session) -> list[Account]:

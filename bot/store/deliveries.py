@@ -61,7 +61,7 @@ def enqueue(
     before it with the same parent are sent. A `message` or `file` with a parent goes into the
     parent's thread; an `update` with a parent edits the parent's message (its payload needs no
     `ts` then: the parent's is used once it is known)."""
-    existing = session.exec(select(Delivery).where(Delivery.key == key)).first()
+    existing = queued(session, key)
     if existing is not None:
         return existing
     delivery = Delivery(
@@ -80,6 +80,17 @@ def enqueue(
     session.flush()
     session.info[QUEUED] = True
     return delivery
+
+
+def queued(session: Session, key: str) -> Delivery | None:
+    """The delivery queued under `key`, if any (its statement built once: a rating queues and
+    looks up several)."""
+    return session.exec(_by_key(), params={"key": key}).first()  # type: ignore[call-overload,no-any-return]
+
+
+@cache
+def _by_key() -> Any:
+    return select(Delivery).where(Delivery.key == bindparam("key"))
 
 
 def drop_pending(session: Session, *, method: str, channel: str) -> int:

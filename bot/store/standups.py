@@ -7,7 +7,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.store import deliveries
@@ -71,17 +74,23 @@ def changed(session: Session, account_ids: Collection[int], *, now: datetime) ->
     """The accounts changed in this transaction: each live standup listing one gets an edit."""
     if not account_ids:
         return
-    statement = (
+    posts = session.exec(_live_listing(), params={"account_ids": list(account_ids)}).all()  # type: ignore[call-overload]
+    # Each post once, deduplicated here: PostgreSQL has no DISTINCT over its json columns.
+    for post in {post.id: post for post in posts}.values():
+        queue_edit(session, post, now=now)
+
+
+@cache
+def _live_listing() -> Any:
+    """`changed`'s statement, built once: every rating asks it."""
+    return (
         select(StandupPost)
         .join(StandupLine, col(StandupLine.standup_id) == col(StandupPost.id))
         .where(
-            col(StandupLine.account_id).in_(list(account_ids)),
+            col(StandupLine.account_id).in_(bindparam("account_ids", expanding=True)),
             col(StandupPost.superseded_by).is_(None),
         )
     )
-    # Each post once, deduplicated here: PostgreSQL has no DISTINCT over its json columns.
-    for post in {post.id: post for post in session.exec(statement).all()}.values():
-        queue_edit(session, post, now=now)
 
 
 def queue_edit(session: Session, post: StandupPost, *, now: datetime) -> None:

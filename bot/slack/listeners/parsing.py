@@ -9,11 +9,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session
+
 from bot.messages.ids import parse_signal_block_id
 from bot.services import account_actions, portfolio, rating
 from bot.services.backend import Backend
 from bot.services.policy import Action, Ask
 from bot.slack import slash
+from bot.store import accounts as account_rows
 from bot.store.tables import Account
 from scoring.errors import InvalidValue
 from scoring.rules import Rules
@@ -55,7 +58,15 @@ def account_named(backend: Backend, parsed: slash.CommandText) -> Account:
     if word is None:
         raise InvalidValue("an account is missing")
     with backend.session() as session:
-        return portfolio.find_account(session, word)
+        return named(session, word)
+
+
+def named(session: Session, text: str) -> Account:
+    """The account `text` names (`portfolio.find_account`), looked up by its exact key first:
+    one row, where naming it otherwise reads every account (keys are lower-case, so an exact key
+    is one whose case-folded form the text is)."""
+    exact = account_rows.get_account(session, key=text.strip().casefold())
+    return exact if exact is not None else portfolio.find_account(session, text)
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ def rate_selected(
     key, signal_key = parse_signal_block_id(action["block_id"])
     value = parse_value((action.get("selected_option") or {}).get("value") or "")
     with backend.session() as session:
-        account = portfolio.find_account(session, key)
+        account = named(session, key)
     signal = ask.rules.taxonomy.resolve(signal_key)
     rated = rating.rate(backend, ask, account, [(signal, value)], note=None, source="button")
     return account, rated
